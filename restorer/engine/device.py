@@ -1,0 +1,52 @@
+"""Device choice: CUDA, then Apple MPS, then CPU, unless the user names one."""
+
+from __future__ import annotations
+
+import torch
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+
+
+class DeviceUnavailableError(Exception):
+    pass
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def available_devices() -> list[str]:
+    devices = ["cpu"]
+    if torch.cuda.is_available():
+        devices.insert(0, "cuda")
+    if _mps_available():
+        devices.insert(0, "mps")
+    return devices
+
+
+def choose_device(preference: str = "auto") -> torch.device:
+    if preference not in DEVICE_CHOICES:
+        raise DeviceUnavailableError(f"unknown device {preference!r} (use {', '.join(DEVICE_CHOICES)})")
+    if preference == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if _mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if preference == "cuda" and not torch.cuda.is_available():
+        raise DeviceUnavailableError("CUDA was requested but no CUDA GPU is available")
+    if preference == "mps" and not _mps_available():
+        raise DeviceUnavailableError("MPS was requested but Apple Metal is not available")
+    return torch.device(preference)
+
+
+def describe_device(device: torch.device) -> str:
+    if device.type == "cuda":
+        try:
+            return f"CUDA ({torch.cuda.get_device_name(device)})"
+        except (RuntimeError, AssertionError):
+            return "CUDA"
+    if device.type == "mps":
+        return "Apple MPS"
+    return f"CPU ({torch.get_num_threads()} threads)"

@@ -1,0 +1,133 @@
+"""Read and write images by content and suffix. Heavy libraries are imported lazily."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from restorer.core.image import Image
+from restorer.io.errors import ImageReadError, ImageWriteError
+
+__all__ = [
+    "READ_SUFFIXES",
+    "WRITE_FORMATS",
+    "ImageReadError",
+    "ImageWriteError",
+    "format_for_suffix",
+    "read_image",
+    "write_image",
+]
+
+_SUFFIX_FORMAT = {
+    ".png": "png",
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".bmp": "bmp",
+    ".webp": "webp",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".dcm": "dicom",
+    ".dicom": "dicom",
+}
+READ_SUFFIXES = frozenset(_SUFFIX_FORMAT)
+WRITE_FORMATS = ("png", "tiff", "jpeg", "webp", "bmp", "dicom")
+
+
+def format_for_suffix(path: Path) -> str | None:
+    return _SUFFIX_FORMAT.get(Path(path).suffix.lower())
+
+
+def sniff_format(data: bytes) -> str | None:
+    """The format a file's first bytes declare, whatever its name says."""
+    # DICOM first: its 128-byte preamble may itself look like a TIFF header.
+    if data[128:132] == b"DICM":
+        return "dicom"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"BM"):
+        return "bmp"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "tiff"
+    return None
+
+
+def read_image(path: str | Path) -> Image:
+    """Decode a file into an Image; raises ImageReadError with a message a user can act on."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ImageReadError(f"{path}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise ImageReadError(f"{path}: is a folder, not an image") from exc
+    except OSError as exc:
+        raise ImageReadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    if not data:
+        raise ImageReadError(f"{path.name}: the file is empty")
+    fmt = sniff_format(data)
+    if fmt is None:
+        by_name = format_for_suffix(path)
+        if by_name is None:
+            raise ImageReadError(f"{path.name}: unsupported file type")
+        raise ImageReadError(f"{path.name}: the file is not valid {by_name.upper()} data")
+    if fmt == "tiff":
+        from restorer.io.tiff import read_tiff
+
+        return read_tiff(path, data)
+    if fmt == "dicom":
+        from restorer.io.dicom import read_dicom
+
+        return read_dicom(path, data)
+    from restorer.io.raster import read_raster
+
+    return read_raster(path, data, fmt)
+
+
+def write_image(
+    image: Image,
+    path: str | Path,
+    *,
+    bit_depth: int | None = None,
+    overwrite: bool = False,
+    task: str = "restoration",
+) -> Path:
+    """Encode image by the path's suffix and write it atomically.
+
+    bit_depth defaults to the source's. The source file itself is refused unless overwrite.
+    """
+    from restorer.io.atomic import atomic_write_bytes
+
+    path = Path(path)
+    fmt = format_for_suffix(path)
+    if fmt is None:
+        raise ImageWriteError(f"{path.name}: unsupported output type (use one of {', '.join(WRITE_FORMATS)})")
+    data = encode(image, fmt, bit_depth=bit_depth, task=task)
+    atomic_write_bytes(path, data, overwrite=overwrite)
+    return path
+
+
+def encode(image: Image, fmt: str, *, bit_depth: int | None = None, task: str = "restoration") -> bytes:
+    """The bytes of image in format fmt (see WRITE_FORMATS)."""
+    if fmt == "dicom":
+        from restorer.io.dicom import encode_dicom
+
+        return encode_dicom(image, task=task)
+    if image.is_ct:
+        from restorer.io.ct_view import windowed_view
+
+        image = windowed_view(image)
+    depth = bit_depth or image.meta.bit_depth
+    if depth not in (8, 16, 32):
+        depth = 16 if depth > 8 else 8
+    if fmt == "tiff":
+        from restorer.io.tiff import encode_tiff
+
+        return encode_tiff(image, depth)
+    from restorer.io.raster import encode_raster
+
+    if depth == 32:
+        depth = 16  # raster formats hold integers: keep as much precision as they can
+    return encode_raster(image, fmt, depth)

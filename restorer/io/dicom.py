@@ -1,0 +1,120 @@
+"""DICOM CT through pydicom: stored values to Hounsfield units and back, tags kept.
+
+A derived file gets new SOP Instance and Series UIDs and says it was processed; the original
+dataset object is never modified.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from restorer.core.image import Image, ImageMeta, Modality
+from restorer.io.errors import ImageReadError, ImageWriteError
+from restorer.io.limits import check_size
+
+DERIVED_COMMENT = "Processed by Restorer ({task}); not for diagnostic use."
+
+
+def _rescale(ds: Any) -> tuple[float, float]:
+    slope = float(getattr(ds, "RescaleSlope", 1) or 1)
+    intercept = float(getattr(ds, "RescaleIntercept", 0) or 0)
+    return slope, intercept
+
+
+def read_dicom(path: Path, data: bytes) -> Image:
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+    from pydicom.pixels import apply_rescale
+
+    try:
+        ds = pydicom.dcmread(io.BytesIO(data))
+    except (InvalidDicomError, EOFError, OSError, ValueError, KeyError) as exc:
+        raise ImageReadError(f"{path.name}: not a readable DICOM file ({exc})") from exc
+    modality = str(getattr(ds, "Modality", "")).upper()
+    if modality != "CT":
+        raise ImageReadError(
+            f"{path.name}: DICOM modality is {modality or 'missing'}, not CT; "
+            "Restorer reads CT images only"
+        )
+    if "PixelData" not in ds:
+        raise ImageReadError(f"{path.name}: the DICOM file holds no image")
+    check_size(path, int(ds.Columns), int(ds.Rows))
+    try:
+        stored = ds.pixel_array
+    except Exception as exc:  # missing decoder plugin, corrupt or truncated pixel data
+        syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+        name = syntax.name if syntax is not None else "unknown"
+        raise ImageReadError(
+            f"{path.name}: cannot decode the pixel data (transfer syntax {name}): {exc}"
+        ) from exc
+    frames = int(getattr(ds, "NumberOfFrames", 1) or 1)
+    hu = apply_rescale(stored, ds).astype(np.float32)
+    if frames > 1:
+        hu = hu[0]
+    meta = ImageMeta(
+        source_path=path,
+        format="dicom",
+        bit_depth=int(getattr(ds, "BitsStored", 16)),
+        modality=Modality.CT,
+        dicom_dataset=ds,
+        extra={"frames": frames, "window": _window(ds)},
+    )
+    return Image(np.ascontiguousarray(hu), meta)
+
+
+def _first(value: Any) -> float:
+    from pydicom.multival import MultiValue
+
+    return float(value[0]) if isinstance(value, MultiValue | list | tuple) else float(value)
+
+
+def _window(ds: Any) -> tuple[float, float]:
+    """(center, width) from the file, or soft tissue 40/400 when it gives none."""
+    try:
+        center, width = _first(ds.WindowCenter), _first(ds.WindowWidth)
+    except (AttributeError, TypeError, ValueError, IndexError):
+        return 40.0, 400.0
+    return (center, width) if width > 0 else (40.0, 400.0)
+
+
+def encode_dicom(image: Image, task: str = "restoration") -> bytes:
+    """A derived CT slice: same patient and study, new UIDs, original rescale, stored values."""
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    src = image.meta.dicom_dataset
+    if src is None:
+        raise ImageWriteError("DICOM output needs a DICOM source (the patient and study tags)")
+    if image.meta.extra.get("frames", 1) > 1:
+        raise ImageWriteError("writing multi-frame DICOM is not supported yet; export PNG or TIFF")
+    ds = copy.deepcopy(src)
+    slope, intercept = _rescale(ds)
+    bits = int(getattr(ds, "BitsStored", 16))
+    signed = int(getattr(ds, "PixelRepresentation", 0)) == 1
+    lo, hi = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+    stored = np.clip(np.rint((image.pixels.astype(np.float64) - intercept) / slope), lo, hi)
+    stored = stored.astype(np.int16 if signed else np.uint16)
+
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.BitsAllocated = 16
+    ds.Rows, ds.Columns = stored.shape
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.PixelData = stored.tobytes()
+    ds["PixelData"].VR = "OW"
+    new_sop = generate_uid()
+    ds.SOPInstanceUID = new_sop
+    ds.file_meta.MediaStorageSOPInstanceUID = new_sop
+    ds.SeriesInstanceUID = generate_uid()
+    ds.ImageType = ["DERIVED", "SECONDARY"]
+    description = str(getattr(src, "SeriesDescription", "")).strip()
+    ds.SeriesDescription = f"{description} {task.upper()}".strip()[:64]
+    ds.ImageComments = DERIVED_COMMENT.format(task=task)[:10240]
+    ds.DerivationDescription = DERIVED_COMMENT.format(task=task)[:1024]
+    out = io.BytesIO()
+    ds.save_as(out, enforce_file_format=True)
+    return out.getvalue()

@@ -1,0 +1,72 @@
+"""Colour profile and EXIF: read them with Pillow (no pixel decoding), put them back into PNG.
+
+OpenCV decodes and encodes pixels (it keeps 16-bit PNG, which Pillow cannot write in colour)
+but drops metadata, so PNG chunks are added here after encoding.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from dataclasses import dataclass
+
+EXIF_HEADER = b"Exif\x00\x00"
+ORIENTATION_TAG = 0x0112
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    width: int
+    height: int
+    mode: str  # Pillow mode: L, LA, I;16, RGB, RGBA, P, ...
+    icc_profile: bytes | None
+    exif: bytes | None  # always with the "Exif\0\0" header
+    orientation: int
+
+
+def read_raster_info(data: bytes) -> RasterInfo:
+    """Size, mode, ICC and EXIF of an encoded image, without decoding its pixels."""
+    from PIL import Image as PILImage
+
+    # Our own size limit applies later; Pillow's decompression-bomb guard would refuse
+    # legitimate large scans before we could say anything useful.
+    PILImage.MAX_IMAGE_PIXELS = None
+    with PILImage.open(io.BytesIO(data)) as im:
+        icc = im.info.get("icc_profile") or None
+        exif = im.info.get("exif") or None
+        if exif is not None and not exif.startswith(EXIF_HEADER):
+            exif = EXIF_HEADER + exif
+        try:
+            orientation = int(im.getexif().get(ORIENTATION_TAG, 1))
+        except Exception:  # a damaged EXIF block must not stop the image from opening
+            orientation = 1
+        return RasterInfo(im.width, im.height, im.mode, icc, exif, orientation)
+
+
+def _chunk(kind: bytes, payload: bytes) -> bytes:
+    crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
+
+
+def png_with_metadata(png: bytes, icc_profile: bytes | None, exif: bytes | None) -> bytes:
+    """Insert iCCP and eXIf chunks right after IHDR (both must precede the image data)."""
+    if not icc_profile and not exif:
+        return png
+    ihdr_end = 8 + 4 + 4 + 13 + 4  # signature, length, type, IHDR payload, crc
+    extra = b""
+    if icc_profile:
+        extra += _chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(icc_profile))
+    if exif:
+        body = exif[len(EXIF_HEADER):] if exif.startswith(EXIF_HEADER) else exif
+        extra += _chunk(b"eXIf", body)
+    return png[:ihdr_end] + extra + png[ihdr_end:]
+
+
+def looks_truncated(data: bytes, fmt: str) -> bool:
+    """Cheap end-of-stream checks; decoders often return a partly grey image instead of failing."""
+    if fmt == "png":
+        return b"IEND" not in data[-64:]
+    if fmt == "jpeg":
+        return b"\xff\xd9" not in data[-1024:]
+    return False

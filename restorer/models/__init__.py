@@ -1,0 +1,1 @@
+"""Pure torch networks, their descriptors, the explicit registry and the weight loader."""

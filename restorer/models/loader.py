@@ -1,0 +1,77 @@
+"""Weights from safetensors (checked against the manifest's sha256) or, for a user's own
+checkpoint, from a .pth through torch.load(weights_only=True), which cannot run code."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from restorer.models.architectures import build
+from restorer.models.descriptor import ModelDescriptor
+
+
+class ModelIntegrityError(Exception):
+    """A weight file is missing, altered or unreadable; it is never loaded."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_bundled(descriptor: ModelDescriptor, models_dir: Path) -> nn.Module:
+    """Build the network and load its weights, refusing a file whose checksum differs."""
+    from safetensors.torch import load_file
+
+    path = models_dir / descriptor.file
+    if not path.is_file():
+        raise ModelIntegrityError(f"model file {descriptor.file} is missing from {models_dir}")
+    actual = file_sha256(path)
+    if actual != descriptor.sha256:
+        raise ModelIntegrityError(
+            f"model file {descriptor.file} was altered or damaged (sha256 {actual[:12]}…, "
+            f"expected {descriptor.sha256[:12]}…); refusing to load it. Reinstall Restorer."
+        )
+    try:
+        state = load_file(str(path))
+    except Exception as exc:
+        raise ModelIntegrityError(f"model file {descriptor.file} is unreadable: {exc}") from exc
+    return _with_state(descriptor, state)
+
+
+def load_user_checkpoint(path: Path, descriptor: ModelDescriptor) -> nn.Module:
+    """A user's .pth or .safetensors for one of our architectures (hyperparameters from
+    descriptor). Pickled code is never executed: weights_only=True."""
+    path = Path(path)
+    if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        state = load_file(str(path))
+    else:
+        try:
+            loaded = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:
+            raise ModelIntegrityError(f"{path.name}: not a plain weights file ({exc})") from exc
+        state = loaded
+        for key in ("state_dict", "params_ema", "params", "model"):
+            if isinstance(loaded, dict) and isinstance(loaded.get(key), dict):
+                state = loaded[key]
+                break
+    return _with_state(descriptor, state)
+
+
+def _with_state(descriptor: ModelDescriptor, state: dict[str, torch.Tensor]) -> nn.Module:
+    model = build(descriptor.architecture, descriptor.hyperparameters)
+    try:
+        model.load_state_dict({k: v.float() for k, v in state.items()})
+    except RuntimeError as exc:
+        raise ModelIntegrityError(
+            f"weights do not fit architecture {descriptor.architecture}: {exc}"
+        ) from exc
+    return model.eval()

@@ -1,0 +1,54 @@
+"""Noise models on tensors in [0, 1]."""
+
+from __future__ import annotations
+
+import torch
+
+
+def _normal_like(x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    return torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+
+
+def _per_sample(value: float | torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """A scalar or a (B,) tensor, shaped to broadcast over (B, C, H, W)."""
+    t = torch.as_tensor(value, device=x.device, dtype=x.dtype)
+    return t.view(-1, *([1] * (x.ndim - 1))) if t.ndim else t
+
+
+def gaussian(x: torch.Tensor, sigma: float | torch.Tensor,
+             generator: torch.Generator | None = None) -> torch.Tensor:
+    """Additive white Gaussian noise of standard deviation sigma ([0, 1] scale), not clipped."""
+    return x + _per_sample(sigma, x) * _normal_like(x, generator)
+
+
+def poisson_gaussian(x: torch.Tensor, peak: float | torch.Tensor, sigma_read: float | torch.Tensor,
+                     generator: torch.Generator | None = None) -> torch.Tensor:
+    """Sensor noise: photon shot noise (Poisson, `peak` photons at white) plus read noise.
+
+    The Poisson part is its Gaussian approximation with variance x / peak, accurate above a
+    few photons and fast on any device.
+    """
+    peak_t = _per_sample(peak, x)
+    variance = x.clamp(min=0) / peak_t + _per_sample(sigma_read, x) ** 2
+    return x + variance.sqrt() * _normal_like(x, generator)
+
+
+def effective_sigma(x: torch.Tensor, peak: float | torch.Tensor,
+                    sigma_read: float | torch.Tensor) -> torch.Tensor:
+    """Per-sample RMS standard deviation of poisson_gaussian noise on x: the level a blind
+    estimator would report, and the level the denoiser is conditioned on."""
+    dims = tuple(range(1, x.ndim))
+    variance = x.clamp(min=0).mean(dim=dims) / torch.as_tensor(peak, device=x.device) + (
+        torch.as_tensor(sigma_read, device=x.device) ** 2
+    )
+    return variance.sqrt()
+
+
+def salt_and_pepper(x: torch.Tensor, amount: float,
+                    generator: torch.Generator | None = None) -> torch.Tensor:
+    """Set a fraction `amount` of samples to 0 or 1 at random (impulse noise)."""
+    u = torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+    out = x.clone()
+    out[u < amount / 2] = 0.0
+    out[(u >= amount / 2) & (u < amount)] = 1.0
+    return out

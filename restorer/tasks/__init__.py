@@ -1,0 +1,1 @@
+"""Restoration tasks: a params dataclass and a synchronous run() each."""

@@ -1,0 +1,92 @@
+"""What every task shares: a parameter description that front ends build controls and flags
+from, the context through which a task runs models, and the task record itself."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from restorer.core.image import Image
+from restorer.core.progress import Progress
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One user-facing parameter. kind: float, int, choice, bool or path."""
+
+    name: str
+    label: str
+    kind: str
+    default: Any
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    help: str = ""
+    optional: bool = False  # None is allowed and means "automatic"
+    step: float | None = None
+
+
+def param(label: str, kind: str, *, minimum: float | None = None, maximum: float | None = None,
+          choices: Sequence[str] = (), help: str = "", optional: bool = False,
+          step: float | None = None) -> dict[str, Any]:
+    """Metadata for a params dataclass field: `x: float = field(default=1, metadata=param(...))`."""
+    return {"spec": dict(label=label, kind=kind, minimum=minimum, maximum=maximum,
+                         choices=tuple(choices), help=help, optional=optional, step=step)}
+
+
+def param_specs(params_type: type) -> list[ParamSpec]:
+    specs = []
+    for f in dataclasses.fields(params_type):
+        meta = f.metadata.get("spec")
+        if meta is None:
+            continue
+        specs.append(ParamSpec(name=f.name, default=f.default, **meta))
+    return specs
+
+
+def validate_params(params: Any) -> None:
+    """Raise ValueError naming the parameter when a value lies outside its declared range."""
+    for spec in param_specs(type(params)):
+        value = getattr(params, spec.name)
+        if value is None:
+            if not spec.optional:
+                raise ValueError(f"{spec.label} is required")
+            continue
+        if spec.minimum is not None and value < spec.minimum:
+            raise ValueError(f"{spec.label} must be at least {spec.minimum} (got {value})")
+        if spec.maximum is not None and value > spec.maximum:
+            raise ValueError(f"{spec.label} must be at most {spec.maximum} (got {value})")
+        if spec.choices and str(value) not in spec.choices:
+            raise ValueError(f"{spec.label} must be one of {', '.join(spec.choices)} (got {value})")
+
+
+class RunContext(Protocol):
+    """What a task may ask of the engine. Implemented by restorer.engine."""
+
+    progress: Progress
+
+    def run_model(self, model_id: str, pixels: np.ndarray,
+                  forward: Callable[..., Any], *, tiled: bool = True) -> np.ndarray:
+        """Run forward(model, tile_tensor) over pixels (H, W, C) in tiles on the chosen
+        device, with out-of-memory fallback; returns float32 (H*scale, W*scale, C')."""
+        ...
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str  # stable id, also the CLI subcommand
+    title: str
+    description: str
+    params_type: type
+    run: Callable[[Image, Any, RunContext], Image]
+    accepts_ct: bool = True
+    needs_mask: bool = False
+    # Optional reference for the before/after view when the result has another size.
+    reference: Callable[[Image, Any], Image] | None = None
+
+    def default_params(self) -> Any:
+        return self.params_type()

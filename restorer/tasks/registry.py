@@ -1,0 +1,15 @@
+"""The explicit list of tasks. Front ends build their panels and subcommands from it."""
+
+from __future__ import annotations
+
+from restorer.tasks import denoise
+from restorer.tasks.base import TaskSpec
+
+TASKS: tuple[TaskSpec, ...] = (denoise.TASK,)
+
+
+def get_task(name: str) -> TaskSpec:
+    for task in TASKS:
+        if task.name == name:
+            return task
+    raise KeyError(f"unknown task {name!r}")

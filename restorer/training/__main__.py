@@ -1,0 +1,3 @@
+from restorer.training.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,84 @@
+"""`restorer train TASK --data DIR ...`: the one command that produces the bundled weights."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+import torch
+
+from restorer.training.loop import TrainConfig, train
+
+JOBS = ("denoise-gray", "denoise-color", "sr-x2", "sr-x4", "sr-x2-real", "sr-x4-real", "inpaint")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", choices=JOBS, help="which model to train")
+    parser.add_argument("--data", type=Path, required=True,
+                        help="data folder laid out as ../shared/data (see its MANIFEST.md)")
+    budget = parser.add_mutually_exclusive_group(required=True)
+    budget.add_argument("--steps", type=int, help="number of optimiser steps")
+    budget.add_argument("--minutes", type=float,
+                        help="time budget; resolved into a step count after 50 steps")
+    parser.add_argument("--batch", type=int, default=None)
+    parser.add_argument("--patch", type=int, default=None, help="training patch side")
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    parser.add_argument("--no-amp", action="store_true", help="disable bfloat16 on CUDA")
+    parser.add_argument("--val-every", type=int, default=500)
+    parser.add_argument("--patience", type=int, default=8)
+    parser.add_argument("--checkpoint-dir", type=Path, default=Path("runs"))
+    parser.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    parser.add_argument("--export", type=Path, default=None,
+                        help="folder for <id>.safetensors and its manifest entry <id>.json")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
+
+
+def make_job(args: argparse.Namespace, device: torch.device):  # noqa: ANN201 - job protocol
+    overrides = {k: v for k, v in (("batch", args.batch), ("patch", args.patch)) if v}
+    if args.model.startswith("denoise"):
+        from restorer.training.denoise import DenoiseJob
+
+        return DenoiseJob(args.data, gray=args.model == "denoise-gray", device=device, **overrides)
+    if args.model.startswith("sr"):
+        from restorer.training.super_resolve import SRJob
+
+        scale = 4 if "x4" in args.model else 2
+        return SRJob(args.data, scale=scale, realistic=args.model.endswith("real"),
+                     device=device, **overrides)
+    from restorer.training.inpaint import InpaintJob
+
+    return InpaintJob(args.data, device=device, **overrides)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.device == "auto":
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    else:
+        device = torch.device(args.device)
+    job = make_job(args, device)
+    cfg = TrainConfig(
+        steps=args.steps, minutes=args.minutes, lr=args.lr, seed=args.seed, device=str(device),
+        amp=not args.no_amp, val_every=args.val_every, patience=args.patience,
+        checkpoint_dir=args.checkpoint_dir, resume=args.resume, export_dir=args.export,
+        command="restorer train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+        if sys.argv[1:2] == ["train"] else "python -m restorer.training "
+        + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        data_description=job.data_description,
+        extra={"batch": job.batch, "patch": job.patch},
+    )
+    record = train(job, cfg)
+    print(f"[{job.model_id}] done: {record['steps']} steps in {record['seconds']:.0f} s, "
+          f"best {record['best_validation']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m restorer.training")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

@@ -1,0 +1,85 @@
+"""Training images held in memory (uint8, on the training device) and random patches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from restorer.core.ops import to_gray
+from restorer.io import read_image
+from restorer.io.convert import float_to_integer
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
+
+
+def list_images(folder: Path, exclude: Sequence[str] = ()) -> list[Path]:
+    """Sorted image files of a folder; names (stems) in exclude are left out."""
+    skip = set(exclude)
+    return sorted(p for p in Path(folder).iterdir()
+                  if p.suffix.lower() in IMAGE_SUFFIXES and p.stem not in skip)
+
+
+def split_holdout(paths: list[Path], every: int = 50) -> tuple[list[Path], list[Path]]:
+    """Deterministic train/validation split: every `every`-th file is held out."""
+    val = paths[::every]
+    held = set(val)
+    return [p for p in paths if p not in held], val
+
+
+def load_uint8(paths: Sequence[Path], gray: bool, min_side: int = 0) -> list[np.ndarray]:
+    """(H, W, C) uint8 arrays, gray (C=1) or RGB (C=3); images smaller than min_side skipped."""
+    out = []
+    for path in paths:
+        px = read_image(path).pixels
+        if gray:
+            px = to_gray(px)[:, :, None]
+        elif px.ndim == 2:
+            px = np.repeat(px[:, :, None], 3, axis=2)
+        if min(px.shape[:2]) >= min_side:
+            out.append(float_to_integer(px, 8))
+    return out
+
+
+class PatchSampler:
+    """Random square patches with random flips and 90-degree rotations (8 symmetries)."""
+
+    def __init__(self, images: Sequence[np.ndarray], device: torch.device) -> None:
+        if not images:
+            raise ValueError("no training images")
+        self.images = [torch.from_numpy(np.ascontiguousarray(im)).permute(2, 0, 1).to(device)
+                       for im in images]
+        self.device = device
+
+    def sample(self, batch: int, size: int, rng: np.random.Generator) -> torch.Tensor:
+        patches = []
+        for _ in range(batch):
+            for _attempt in range(100):
+                im = self.images[int(rng.integers(len(self.images)))]
+                h, w = im.shape[1:]
+                if h >= size and w >= size:
+                    break
+            y = int(rng.integers(0, h - size + 1))
+            x = int(rng.integers(0, w - size + 1))
+            p = im[:, y : y + size, x : x + size]
+            k = int(rng.integers(8))
+            if k & 4:
+                p = p.flip(2)
+            p = torch.rot90(p, k & 3, dims=(1, 2))
+            patches.append(p)
+        return torch.stack(patches).float() / 255.0
+
+
+def centre_crops(images: Sequence[np.ndarray], size: int, device: torch.device
+                 ) -> list[torch.Tensor]:
+    """Validation tensors (1, C, h, w): a centre crop of at most size x size, multiple of 16."""
+    out = []
+    for im in images:
+        h, w = im.shape[:2]
+        ch, cw = min(size, h) // 16 * 16, min(size, w) // 16 * 16
+        y, x = (h - ch) // 2, (w - cw) // 2
+        t = torch.from_numpy(np.ascontiguousarray(im[y : y + ch, x : x + cw]))
+        out.append(t.permute(2, 0, 1)[None].float().div(255).to(device))
+    return out

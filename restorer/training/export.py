@@ -1,0 +1,49 @@
+"""Export trained weights as safetensors plus their manifest entry (the model card)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from restorer.models.loader import file_sha256
+
+
+def export_model(model: nn.Module, model_id: str, fields: dict[str, Any],
+                 record: dict[str, Any], out_dir: Path) -> Path:
+    """Write <id>.safetensors (float16: half the size; inference casts back to float32) and
+    <id>.json, the manifest entry with the training record and the file's sha256."""
+    from safetensors.torch import save_file
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    weights = out_dir / f"{model_id}.safetensors"
+    state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
+    hyper = json.dumps(fields.get("hyperparameters", {}))
+    save_file(state, str(weights), metadata={"id": model_id, "architecture": fields["architecture"],
+                                             "hyperparameters": hyper})
+    entry = {"id": model_id, **fields, "file": weights.name, "sha256": file_sha256(weights),
+             "training": record, "metrics": {}}
+    (out_dir / f"{model_id}.json").write_text(json.dumps(entry, indent=2, default=str))
+    return weights
+
+
+def install_into_manifest(entry_json: Path, models_dir: Path) -> dict[str, Any]:
+    """Copy an exported model next to the manifest and add or replace its entry."""
+    entry = json.loads(entry_json.read_text())
+    src = entry_json.with_name(entry["file"])
+    if src.resolve() != (models_dir / entry["file"]).resolve():
+        shutil.copyfile(src, models_dir / entry["file"])
+    entry["sha256"] = file_sha256(models_dir / entry["file"])
+    manifest_path = models_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {"models": []}
+    old = next((m for m in manifest["models"] if m["id"] == entry["id"]), None)
+    if old is not None and old.get("metrics") and not entry.get("metrics"):
+        entry["metrics"] = old["metrics"]
+    manifest["models"] = [m for m in manifest["models"] if m["id"] != entry["id"]] + [entry]
+    manifest["models"].sort(key=lambda m: m["id"])
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    return entry

@@ -1,0 +1,184 @@
+"""The training loop every model shares: AdamW with warm-up and cosine annealing, L1 (+SSIM)
+losses defined by the job, mixed precision on CUDA, validation with early stopping,
+checkpoints with --resume, and a time budget resolved into a fixed number of steps."""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+from torch import nn
+
+
+class TrainJob(Protocol):
+    """What a task's training supplies to the loop."""
+
+    model_id: str
+
+    def build_model(self) -> nn.Module: ...
+
+    def loss(self, model: nn.Module, step: int, rng: np.random.Generator) -> torch.Tensor:
+        """Sample a batch, degrade it, run the model and return the scalar loss."""
+        ...
+
+    def validate(self, model: nn.Module) -> dict[str, float]:
+        """Metrics on held-out images; must contain 'score' (higher is better)."""
+        ...
+
+    def descriptor_fields(self) -> dict[str, Any]:
+        """Manifest fields besides the training record (task, architecture, tiling...)."""
+        ...
+
+
+@dataclass
+class TrainConfig:
+    steps: int | None = None
+    minutes: float | None = None
+    lr: float = 1e-3
+    min_lr: float = 1e-6
+    weight_decay: float = 1e-4
+    warmup: int = 300
+    val_every: int = 500
+    patience: int = 8  # validations without improvement before stopping
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = True
+    checkpoint_dir: Path = Path("runs")
+    resume: bool = False
+    export_dir: Path | None = None
+    command: str = ""
+    data_description: str = ""
+    log_every: int = 100
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def _lr_at(step: int, total: int, cfg: TrainConfig) -> float:
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    progress = min(1.0, (step - cfg.warmup) / max(1, total - cfg.warmup))
+    return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def train(job: TrainJob, cfg: TrainConfig) -> dict[str, Any]:
+    """Train, keep the best validated weights, export them; returns the training record."""
+    if cfg.steps is None and cfg.minutes is None:
+        raise ValueError("give --steps or --minutes")
+    device = _device(cfg.device)
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    model = job.build_model().to(device)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    use_amp = cfg.amp and device.type == "cuda"
+    ckpt_path = cfg.checkpoint_dir / f"{job.model_id}.pt"
+    cfg.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+
+    step, total, best_score, best_state, stale, elapsed_before = 0, cfg.steps, -math.inf, None, 0, 0.0
+    history: list[dict[str, float]] = []
+    if cfg.resume and ckpt_path.is_file():
+        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
+        model.load_state_dict(ck["model"])
+        optimiser.load_state_dict(ck["optimiser"])
+        step, total, best_score = ck["step"], ck["total"], ck["best_score"]
+        best_state, stale, history = ck["best_state"], ck["stale"], ck["history"]
+        elapsed_before = ck["elapsed"]
+        rng = np.random.default_rng([cfg.seed, step])
+        torch.manual_seed(cfg.seed + step)
+        print(f"[{job.model_id}] resumed at step {step}/{total}", flush=True)
+
+    start = time.perf_counter()
+    calibrate_at = step + 50
+    model.train()
+    while total is None or step < total:
+        for group in optimiser.param_groups:
+            group["lr"] = _lr_at(step, total or 10**9, cfg)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
+            loss = job.loss(model, step, rng)
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimiser.step()
+        step += 1
+
+        if total is None and step == calibrate_at:
+            # Resolve the time budget into a step count once the speed is known, so that the
+            # cosine schedule ends on time and the record states exact steps.
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            per_step = (time.perf_counter() - start) / 50
+            budget = cfg.minutes * 60 * 0.93  # leave room for validation and export
+            total = max(step + 1, int(budget / per_step))
+            print(f"[{job.model_id}] {per_step * 1000:.1f} ms/step -> {total} steps", flush=True)
+        if step % cfg.log_every == 0:
+            print(f"[{job.model_id}] step {step}/{total} loss {loss.item():.5f} "
+                  f"lr {optimiser.param_groups[0]['lr']:.2e}", flush=True)
+        finished = total is not None and step >= total
+        if step % cfg.val_every == 0 or finished:
+            model.eval()
+            with torch.no_grad():
+                metrics = job.validate(model)
+            model.train()
+            metrics["step"] = step
+            history.append(metrics)
+            print(f"[{job.model_id}] val step {step}: " +
+                  ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k != "step"), flush=True)
+            if metrics["score"] > best_score:
+                best_score, stale = metrics["score"], 0
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            else:
+                stale += 1
+            torch.save({
+                "model": model.state_dict(), "optimiser": optimiser.state_dict(), "step": step,
+                "total": total, "best_score": best_score, "best_state": best_state,
+                "stale": stale, "history": history,
+                "elapsed": elapsed_before + time.perf_counter() - start,
+            }, ckpt_path)
+            if stale >= cfg.patience:
+                print(f"[{job.model_id}] early stop at step {step}", flush=True)
+                break
+
+    seconds = elapsed_before + time.perf_counter() - start
+    assert best_state is not None
+    model.load_state_dict(best_state)
+    record = {
+        "command": cfg.command,
+        "data": cfg.data_description,
+        "steps": step,
+        "planned_steps": total,
+        "seconds": round(seconds, 1),
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else
+                  f"CPU {platform.processor() or platform.machine()} ({torch.get_num_threads()} threads)",
+        "mixed_precision": "bfloat16" if use_amp else "none",
+        "torch": torch.__version__,
+        "python": sys.version.split()[0],
+        "seed": cfg.seed,
+        "lr": cfg.lr,
+        "best_validation": {k: round(v, 4) for k, v in
+                            max(history, key=lambda m: m["score"]).items()},
+        **cfg.extra,
+    }
+    if cfg.export_dir is not None:
+        from restorer.training.export import export_model
+
+        export_model(model.cpu().eval(), job.model_id, job.descriptor_fields(), record, cfg.export_dir)
+    (cfg.checkpoint_dir / f"{job.model_id}.record.json").write_text(
+        json.dumps(record, indent=2, default=str))
+    return record
+
+
+def config_dict(cfg: TrainConfig) -> dict[str, Any]:
+    d = asdict(cfg)
+    return {k: str(v) if isinstance(v, Path) else v for k, v in d.items()}
