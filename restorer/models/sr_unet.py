@@ -21,11 +21,9 @@ class SRUNet(nn.Module):
         w = widths[0]
         self.head = conv3x3(channels, w)
         self.trunk = UNetTrunk(tuple(widths), blocks)
-        steps: list[nn.Module] = []
-        for _ in range({2: 1, 4: 2}[scale]):
-            steps += [conv3x3(w, 4 * w), nn.PixelShuffle(2), nn.ReLU(inplace=True)]
-        self.upsample = nn.Sequential(*steps)
-        self.tail = conv3x3(w, channels)
+        # Sub-pixel convolution straight to the output (ESPCN): computed at low resolution,
+        # so the upsampling costs almost nothing next to the trunk.
+        self.tail = nn.Sequential(conv3x3(w, channels * scale * scale), nn.PixelShuffle(scale))
 
     @property
     def size_multiple(self) -> int:
@@ -35,6 +33,6 @@ class SRUNet(nn.Module):
         """x: (B, C, h, w) in [0, 1] -> (B, C, h*scale, w*scale)."""
         features = self.head(x)
         features = features + self.trunk(features)
-        detail = self.tail(self.upsample(features))
+        detail = self.tail(features)
         base = F.interpolate(x, scale_factor=self.scale, mode="bicubic", align_corners=False)
         return base + detail

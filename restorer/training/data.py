@@ -43,6 +43,12 @@ def load_uint8(paths: Sequence[Path], gray: bool, min_side: int = 0) -> list[np.
     return out
 
 
+def no_autocast(device: torch.device) -> torch.autocast:
+    """Degradations run in float32 even inside the mixed-precision training step: bicubic
+    resizing and JPEG quantisation must not be computed in bfloat16."""
+    return torch.autocast(device_type=device.type, enabled=False)
+
+
 class PatchSampler:
     """Random square patches with random flips and 90-degree rotations (8 symmetries)."""
 

@@ -26,6 +26,7 @@ from restorer.training.data import (
     centre_crops,
     list_images,
     load_uint8,
+    no_autocast,
     split_holdout,
 )
 
@@ -89,7 +90,8 @@ class DenoiseJob:
 
     def loss(self, model: nn.Module, step: int, rng: np.random.Generator) -> torch.Tensor:
         clean = self.sampler.sample(self.batch, self.patch, rng)
-        noisy, level = self.degrade(clean, rng)
+        with no_autocast(clean.device):
+            noisy, level = self.degrade(clean, rng)
         return F.l1_loss(model(noisy, level), clean)
 
     def validate(self, model: nn.Module) -> dict[str, float]:

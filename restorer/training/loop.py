@@ -80,7 +80,7 @@ def train(job: TrainJob, cfg: TrainConfig) -> dict[str, Any]:
     device = _device(cfg.device)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    model = job.build_model().to(device)
+    model = job.build_model().to(device).to(memory_format=torch.channels_last)
     optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     use_amp = cfg.amp and device.type == "cuda"
     ckpt_path = cfg.checkpoint_dir / f"{job.model_id}.pt"
@@ -100,7 +100,9 @@ def train(job: TrainJob, cfg: TrainConfig) -> dict[str, Any]:
         print(f"[{job.model_id}] resumed at step {step}/{total}", flush=True)
 
     start = time.perf_counter()
-    calibrate_at = step + 50
+    # Time steps 20..70 of this run: the first ones include cuDNN's algorithm search.
+    calibrate_from, calibrate_at = step + 20, step + 70
+    calibrate_start = start
     model.train()
     while total is None or step < total:
         for group in optimiser.param_groups:
@@ -113,14 +115,19 @@ def train(job: TrainJob, cfg: TrainConfig) -> dict[str, Any]:
         optimiser.step()
         step += 1
 
+        if step == calibrate_from:
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            calibrate_start = time.perf_counter()
         if total is None and step == calibrate_at:
             # Resolve the time budget into a step count once the speed is known, so that the
             # cosine schedule ends on time and the record states exact steps.
             if device.type == "cuda":
                 torch.cuda.synchronize()
-            per_step = (time.perf_counter() - start) / 50
-            budget = cfg.minutes * 60 * 0.93  # leave room for validation and export
-            total = max(step + 1, int(budget / per_step))
+            per_step = (time.perf_counter() - calibrate_start) / (calibrate_at - calibrate_from)
+            # Leave room for validation and export.
+            remaining = cfg.minutes * 60 * 0.93 - (time.perf_counter() - start)
+            total = max(step + 1, step + int(remaining / per_step))
             print(f"[{job.model_id}] {per_step * 1000:.1f} ms/step -> {total} steps", flush=True)
         if step % cfg.log_every == 0:
             print(f"[{job.model_id}] step {step}/{total} loss {loss.item():.5f} "

@@ -1,0 +1,58 @@
+"""Train every bundled model with one command.
+
+    python -m restorer.training.all --data ../shared/data --minutes 7.5 --export out/
+
+On a GPU the jobs run side by side (small networks leave most of the card idle); on a CPU
+they run one after another. Each job's log goes to <export>/<id>.log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from restorer.training.cli import JOBS
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m restorer.training.all")
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--minutes", type=float, required=True, help="time budget per model")
+    parser.add_argument("--export", type=Path, required=True)
+    parser.add_argument("--checkpoint-dir", type=Path, default=Path("runs"))
+    parser.add_argument("--only", nargs="*", choices=JOBS, default=list(JOBS))
+    parser.add_argument("--sequential", action="store_true", help="one job at a time (CPU)")
+    parser.add_argument("--resume", action="store_true")
+    args = parser.parse_args(argv)
+    args.export.mkdir(parents=True, exist_ok=True)
+
+    env = dict(os.environ, OMP_NUM_THREADS="2", PYTHONUNBUFFERED="1")
+    running: list[tuple[str, subprocess.Popen[bytes]]] = []
+    failed = []
+    for model in args.only:
+        cmd = [sys.executable, "-m", "restorer.training", model, "--data", str(args.data),
+               "--minutes", str(args.minutes), "--export", str(args.export),
+               "--checkpoint-dir", str(args.checkpoint_dir)] + (["--resume"] if args.resume else [])
+        log = open(args.export / f"{model}.log", "wb")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        running.append((model, proc))
+        print(f"started {model}", flush=True)
+        if args.sequential:
+            if proc.wait() != 0:
+                failed.append(model)
+    start = time.time()
+    for model, proc in running:
+        if proc.wait() != 0 and model not in failed:
+            failed.append(model)
+        print(f"{model}: exit {proc.returncode} after {time.time() - start:.0f} s", flush=True)
+    if failed:
+        print("failed: " + ", ".join(failed), file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
