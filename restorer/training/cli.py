@@ -34,6 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint")
     parser.add_argument("--export", type=Path, default=None,
                         help="folder for <id>.safetensors and its manifest entry <id>.json")
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from these weights (.safetensors), e.g. to fine-tune")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
 
 
@@ -70,7 +72,9 @@ def run(args: argparse.Namespace) -> int:
         if sys.argv[1:2] == ["train"] else "python -m restorer.training "
         + " ".join(shlex.quote(a) for a in sys.argv[1:]),
         data_description=job.data_description,
-        extra={"batch": job.batch, "patch": job.patch},
+        extra={"batch": job.batch, "patch": job.patch,
+               **({"initialised_from": args.init.name} if args.init else {})},
+        init_weights=args.init,
     )
     record = train(job, cfg)
     print(f"[{job.model_id}] done: {record['steps']} steps in {record['seconds']:.0f} s, "

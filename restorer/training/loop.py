@@ -58,6 +58,7 @@ class TrainConfig:
     data_description: str = ""
     log_every: int = 100
     extra: dict[str, Any] = field(default_factory=dict)
+    init_weights: Path | None = None
 
 
 def _device(name: str) -> torch.device:
@@ -80,7 +81,12 @@ def train(job: TrainJob, cfg: TrainConfig) -> dict[str, Any]:
     device = _device(cfg.device)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    model = job.build_model().to(device).to(memory_format=torch.channels_last)
+    model = job.build_model()
+    if cfg.init_weights is not None:
+        from safetensors.torch import load_file
+
+        model.load_state_dict({k: v.float() for k, v in load_file(str(cfg.init_weights)).items()})
+    model = model.to(device).to(memory_format=torch.channels_last)
     optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     use_amp = cfg.amp and device.type == "cuda"
     ckpt_path = cfg.checkpoint_dir / f"{job.model_id}.pt"
