@@ -43,6 +43,10 @@ def install_into_manifest(entry_json: Path, models_dir: Path) -> dict[str, Any]:
     old = next((m for m in manifest["models"] if m["id"] == entry["id"]), None)
     if old is not None and old.get("metrics") and not entry.get("metrics"):
         entry["metrics"] = old["metrics"]
+    if old is not None and entry["training"].get("initialised_from") == entry["file"]:
+        # A fine-tuning run continues the bundled model: keep the earlier stages on record.
+        entry["training"]["previous_stages"] = [
+            *old["training"].pop("previous_stages", []), old["training"]]
     manifest["models"] = [m for m in manifest["models"] if m["id"] != entry["id"]] + [entry]
     manifest["models"].sort(key=lambda m: m["id"])
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")

@@ -1,0 +1,1 @@
+"""Benchmarks: quality and speed on the standard test sets, printed as Markdown tables."""

@@ -1,0 +1,59 @@
+"""Helpers shared by the benchmarks."""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from restorer.training.data import list_images
+
+
+def image_files(folder: Path) -> list[Path]:
+    files = list_images(folder)
+    if not files:
+        raise SystemExit(f"no images in {folder}")
+    return files
+
+
+def seed_for(name: str, *values: object) -> int:
+    """A stable seed per image and setting, the same on every machine and run."""
+    return zlib.crc32("|".join([name, *map(str, values)]).encode())
+
+
+@dataclass
+class Score:
+    psnr: list[float] = field(default_factory=list)
+    ssim: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    megapixels: float = 0.0
+
+    def add(self, p: float, s: float, seconds: float, megapixels: float) -> None:
+        self.psnr.append(p)
+        self.ssim.append(s)
+        self.seconds += seconds
+        self.megapixels += megapixels
+
+    @property
+    def mp_per_s(self) -> float:
+        return self.megapixels / self.seconds if self.seconds else float("nan")
+
+
+def timed(fn: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def markdown_table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+    header = list(header)
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    for row in rows:
+        cells = [f"{c:.2f}" if isinstance(c, float) and abs(c) >= 1 else
+                 f"{c:.4f}" if isinstance(c, float) else str(c) for c in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
