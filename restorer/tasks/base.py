@@ -83,10 +83,15 @@ class TaskSpec:
     description: str
     params_type: type
     run: Callable[[Image, Any, RunContext], Image]
+    cli_name: str = ""  # the subcommand; defaults to name
     accepts_ct: bool = True
     needs_mask: bool = False
     # Optional reference for the before/after view when the result has another size.
     reference: Callable[[Image, Any], Image] | None = None
+
+    @property
+    def command(self) -> str:
+        return self.cli_name or self.name
 
     def default_params(self) -> Any:
         return self.params_type()

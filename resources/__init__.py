@@ -1,0 +1,1 @@
+"""Bundled model weights, samples and icons (installed as restorer_resources)."""

@@ -1,0 +1,3 @@
+from restorer.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The command-line front end: the only place besides the GUI that knows about terminals."""

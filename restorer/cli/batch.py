@@ -1,0 +1,54 @@
+"""Inputs to outputs for batch commands: files or folders in, files or a folder out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from restorer.io import READ_SUFFIXES, format_for_suffix
+
+
+class UsageError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Job:
+    source: Path
+    target: Path
+
+
+def _images_in(folder: Path) -> list[Path]:
+    # Files without a suffix are included only in the DICOM sense: series exports often
+    # have none. Hidden files (such as our own temporary files) are skipped.
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+                  and (p.suffix.lower() in READ_SUFFIXES or p.suffix == ""))
+
+
+def plan(inputs: list[Path], output: Path, out_format: str | None = None) -> list[Job]:
+    """One job per input image. A single file may go to a file path; anything else goes
+    into the output folder under the same name (suffix changed when out_format is given)."""
+    sources: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            found = _images_in(item)
+            if not found:
+                raise UsageError(f"{item}: no images in this folder")
+            sources.extend(found)
+        else:
+            sources.append(item)  # a missing or bad file is reported by its own job
+    single_file_target = (
+        len(inputs) == 1 and not inputs[0].is_dir() and format_for_suffix(output) is not None
+        and not output.is_dir()
+    )
+    if single_file_target:
+        return [Job(sources[0], output)]
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"{output} is a file; give a folder for several outputs")
+    jobs = []
+    for src in sources:
+        name = src.name if src.suffix else src.name + ".dcm"
+        if out_format:
+            name = Path(name).stem + "." + out_format
+        jobs.append(Job(src, output / name))
+    return jobs

@@ -1,0 +1,124 @@
+"""`restorer`: the GUI with no arguments, or batch restoration, info, benchmarks and training."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Any
+
+from restorer import __version__
+from restorer.tasks.base import ParamSpec, TaskSpec, param_specs
+from restorer.tasks.registry import TASKS
+
+OTHER_COMMANDS = ("info", "bench", "train")
+
+
+def _flag(spec: ParamSpec) -> str:
+    return "--" + spec.name.replace("_", "-")
+
+
+def _add_param(parser: argparse.ArgumentParser, spec: ParamSpec) -> None:
+    help_text = spec.help
+    if spec.minimum is not None and spec.maximum is not None:
+        help_text += f" [{spec.minimum:g}–{spec.maximum:g}]"
+    if spec.kind == "bool":
+        parser.add_argument(_flag(spec), action=argparse.BooleanOptionalAction, default=spec.default,
+                            help=help_text)
+        return
+    kinds: dict[str, Any] = {"float": float, "int": int, "choice": str, "path": Path}
+    parser.add_argument(_flag(spec), type=kinds[spec.kind], default=spec.default,
+                        choices=spec.choices or None, metavar=None if spec.choices else spec.kind.upper(),
+                        help=help_text + ("" if spec.optional else f" (default {spec.default})"))
+
+
+def _add_task_command(sub: Any, task: TaskSpec) -> None:
+    p = sub.add_parser(task.command, help=task.description, description=task.description)
+    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="image files or folders")
+    p.add_argument("-o", "--output", type=Path, required=True,
+                   help="output file (for one input) or folder (same names as the inputs)")
+    for spec in param_specs(task.params_type):
+        _add_param(p, spec)
+    _add_run_options(p)
+    p.set_defaults(task=task)
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"),
+                   help="where models run (default: CUDA, then Apple MPS, then CPU)")
+    p.add_argument("--tile", type=int, default=None,
+                   help="tile side in pixels (default: the model's; smaller uses less memory)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.add_argument("--bit-depth", type=int, choices=(8, 16), default=None,
+                   help="output bits per sample (default: the source's)")
+    p.add_argument("--format", choices=("png", "tiff", "jpeg", "webp", "bmp", "dcm"), default=None,
+                   help="output format for folder outputs (default: the input's)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="restorer",
+        description="Restore photos, scans and CT images offline. With no command, opens the "
+                    "window (with FILEs, opens them).",
+    )
+    parser.add_argument("--version", action="version", version=f"restorer {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for task in TASKS:
+        _add_task_command(sub, task)
+    info = sub.add_parser("info", help="print what was read from an image file")
+    info.add_argument("file", type=Path)
+
+    bench = sub.add_parser("bench", help="measure quality and speed on test sets")
+    bench_sub = bench.add_subparsers(dest="bench_task", metavar="TASK", required=True)
+    from restorer.bench import denoise as bench_denoise
+
+    b = bench_sub.add_parser("denoise", help="PSNR/SSIM/MP/s against NL-means and BM3D")
+    bench_denoise.add_arguments(b)
+    b.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    b.set_defaults(bench_module=bench_denoise)
+
+    train = sub.add_parser("train", help="train a bundled model (see README: Training)")
+    from restorer.training.cli import add_arguments as add_train_arguments
+
+    add_train_arguments(train)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = {t.command for t in TASKS} | set(OTHER_COMMANDS)
+    wants_gui = not argv or (argv[0] not in commands and not argv[0].startswith("-"))
+    if wants_gui:
+        return _open_gui([Path(a) for a in argv])
+    args = build_parser().parse_args(argv)
+    if args.command == "info":
+        from restorer.cli.info import run as run_info
+
+        return run_info(args.file)
+    if args.command == "bench":
+        from restorer.engine.engine import Engine
+
+        return args.bench_module.run(args, Engine(args.device))
+    if args.command == "train":
+        from restorer.training.cli import run as run_train
+
+        return run_train(args)
+    from restorer.cli.run_task import run_batch
+
+    specs = param_specs(args.task.params_type)
+    params = args.task.params_type(**{s.name: getattr(args, s.name) for s in specs})
+    return run_batch(args.task, params, args)
+
+
+def _open_gui(files: list[Path]) -> int:
+    try:
+        from restorer.gui.app import run_app
+    except ImportError:
+        build_parser().print_help()
+        return 0
+    return run_app(files)
+
+
+def replace_params(params: Any, **changes: Any) -> Any:
+    return dataclasses.replace(params, **changes)

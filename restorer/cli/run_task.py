@@ -1,0 +1,67 @@
+"""Run one task over a batch of files: one line per failure, the batch goes on."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from restorer.cli.batch import UsageError, plan
+from restorer.cli.progress import TerminalProgress
+from restorer.engine.device import DeviceUnavailableError
+from restorer.io import ImageReadError, ImageWriteError, read_image, write_image
+from restorer.models.loader import ModelIntegrityError
+from restorer.tasks.base import TaskSpec, validate_params
+
+
+def _error(text: str) -> None:
+    print(f"error: {text}", file=sys.stderr)
+
+
+def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
+    from restorer.engine.engine import Engine
+
+    try:
+        validate_params(params)
+        jobs = plan(args.inputs, args.output, "dcm" if args.format == "dcm" else args.format)
+        engine = Engine(args.device, tile=args.tile)
+    except (UsageError, ValueError, DeviceUnavailableError) as exc:
+        _error(str(exc))
+        return 2
+    if len(jobs) > 1 or args.output.suffix == "":
+        args.output.mkdir(parents=True, exist_ok=True)
+
+    print(f"{task.title}: {len(jobs)} file(s) on {engine.device_name}", file=sys.stderr)
+    failures = 0
+    for job in jobs:
+        progress = TerminalProgress(job.source.name)
+        try:
+            if job.target.resolve() == job.source.resolve() and not args.overwrite:
+                raise ImageWriteError(f"{job.target} is the input file; refusing to overwrite it "
+                                      "(use --overwrite to replace the original)")
+            image = read_image(job.source)
+            if image.is_ct and not task.accepts_ct:
+                raise ImageReadError(f"{job.source.name}: {task.title} does not apply to CT images")
+            start = time.perf_counter()
+            result = engine.run_task(task, image, params, progress)
+            write_image(result, job.target, bit_depth=args.bit_depth, overwrite=args.overwrite,
+                        task=task.name)
+            progress.done(f"{job.source.name} -> {job.target} ({time.perf_counter() - start:.1f} s)")
+        except (ImageReadError, ImageWriteError, ValueError) as exc:
+            failures += 1
+            progress.done("")
+            _error(str(exc))
+        except MemoryError:
+            failures += 1
+            _error(f"{job.source.name}: not enough memory; try a smaller --tile")
+        except ModelIntegrityError as exc:
+            _error(str(exc))
+            return 3  # every further file would fail the same way
+        except KeyboardInterrupt:
+            _error("interrupted")
+            return 130
+    if failures:
+        print(f"{failures} of {len(jobs)} file(s) failed", file=sys.stderr)
+        return 1
+    return 0
