@@ -6,6 +6,7 @@ handed whole to the model unless it fits in one tile.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,29 +28,49 @@ class TileSpec:
     multiple: int = 1
 
     def __post_init__(self) -> None:
-        if self.tile and self.tile <= 2 * self.overlap:
-            raise ValueError(f"tile {self.tile} must exceed twice the overlap {self.overlap}")
+        if self.tile and self.tile <= self.overlap + 2 * self.multiple:
+            raise ValueError(f"tile {self.tile} is too small for an overlap of {self.overlap}")
 
 
-def tile_starts(length: int, tile: int, overlap: int) -> list[int]:
-    """Start offsets covering [0, length) with tiles of `tile` sharing at least `overlap`."""
-    if tile <= 0 or length <= tile:
-        return [0]
-    step = tile - overlap
-    starts = list(range(0, length - tile, step))
-    starts.append(length - tile)
-    return starts
+def tile_layout(length: int, tile: int, overlap: int, multiple: int = 1) -> tuple[list[int], int]:
+    """Start offsets and the common tile length covering [0, length).
+
+    Works on the length padded up to the model's size multiple, with starts on that multiple:
+    every tile then sees the same downsampling grid and, at the far border, the same
+    reflected padding as the whole image would, so tiled and whole-image results agree.
+    The fewest tiles of at most `tile` pixels sharing at least `overlap` are spread evenly.
+    """
+    padded = math.ceil(length / multiple) * multiple
+    if tile <= 0 or padded <= tile:
+        return [0], padded
+    # One extra multiple of slack: rounding the starts may shave that much off an overlap.
+    share = overlap + multiple
+    count = math.ceil((padded - share) / (tile - share))
+    size = math.ceil((padded + (count - 1) * share) / count / multiple) * multiple
+    step = (padded - size) / (count - 1)
+    starts = [round(i * step / multiple) * multiple for i in range(count)]
+    return starts, size
+
+
+def _edge_weights(n: int) -> np.ndarray:
+    """Weights over an overlap of n pixels, rising from 0 to 1 away from the tile's edge.
+
+    The outer 3/8 is dropped entirely (there the network sees less context than its
+    receptive field, so its output differs from a whole-image run), the middle 1/4 is a
+    linear cross-fade and the inner 3/8 is kept whole; a neighbour's mirrored weights add up
+    to exactly 1.
+    """
+    t = (np.arange(n, dtype=np.float32) + 0.5) / n
+    return np.clip((t - 3 / 8) * 4.0, 0.0, 1.0)
 
 
 def _ramp(length: int, ramp_in: int, ramp_out: int) -> np.ndarray:
     """1-D weights: rising over ramp_in at the start, falling over ramp_out at the end."""
     w = np.ones(length, np.float32)
     if ramp_in > 0:
-        w[:ramp_in] = (np.arange(ramp_in, dtype=np.float32) + 0.5) / ramp_in
+        w[:ramp_in] = _edge_weights(ramp_in)
     if ramp_out > 0:
-        w[length - ramp_out :] = np.minimum(
-            w[length - ramp_out :], (np.arange(ramp_out, 0, -1, dtype=np.float32) - 0.5) / ramp_out
-        )
+        w[length - ramp_out :] = np.minimum(w[length - ramp_out :], _edge_weights(ramp_out)[::-1])
     return w
 
 
@@ -84,9 +105,8 @@ def process_tiled(
     progress = progress or NullProgress()
     h, w = pixels.shape[:2]
     s = spec.scale
-    tile = spec.tile if spec.tile > 0 else max(h, w)
-    ys = tile_starts(h, tile, spec.overlap)
-    xs = tile_starts(w, tile, spec.overlap)
+    ys, tile_h = tile_layout(h, spec.tile, spec.overlap, spec.multiple)
+    xs, tile_w = tile_layout(w, spec.tile, spec.overlap, spec.multiple)
     total = len(ys) * len(xs)
 
     if total == 1:
@@ -99,15 +119,15 @@ def process_tiled(
     weight = np.zeros((h * s, w * s), np.float32)
     done = 0
     for iy, y0 in enumerate(ys):
-        th = min(tile, h - y0)
+        th = min(tile_h, h - y0)
         # Ramps cover the part shared with the previous/next tile, in output pixels.
-        ramp_top = (ys[iy - 1] + tile - y0) * s if iy > 0 else 0
+        ramp_top = (ys[iy - 1] + tile_h - y0) * s if iy > 0 else 0
         ramp_bottom = (y0 + th - ys[iy + 1]) * s if iy + 1 < len(ys) else 0
         wy = _ramp(th * s, ramp_top, ramp_bottom)
         for ix, x0 in enumerate(xs):
             progress.check_aborted()
-            tw = min(tile, w - x0)
-            ramp_left = (xs[ix - 1] + tile - x0) * s if ix > 0 else 0
+            tw = min(tile_w, w - x0)
+            ramp_left = (xs[ix - 1] + tile_w - x0) * s if ix > 0 else 0
             ramp_right = (x0 + tw - xs[ix + 1]) * s if ix + 1 < len(xs) else 0
             wx = _ramp(tw * s, ramp_left, ramp_right)
             result = run_padded(pixels[y0 : y0 + th, x0 : x0 + tw], fn, spec.multiple, s)

@@ -107,7 +107,8 @@ class Engine:
         descriptor = self.descriptor(model_id)
         base_tile = self.tile_override or descriptor.tile * (2 if self.device.type == "cuda" else 1)
         if not tiled:
-            base_tile = max(pixels.shape[:2])
+            m = descriptor.size_multiple
+            base_tile = -(-max(pixels.shape[:2]) // m) * m  # the whole image, padded
 
         def attempt(tile: int, device: torch.device) -> np.ndarray:
             model, dtype = self.model(model_id, device)
