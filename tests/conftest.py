@@ -6,6 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from restorer.engine.engine import Engine
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,9 +41,7 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def engine():  # noqa: ANN201
-    from restorer.engine.engine import Engine
-
+def engine() -> Engine:
     return Engine("cpu")
 
 

@@ -11,8 +11,9 @@ from restorer.core.image import Modality
 from restorer.io import ImageReadError, read_image, write_image
 
 
-def _write_ct(path: Path, stored: np.ndarray, slope: float, intercept: float,
-              modality: str = "CT") -> None:
+def _write_ct(
+    path: Path, stored: np.ndarray, slope: float, intercept: float, modality: str = "CT"
+) -> None:
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 

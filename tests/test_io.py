@@ -36,21 +36,29 @@ def _random_image(rng: np.random.Generator, depth: int, channels: int) -> np.nda
 @pytest.mark.parametrize("suffix", [".png", ".tif"])
 @pytest.mark.parametrize("depth", [8, 16])
 @pytest.mark.parametrize("channels", [1, 3, 4])
-def test_round_trip_is_bit_exact(tmp_path: Path, rng: np.random.Generator, suffix: str,
-                                 depth: int, channels: int) -> None:
+def test_round_trip_is_bit_exact(
+    tmp_path: Path, rng: np.random.Generator, suffix: str, depth: int, channels: int
+) -> None:
     original = _random_image(rng, depth, channels)
     src = tmp_path / f"src{suffix}"
     if suffix == ".png":
         import cv2
 
-        bgr = original if channels == 1 else np.concatenate(
-            [original[:, :, 2::-1], original[:, :, 3:]], axis=2)
+        bgr = (
+            original
+            if channels == 1
+            else np.concatenate([original[:, :, 2::-1], original[:, :, 3:]], axis=2)
+        )
         assert cv2.imwrite(str(src), bgr)
     else:
         import tifffile
 
-        tifffile.imwrite(src, original, photometric="minisblack" if channels == 1 else "rgb",
-                         extrasamples=("unassalpha",) if channels == 4 else None)
+        tifffile.imwrite(
+            src,
+            original,
+            photometric="minisblack" if channels == 1 else "rgb",
+            extrasamples=("unassalpha",) if channels == 4 else None,
+        )
     image = read_image(src)
     assert image.meta.bit_depth == depth
     assert image.channels == (1 if channels == 1 else 3)
@@ -132,8 +140,9 @@ def test_existing_file_is_not_overwritten(tmp_path: Path, samples: Path) -> None
     assert [p.name for p in tmp_path.iterdir()] == ["x.png"]  # no temporary file left
 
 
-def test_failed_write_leaves_original(tmp_path: Path, samples: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_write_leaves_original(
+    tmp_path: Path, samples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     image = read_image(samples / "camera.png")
     target = tmp_path / "x.png"
     target.write_bytes(b"precious")
@@ -152,7 +161,7 @@ def test_failed_write_leaves_original(tmp_path: Path, samples: Path,
 def test_truncated_and_corrupt_files_are_refused(tmp_path: Path, samples: Path, name: str) -> None:
     data = (samples / name).read_bytes()
     (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
-    with pytest.raises(ImageReadError, match="truncated|corrupt"):
+    with pytest.raises(ImageReadError, match=r"truncated|corrupt"):
         read_image(tmp_path / "cut.png")
     (tmp_path / "junk.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
     with pytest.raises(ImageReadError):
@@ -179,8 +188,9 @@ def test_unsupported_and_empty_files(tmp_path: Path) -> None:
         read_image(tmp_path / "missing.png")
 
 
-def test_huge_image_is_refused_before_decoding(tmp_path: Path, samples: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_huge_image_is_refused_before_decoding(
+    tmp_path: Path, samples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("restorer.io.limits.MAX_PIXELS", 100_000)
     with pytest.raises(ImageReadError, match="megapixels"):
         read_image(samples / "camera.png")  # 262 144 pixels
@@ -196,8 +206,9 @@ def test_bmp_and_webp_read(tmp_path: Path, samples: Path) -> None:
 
 
 def test_sixteen_bit_source_writes_sixteen_bit(tmp_path: Path) -> None:
-    image = Image(np.linspace(0, 1, 64 * 64, dtype=np.float32).reshape(64, 64),
-                  ImageMeta(bit_depth=16))
+    image = Image(
+        np.linspace(0, 1, 64 * 64, dtype=np.float32).reshape(64, 64), ImageMeta(bit_depth=16)
+    )
     write_image(image, tmp_path / "a.png")
     assert _raw(tmp_path / "a.png").dtype == np.uint16
     write_image(image, tmp_path / "b.png", bit_depth=8)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -13,7 +17,7 @@ from restorer.io import read_image
 
 
 @pytest.fixture(scope="module")
-def denoiser():  # noqa: ANN201
+def denoiser() -> Callable[[np.ndarray], np.ndarray]:
     from restorer.models.loader import load_bundled
     from restorer.models.registry import get_model
     from restorer.resources import models_dir
@@ -25,11 +29,12 @@ def denoiser():  # noqa: ANN201
         with torch.inference_mode():
             t = torch.from_numpy(np.ascontiguousarray(tile)).permute(2, 0, 1)[None]
             return model(t, level)[0].permute(1, 2, 0).numpy()
+
     return run
 
 
 @pytest.fixture(scope="module")
-def noisy_photo(samples) -> np.ndarray:  # noqa: ANN001
+def noisy_photo(samples: Path) -> np.ndarray:
     clean = read_image(samples / "camera.png").pixels
     clean = cv2.resize(clean, (1000, 760), interpolation=cv2.INTER_CUBIC)
     rng = np.random.default_rng(5)
@@ -43,18 +48,22 @@ def test_layout_covers_the_image_with_the_overlap() -> None:
         assert starts[0] == 0 and starts[-1] + size == padded
         assert size <= 512 or len(starts) == 1
         assert all(s % 16 == 0 for s in starts) and size % 16 == 0
-        for a, b in zip(starts, starts[1:], strict=False):
+        for a, b in itertools.pairwise(starts):
             assert a + size - b >= 96  # neighbours share at least the overlap
 
 
-def test_tiled_equals_whole_image_within_one_level(denoiser, noisy_photo: np.ndarray) -> None:  # noqa: ANN001
+def test_tiled_equals_whole_image_within_one_level(
+    denoiser: Callable[[np.ndarray], np.ndarray], noisy_photo: np.ndarray
+) -> None:
     whole = process_tiled(noisy_photo, denoiser, TileSpec(tile=0, overlap=0, multiple=16))
     tiled = process_tiled(noisy_photo, denoiser, TileSpec(tile=384, overlap=128, multiple=16))
     assert tiled.shape == whole.shape
     assert np.abs(tiled - whole).max() < 1 / 255
 
 
-def test_no_seam_along_tile_borders(denoiser, noisy_photo: np.ndarray) -> None:  # noqa: ANN001
+def test_no_seam_along_tile_borders(
+    denoiser: Callable[[np.ndarray], np.ndarray], noisy_photo: np.ndarray
+) -> None:
     spec = TileSpec(tile=256, overlap=64, multiple=16)
     whole = process_tiled(noisy_photo, denoiser, TileSpec(tile=0, overlap=0, multiple=16))
     tiled = process_tiled(noisy_photo, denoiser, spec)

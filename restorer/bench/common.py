@@ -53,7 +53,13 @@ def markdown_table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> s
     header = list(header)
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for row in rows:
-        cells = [f"{c:.2f}" if isinstance(c, float) and abs(c) >= 1 else
-                 f"{c:.4f}" if isinstance(c, float) else str(c) for c in row]
+        cells = [
+            f"{c:.2f}"
+            if isinstance(c, float) and abs(c) >= 1
+            else f"{c:.4f}"
+            if isinstance(c, float)
+            else str(c)
+            for c in row
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ def _ours(engine: Engine, blind: bool) -> Method:
     def run(noisy: np.ndarray, sigma: float) -> np.ndarray:
         params = DenoiseParams(strength=None if blind else sigma)
         return engine.run_task(TASK, Image(noisy.astype(np.float32)), params).pixels
+
     return run
 
 
@@ -53,21 +55,25 @@ def _bm3d() -> Method | None:
         if noisy.ndim == 2:
             return np.asarray(bm3d.bm3d(noisy, sigma_psd=sigma / 255), np.float32)
         return np.asarray(bm3d.bm3d_rgb(noisy, sigma_psd=sigma / 255), np.float32)
+
     return run
 
 
 def methods(engine: Engine, include_bm3d: bool = True) -> dict[str, Method]:
-    table: dict[str, Method] = {"ours": _ours(engine, blind=False),
-                                "ours, blind": _ours(engine, blind=True),
-                                "OpenCV NL-means": _nlmeans}
+    table: dict[str, Method] = {
+        "ours": _ours(engine, blind=False),
+        "ours, blind": _ours(engine, blind=True),
+        "OpenCV NL-means": _nlmeans,
+    }
     bm = _bm3d() if include_bm3d else None
     if bm is not None:
         table["BM3D"] = bm
     return table
 
 
-def evaluate(folder: Path, sigmas: list[float], table: dict[str, Method],
-             limit: int | None = None) -> dict[tuple[float, str], Score]:
+def evaluate(
+    folder: Path, sigmas: list[float], table: dict[str, Method], limit: int | None = None
+) -> dict[tuple[float, str], Score]:
     scores: dict[tuple[float, str], Score] = {}
     for path in image_files(folder)[:limit]:
         clean = read_image(path).pixels
@@ -75,10 +81,14 @@ def evaluate(folder: Path, sigmas: list[float], table: dict[str, Method],
             rng = np.random.default_rng(seed_for(path.name, sigma))
             noisy = (clean + rng.normal(0, sigma / 255, clean.shape)).astype(np.float32)
             for name, method in table.items():
-                out, seconds = timed(lambda m=method: m(noisy, sigma))
+                out, seconds = timed(partial(method, noisy, sigma))
                 out = np.clip(out, 0, 1)
                 scores.setdefault((sigma, name), Score()).add(
-                    psnr(clean, out), ssim(clean, out), seconds, clean.shape[0] * clean.shape[1] / 1e6)
+                    psnr(clean, out),
+                    ssim(clean, out),
+                    seconds,
+                    clean.shape[0] * clean.shape[1] / 1e6,
+                )
     return scores
 
 
@@ -93,13 +103,22 @@ def speed(engine: Engine, side: int = 2048, repeats: int = 2) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", type=Path, nargs="+", required=True,
-                        help="test folders, e.g. ../shared/data/test/set12")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        nargs="+",
+        required=True,
+        help="test folders, e.g. ../shared/data/test/set12",
+    )
     parser.add_argument("--sigma", default="15,25,50", help="comma-separated noise levels")
     parser.add_argument("--limit", type=int, default=None, help="first N images per folder")
     parser.add_argument("--no-bm3d", action="store_true", help="skip BM3D (slow)")
-    parser.add_argument("--speed-side", type=int, default=2048,
-                        help="side of the colour image timed for MP/s (0 to skip)")
+    parser.add_argument(
+        "--speed-side",
+        type=int,
+        default=2048,
+        help="side of the colour image timed for MP/s (0 to skip)",
+    )
 
 
 def run(args: argparse.Namespace, engine: Engine) -> int:
@@ -109,11 +128,21 @@ def run(args: argparse.Namespace, engine: Engine) -> int:
     for folder in args.data:
         scores = evaluate(folder, sigmas, table, args.limit)
         for (sigma, name), score in scores.items():
-            rows.append((folder.name, int(sigma), name, float(np.mean(score.psnr)),
-                         float(np.mean(score.ssim)), score.mp_per_s))
+            rows.append(
+                (
+                    folder.name,
+                    int(sigma),
+                    name,
+                    float(np.mean(score.psnr)),
+                    float(np.mean(score.ssim)),
+                    score.mp_per_s,
+                )
+            )
     print(markdown_table(["set", "σ", "method", "PSNR dB", "SSIM", "MP/s"], rows))
     if args.speed_side:
         mps = speed(engine, args.speed_side)
-        print(f"\nours, colour, {args.speed_side}×{args.speed_side}, {engine.device_name}: "
-              f"{mps:.2f} MP/s")
+        print(
+            f"\nours, colour, {args.speed_side}×{args.speed_side}, {engine.device_name}: "
+            f"{mps:.2f} MP/s"
+        )
     return 0

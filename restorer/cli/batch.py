@@ -21,8 +21,13 @@ class Job:
 def _images_in(folder: Path) -> list[Path]:
     # Files without a suffix are included only in the DICOM sense: series exports often
     # have none. Hidden files (such as our own temporary files) are skipped.
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
-                  and (p.suffix.lower() in READ_SUFFIXES or p.suffix == ""))
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and not p.name.startswith(".")
+        and (p.suffix.lower() in READ_SUFFIXES or p.suffix == "")
+    )
 
 
 def plan(inputs: list[Path], output: Path, out_format: str | None = None) -> list[Job]:
@@ -38,7 +43,9 @@ def plan(inputs: list[Path], output: Path, out_format: str | None = None) -> lis
         else:
             sources.append(item)  # a missing or bad file is reported by its own job
     single_file_target = (
-        len(inputs) == 1 and not inputs[0].is_dir() and format_for_suffix(output) is not None
+        len(inputs) == 1
+        and not inputs[0].is_dir()
+        and format_for_suffix(output) is not None
         and not output.is_dir()
     )
     if single_file_target:

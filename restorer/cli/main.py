@@ -24,20 +24,31 @@ def _add_param(parser: argparse.ArgumentParser, spec: ParamSpec) -> None:
     if spec.minimum is not None and spec.maximum is not None:
         help_text += f" [{spec.minimum:g}–{spec.maximum:g}]"
     if spec.kind == "bool":
-        parser.add_argument(_flag(spec), action=argparse.BooleanOptionalAction, default=spec.default,
-                            help=help_text)
+        parser.add_argument(
+            _flag(spec), action=argparse.BooleanOptionalAction, default=spec.default, help=help_text
+        )
         return
     kinds: dict[str, Any] = {"float": float, "int": int, "choice": str, "path": Path}
-    parser.add_argument(_flag(spec), type=kinds[spec.kind], default=spec.default,
-                        choices=spec.choices or None, metavar=None if spec.choices else spec.kind.upper(),
-                        help=help_text + ("" if spec.optional else f" (default {spec.default})"))
+    parser.add_argument(
+        _flag(spec),
+        type=kinds[spec.kind],
+        default=spec.default,
+        choices=spec.choices or None,
+        metavar=None if spec.choices else spec.kind.upper(),
+        help=help_text + ("" if spec.optional else f" (default {spec.default})"),
+    )
 
 
 def _add_task_command(sub: Any, task: TaskSpec) -> None:
     p = sub.add_parser(task.command, help=task.description, description=task.description)
     p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="image files or folders")
-    p.add_argument("-o", "--output", type=Path, required=True,
-                   help="output file (for one input) or folder (same names as the inputs)")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="output file (for one input) or folder (same names as the inputs)",
+    )
     for spec in param_specs(task.params_type):
         _add_param(p, spec)
     _add_run_options(p)
@@ -45,22 +56,39 @@ def _add_task_command(sub: Any, task: TaskSpec) -> None:
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"),
-                   help="where models run (default: CUDA, then Apple MPS, then CPU)")
-    p.add_argument("--tile", type=int, default=None,
-                   help="tile side in pixels (default: the model's; smaller uses less memory)")
+    p.add_argument(
+        "--device",
+        default="auto",
+        choices=("auto", "cpu", "cuda", "mps"),
+        help="where models run (default: CUDA, then Apple MPS, then CPU)",
+    )
+    p.add_argument(
+        "--tile",
+        type=int,
+        default=None,
+        help="tile side in pixels (default: the model's; smaller uses less memory)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
-    p.add_argument("--bit-depth", type=int, choices=(8, 16), default=None,
-                   help="output bits per sample (default: the source's)")
-    p.add_argument("--format", choices=("png", "tiff", "jpeg", "webp", "bmp", "dcm"), default=None,
-                   help="output format for folder outputs (default: the input's)")
+    p.add_argument(
+        "--bit-depth",
+        type=int,
+        choices=(8, 16),
+        default=None,
+        help="output bits per sample (default: the source's)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("png", "tiff", "jpeg", "webp", "bmp", "dcm"),
+        default=None,
+        help="output format for folder outputs (default: the input's)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="restorer",
         description="Restore photos, scans and CT images offline. With no command, opens the "
-                    "window (with FILEs, opens them).",
+        "window (with FILEs, opens them).",
     )
     parser.add_argument("--version", action="version", version=f"restorer {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

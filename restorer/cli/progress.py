@@ -19,7 +19,7 @@ class TerminalProgress:
         self._last_drawn = -1.0
 
     def set_progress(self, fraction: float) -> None:
-        if not self.interactive or fraction - self._last_drawn < 0.01 and fraction < 1:
+        if not self.interactive or (fraction - self._last_drawn < 0.01 and fraction < 1):
             return
         self._last_drawn = fraction
         filled = int(self.width * fraction)

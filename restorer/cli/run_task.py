@@ -38,16 +38,25 @@ def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
         progress = TerminalProgress(job.source.name)
         try:
             if job.target.resolve() == job.source.resolve() and not args.overwrite:
-                raise ImageWriteError(f"{job.target} is the input file; refusing to overwrite it "
-                                      "(use --overwrite to replace the original)")
+                raise ImageWriteError(
+                    f"{job.target} is the input file; refusing to overwrite it "
+                    "(use --overwrite to replace the original)"
+                )
             image = read_image(job.source)
             if image.is_ct and not task.accepts_ct:
                 raise ImageReadError(f"{job.source.name}: {task.title} does not apply to CT images")
             start = time.perf_counter()
             result = engine.run_task(task, image, params, progress)
-            write_image(result, job.target, bit_depth=args.bit_depth, overwrite=args.overwrite,
-                        task=task.name)
-            progress.done(f"{job.source.name} -> {job.target} ({time.perf_counter() - start:.1f} s)")
+            write_image(
+                result,
+                job.target,
+                bit_depth=args.bit_depth,
+                overwrite=args.overwrite,
+                task=task.name,
+            )
+            progress.done(
+                f"{job.source.name} -> {job.target} ({time.perf_counter() - start:.1f} s)"
+            )
         except (ImageReadError, ImageWriteError, ValueError) as exc:
             failures += 1
             progress.done("")

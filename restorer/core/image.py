@@ -7,14 +7,14 @@ apart from the colour channels so that no task ever touches it by accident.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 
-class Modality(str, Enum):
+class Modality(StrEnum):
     PHOTO = "photo"
     CT = "CT"
 

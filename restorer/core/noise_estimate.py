@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def _patches(plane: np.ndarray, size: int, stride: int, limit: int,
-             rng: np.random.Generator) -> np.ndarray:
+def _patches(
+    plane: np.ndarray, size: int, stride: int, limit: int, rng: np.random.Generator
+) -> np.ndarray:
     """(size*size, N) matrix of patches taken on a grid, at most `limit` of them."""
     view = np.lib.stride_tricks.sliding_window_view(plane, (size, size))[::stride, ::stride]
     flat = view.reshape(-1, size * size)

@@ -22,8 +22,9 @@ def rgb_to_y(pixels: np.ndarray) -> np.ndarray:
     return (pixels.astype(np.float64) @ _BT601) + 16.0 / 255.0
 
 
-def psnr(reference: np.ndarray, test: np.ndarray, data_range: float = 1.0,
-         mask: np.ndarray | None = None) -> float:
+def psnr(
+    reference: np.ndarray, test: np.ndarray, data_range: float = 1.0, mask: np.ndarray | None = None
+) -> float:
     """Peak signal-to-noise ratio in dB, optionally only where mask is true."""
     diff = reference.astype(np.float64) - test.astype(np.float64)
     if mask is not None:
@@ -35,8 +36,9 @@ def psnr(reference: np.ndarray, test: np.ndarray, data_range: float = 1.0,
     return 10.0 * np.log10(data_range * data_range / mse)
 
 
-def ssim(reference: np.ndarray, test: np.ndarray, data_range: float = 1.0,
-         mask: np.ndarray | None = None) -> float:
+def ssim(
+    reference: np.ndarray, test: np.ndarray, data_range: float = 1.0, mask: np.ndarray | None = None
+) -> float:
     """Structural similarity (Wang et al. 2004, 11x11 Gaussian window, sigma 1.5).
 
     Colour images average the per-channel SSIM maps; mask restricts the mean to a region.
@@ -60,7 +62,9 @@ def ssim(reference: np.ndarray, test: np.ndarray, data_range: float = 1.0,
         sxx = blur(x * x) - mx * mx
         syy = blur(y * y) - my * my
         sxy = blur(x * y) - mx * my
-        maps.append(((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2)))
+        maps.append(
+            ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2))
+        )
     smap = np.mean(maps, axis=0)
     # Ignore the 5-pixel border where the window leaves the image, as the reference code does.
     valid = np.zeros(smap.shape, bool)

@@ -27,7 +27,9 @@ def available_devices() -> list[str]:
 
 def choose_device(preference: str = "auto") -> torch.device:
     if preference not in DEVICE_CHOICES:
-        raise DeviceUnavailableError(f"unknown device {preference!r} (use {', '.join(DEVICE_CHOICES)})")
+        raise DeviceUnavailableError(
+            f"unknown device {preference!r} (use {', '.join(DEVICE_CHOICES)})"
+        )
     if preference == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")

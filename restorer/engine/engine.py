@@ -41,15 +41,20 @@ class _Context:
         self._engine = engine
         self.progress = progress
 
-    def run_model(self, model_id: str, pixels: np.ndarray, forward: Forward, *,
-                  tiled: bool = True) -> np.ndarray:
+    def run_model(
+        self, model_id: str, pixels: np.ndarray, forward: Forward, *, tiled: bool = True
+    ) -> np.ndarray:
         return self._engine.run_model(model_id, pixels, forward, self.progress, tiled=tiled)
 
 
 class Engine:
-    def __init__(self, device: str = "auto", tile: int | None = None,
-                 user_weights: dict[str, Path] | None = None,
-                 models_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        device: str = "auto",
+        tile: int | None = None,
+        user_weights: dict[str, Path] | None = None,
+        models_path: Path | None = None,
+    ) -> None:
         self.device = choose_device(device)
         self.tile_override = tile
         self.user_weights = dict(user_weights or {})
@@ -66,7 +71,9 @@ class Engine:
 
     def model(self, model_id: str, device: torch.device) -> tuple[nn.Module, torch.dtype]:
         descriptor = self.descriptor(model_id)
-        dtype = torch.float16 if descriptor.supports_half and device.type == "cuda" else torch.float32
+        dtype = (
+            torch.float16 if descriptor.supports_half and device.type == "cuda" else torch.float32
+        )
         key = (model_id, str(device), dtype)
         if key not in self._cache:
             if model_id in self.user_weights:
@@ -80,8 +87,9 @@ class Engine:
             self._cache[key] = module
         return self._cache[key], dtype
 
-    def run_task(self, task: TaskSpec, image: Image, params: Any,
-                 progress: Progress | None = None) -> Image:
+    def run_task(
+        self, task: TaskSpec, image: Image, params: Any, progress: Progress | None = None
+    ) -> Image:
         progress = progress or NullProgress()
         messages: list[str] = []
 
@@ -102,8 +110,15 @@ class Engine:
         self.last_report.seconds = time.perf_counter() - start
         return result
 
-    def run_model(self, model_id: str, pixels: np.ndarray, forward: Forward,
-                  progress: Progress, *, tiled: bool = True) -> np.ndarray:
+    def run_model(
+        self,
+        model_id: str,
+        pixels: np.ndarray,
+        forward: Forward,
+        progress: Progress,
+        *,
+        tiled: bool = True,
+    ) -> np.ndarray:
         descriptor = self.descriptor(model_id)
         base_tile = self.tile_override or descriptor.tile * (2 if self.device.type == "cuda" else 1)
         if not tiled:
@@ -113,8 +128,12 @@ class Engine:
         def attempt(tile: int, device: torch.device) -> np.ndarray:
             model, dtype = self.model(model_id, device)
             overlap = min(descriptor.tile_overlap, (tile - 1) // 2)
-            spec = TileSpec(tile=tile, overlap=overlap, scale=descriptor.scale,
-                            multiple=descriptor.size_multiple)
+            spec = TileSpec(
+                tile=tile,
+                overlap=overlap,
+                scale=descriptor.scale,
+                multiple=descriptor.size_multiple,
+            )
 
             def on_tile(arr: np.ndarray) -> np.ndarray:
                 t = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1)[None]

@@ -35,16 +35,20 @@ def run_with_fallback(
     while True:
         try:
             return attempt(tile, device), tile, device
-        except OOM_ERRORS:
+        except OOM_ERRORS as exc:
             _free_cache(device)
-            if device.type == "cpu":
-                raise
             if tile // 2 >= min_tile:
                 tile //= 2
-                progress.message(f"Out of memory on {device.type.upper()}: retrying with {tile}-pixel tiles")
-            else:
+                progress.message(
+                    f"Out of memory on {device.type.upper()}: retrying with {tile}-pixel tiles"
+                )
+            elif device.type != "cpu":
                 progress.message(
                     f"Out of memory on {device.type.upper()} even with {tile}-pixel tiles: "
                     "continuing on the CPU"
                 )
                 device = torch.device("cpu")
+            else:
+                raise MemoryError(
+                    f"not enough memory, even with {tile}-pixel tiles on the CPU"
+                ) from exc

@@ -103,13 +103,17 @@ def write_image(
     path = Path(path)
     fmt = format_for_suffix(path)
     if fmt is None:
-        raise ImageWriteError(f"{path.name}: unsupported output type (use one of {', '.join(WRITE_FORMATS)})")
+        raise ImageWriteError(
+            f"{path.name}: unsupported output type (use one of {', '.join(WRITE_FORMATS)})"
+        )
     data = encode(image, fmt, bit_depth=bit_depth, task=task)
     atomic_write_bytes(path, data, overwrite=overwrite)
     return path
 
 
-def encode(image: Image, fmt: str, *, bit_depth: int | None = None, task: str = "restoration") -> bytes:
+def encode(
+    image: Image, fmt: str, *, bit_depth: int | None = None, task: str = "restoration"
+) -> bytes:
     """The bytes of image in format fmt (see WRITE_FORMATS)."""
     if fmt == "dicom":
         from restorer.io.dicom import encode_dicom

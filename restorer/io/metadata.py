@@ -58,7 +58,7 @@ def png_with_metadata(png: bytes, icc_profile: bytes | None, exif: bytes | None)
     if icc_profile:
         extra += _chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(icc_profile))
     if exif:
-        body = exif[len(EXIF_HEADER):] if exif.startswith(EXIF_HEADER) else exif
+        body = exif[len(EXIF_HEADER) :] if exif.startswith(EXIF_HEADER) else exif
         extra += _chunk(b"eXIf", body)
     return png[:ihdr_end] + extra + png[ihdr_end:]
 

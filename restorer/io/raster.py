@@ -29,7 +29,9 @@ def read_raster(path: Path, data: bytes, fmt: str) -> Image:
         raise ImageReadError(f"{path.name}: the file is truncated (incomplete {fmt.upper()} data)")
     arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if arr is None:
-        raise ImageReadError(f"{path.name}: the {fmt.upper()} data is corrupt and cannot be decoded")
+        raise ImageReadError(
+            f"{path.name}: the {fmt.upper()} data is corrupt and cannot be decoded"
+        )
 
     alpha: np.ndarray | None = None
     if arr.ndim == 3 and arr.shape[2] == 4:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import nn
 
@@ -15,7 +17,9 @@ class ResBlock(nn.Module):
 
     def __init__(self, width: int) -> None:
         super().__init__()
-        self.body = nn.Sequential(conv3x3(width, width), nn.ReLU(inplace=True), conv3x3(width, width))
+        self.body = nn.Sequential(
+            conv3x3(width, width), nn.ReLU(inplace=True), conv3x3(width, width)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)
@@ -33,7 +37,7 @@ class UNetTrunk(nn.Module):
         super().__init__()
         self.encoders = nn.ModuleList()
         self.downs = nn.ModuleList()
-        for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
+        for w_in, w_out in itertools.pairwise(widths):
             self.encoders.append(res_stage(w_in, blocks))
             self.downs.append(nn.Conv2d(w_in, w_out, 2, stride=2))
         self.middle = res_stage(widths[-1], blocks)

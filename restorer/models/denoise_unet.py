@@ -16,8 +16,9 @@ from restorer.models.blocks import UNetTrunk, conv3x3
 
 
 class DenoiseUNet(nn.Module):
-    def __init__(self, channels: int = 3, widths: tuple[int, ...] = (32, 64, 128, 256),
-                 blocks: int = 2) -> None:
+    def __init__(
+        self, channels: int = 3, widths: tuple[int, ...] = (32, 64, 128, 256), blocks: int = 2
+    ) -> None:
         super().__init__()
         self.channels = channels
         self.head = conv3x3(4 * channels + 1, widths[0])

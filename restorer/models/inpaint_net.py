@@ -13,8 +13,9 @@ from torch import nn
 
 
 class GatedConv(nn.Module):
-    def __init__(self, cin: int, cout: int, kernel: int = 3, stride: int = 1,
-                 dilation: int = 1) -> None:
+    def __init__(
+        self, cin: int, cout: int, kernel: int = 3, stride: int = 1, dilation: int = 1
+    ) -> None:
         super().__init__()
         pad = dilation * (kernel - 1) // 2
         self.conv = nn.Conv2d(cin, 2 * cout, kernel, stride=stride, padding=pad, dilation=dilation)

@@ -11,8 +11,13 @@ from restorer.models.blocks import UNetTrunk, conv3x3
 
 
 class SRUNet(nn.Module):
-    def __init__(self, scale: int = 2, channels: int = 3, widths: tuple[int, ...] = (48, 96, 192),
-                 blocks: int = 2) -> None:
+    def __init__(
+        self,
+        scale: int = 2,
+        channels: int = 3,
+        widths: tuple[int, ...] = (48, 96, 192),
+        blocks: int = 2,
+    ) -> None:
         super().__init__()
         if scale not in (2, 4):
             raise ValueError("scale must be 2 or 4")

@@ -65,8 +65,9 @@ def _rectangle(mask: np.ndarray, rng: np.random.Generator, size: float) -> None:
     mask[y : y + rh, x : x + rw] = 1.0
 
 
-def random_mask(h: int, w: int, rng: np.random.Generator, coverage: tuple[float, float] = (0.01, 0.4)
-                ) -> np.ndarray:
+def random_mask(
+    h: int, w: int, rng: np.random.Generator, coverage: tuple[float, float] = (0.01, 0.4)
+) -> np.ndarray:
     """A training mask mixing all hole kinds, with hole fraction inside `coverage`."""
     target = rng.uniform(*coverage)
     mask = np.zeros((h, w), np.float32)

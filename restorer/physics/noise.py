@@ -15,14 +15,19 @@ def _per_sample(value: float | torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return t.view(-1, *([1] * (x.ndim - 1))) if t.ndim else t
 
 
-def gaussian(x: torch.Tensor, sigma: float | torch.Tensor,
-             generator: torch.Generator | None = None) -> torch.Tensor:
+def gaussian(
+    x: torch.Tensor, sigma: float | torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Additive white Gaussian noise of standard deviation sigma ([0, 1] scale), not clipped."""
     return x + _per_sample(sigma, x) * _normal_like(x, generator)
 
 
-def poisson_gaussian(x: torch.Tensor, peak: float | torch.Tensor, sigma_read: float | torch.Tensor,
-                     generator: torch.Generator | None = None) -> torch.Tensor:
+def poisson_gaussian(
+    x: torch.Tensor,
+    peak: float | torch.Tensor,
+    sigma_read: float | torch.Tensor,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """Sensor noise: photon shot noise (Poisson, `peak` photons at white) plus read noise.
 
     The Poisson part is its Gaussian approximation with variance x / peak, accurate above a
@@ -33,8 +38,9 @@ def poisson_gaussian(x: torch.Tensor, peak: float | torch.Tensor, sigma_read: fl
     return x + variance.sqrt() * _normal_like(x, generator)
 
 
-def effective_sigma(x: torch.Tensor, peak: float | torch.Tensor,
-                    sigma_read: float | torch.Tensor) -> torch.Tensor:
+def effective_sigma(
+    x: torch.Tensor, peak: float | torch.Tensor, sigma_read: float | torch.Tensor
+) -> torch.Tensor:
     """Per-sample RMS standard deviation of poisson_gaussian noise on x: the level a blind
     estimator would report, and the level the denoiser is conditioned on."""
     dims = tuple(range(1, x.ndim))
@@ -44,8 +50,9 @@ def effective_sigma(x: torch.Tensor, peak: float | torch.Tensor,
     return variance.sqrt()
 
 
-def salt_and_pepper(x: torch.Tensor, amount: float,
-                    generator: torch.Generator | None = None) -> torch.Tensor:
+def salt_and_pepper(
+    x: torch.Tensor, amount: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Set a fraction `amount` of samples to 0 or 1 at random (impulse noise)."""
     u = torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype)
     out = x.clone()

@@ -39,8 +39,9 @@ def _resize_matrix_cpu(in_len: int, out_len: int, scale: float) -> torch.Tensor:
     return matrix
 
 
-def resize_matrix(in_len: int, out_len: int, scale: float, device: torch.device,
-                  dtype: torch.dtype) -> torch.Tensor:
+def resize_matrix(
+    in_len: int, out_len: int, scale: float, device: torch.device, dtype: torch.dtype
+) -> torch.Tensor:
     return _resize_matrix_cpu(in_len, out_len, float(scale)).to(device=device, dtype=dtype)
 
 

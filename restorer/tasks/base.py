@@ -30,12 +30,30 @@ class ParamSpec:
     step: float | None = None
 
 
-def param(label: str, kind: str, *, minimum: float | None = None, maximum: float | None = None,
-          choices: Sequence[str] = (), help: str = "", optional: bool = False,
-          step: float | None = None) -> dict[str, Any]:
+def param(
+    label: str,
+    kind: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    choices: Sequence[str] = (),
+    help: str = "",
+    optional: bool = False,
+    step: float | None = None,
+) -> dict[str, Any]:
     """Metadata for a params dataclass field: `x: float = field(default=1, metadata=param(...))`."""
-    return {"spec": dict(label=label, kind=kind, minimum=minimum, maximum=maximum,
-                         choices=tuple(choices), help=help, optional=optional, step=step)}
+    return {
+        "spec": dict(
+            label=label,
+            kind=kind,
+            minimum=minimum,
+            maximum=maximum,
+            choices=tuple(choices),
+            help=help,
+            optional=optional,
+            step=step,
+        )
+    }
 
 
 def param_specs(params_type: type) -> list[ParamSpec]:
@@ -69,8 +87,9 @@ class RunContext(Protocol):
 
     progress: Progress
 
-    def run_model(self, model_id: str, pixels: np.ndarray,
-                  forward: Callable[..., Any], *, tiled: bool = True) -> np.ndarray:
+    def run_model(
+        self, model_id: str, pixels: np.ndarray, forward: Callable[..., Any], *, tiled: bool = True
+    ) -> np.ndarray:
         """Run forward(model, tile_tensor) over pixels (H, W, C) in tiles on the chosen
         device, with out-of-memory fallback; returns float32 (H*scale, W*scale, C')."""
         ...

@@ -29,10 +29,19 @@ MAX_SIGMA = 50.0
 
 @dataclass(frozen=True)
 class DenoiseParams:
-    strength: float | None = field(default=None, metadata=param(
-        "Strength", "float", minimum=0.0, maximum=MAX_SIGMA, optional=True, step=1.0,
-        help="Noise standard deviation on the 0–255 scale. Leave empty to estimate it "
-             "from the image."))
+    strength: float | None = field(
+        default=None,
+        metadata=param(
+            "Strength",
+            "float",
+            minimum=0.0,
+            maximum=MAX_SIGMA,
+            optional=True,
+            step=1.0,
+            help="Noise standard deviation on the 0–255 scale. Leave empty to estimate it "
+            "from the image.",
+        ),
+    )
 
 
 def _to_unit(image: Image) -> np.ndarray:

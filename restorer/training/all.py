@@ -34,16 +34,26 @@ def main(argv: list[str] | None = None) -> int:
     running: list[tuple[str, subprocess.Popen[bytes]]] = []
     failed = []
     for model in args.only:
-        cmd = [sys.executable, "-m", "restorer.training", model, "--data", str(args.data),
-               "--minutes", str(args.minutes), "--export", str(args.export),
-               "--checkpoint-dir", str(args.checkpoint_dir)] + (["--resume"] if args.resume else [])
+        cmd = [
+            sys.executable,
+            "-m",
+            "restorer.training",
+            model,
+            "--data",
+            str(args.data),
+            "--minutes",
+            str(args.minutes),
+            "--export",
+            str(args.export),
+            "--checkpoint-dir",
+            str(args.checkpoint_dir),
+        ] + (["--resume"] if args.resume else [])
         log = open(args.export / f"{model}.log", "wb")  # noqa: SIM115 - closed with the process
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         running.append((model, proc))
         print(f"started {model}", flush=True)
-        if args.sequential:
-            if proc.wait() != 0:
-                failed.append(model)
+        if args.sequential and proc.wait() != 0:
+            failed.append(model)
     start = time.time()
     for model, proc in running:
         if proc.wait() != 0 and model not in failed:

@@ -16,12 +16,17 @@ JOBS = ("denoise-gray", "denoise-color", "sr-x2", "sr-x4", "sr-x2-real", "sr-x4-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", choices=JOBS, help="which model to train")
-    parser.add_argument("--data", type=Path, required=True,
-                        help="data folder laid out as ../shared/data (see its MANIFEST.md)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        required=True,
+        help="data folder laid out as ../shared/data (see its MANIFEST.md)",
+    )
     budget = parser.add_mutually_exclusive_group(required=True)
     budget.add_argument("--steps", type=int, help="number of optimiser steps")
-    budget.add_argument("--minutes", type=float,
-                        help="time budget; resolved into a step count after 50 steps")
+    budget.add_argument(
+        "--minutes", type=float, help="time budget; resolved into a step count after 50 steps"
+    )
     parser.add_argument("--batch", type=int, default=None)
     parser.add_argument("--patch", type=int, default=None, help="training patch side")
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -32,10 +37,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patience", type=int, default=8)
     parser.add_argument("--checkpoint-dir", type=Path, default=Path("runs"))
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint")
-    parser.add_argument("--export", type=Path, default=None,
-                        help="folder for <id>.safetensors and its manifest entry <id>.json")
-    parser.add_argument("--init", type=Path, default=None,
-                        help="start from these weights (.safetensors), e.g. to fine-tune")
+    parser.add_argument(
+        "--export",
+        type=Path,
+        default=None,
+        help="folder for <id>.safetensors and its manifest entry <id>.json",
+    )
+    parser.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        help="start from these weights (.safetensors), e.g. to fine-tune",
+    )
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
 
 
@@ -49,8 +62,13 @@ def make_job(args: argparse.Namespace, device: torch.device):  # noqa: ANN201 - 
         from restorer.training.super_resolve import SRJob
 
         scale = 4 if "x4" in args.model else 2
-        return SRJob(args.data, scale=scale, realistic=args.model.endswith("real"),
-                     device=device, **overrides)
+        return SRJob(
+            args.data,
+            scale=scale,
+            realistic=args.model.endswith("real"),
+            device=device,
+            **overrides,
+        )
     from restorer.training.inpaint import InpaintJob
 
     return InpaintJob(args.data, device=device, **overrides)
@@ -65,20 +83,33 @@ def run(args: argparse.Namespace) -> int:
         device = torch.device(args.device)
     job = make_job(args, device)
     cfg = TrainConfig(
-        steps=args.steps, minutes=args.minutes, lr=args.lr, seed=args.seed, device=str(device),
-        amp=not args.no_amp, val_every=args.val_every, patience=args.patience,
-        checkpoint_dir=args.checkpoint_dir, resume=args.resume, export_dir=args.export,
+        steps=args.steps,
+        minutes=args.minutes,
+        lr=args.lr,
+        seed=args.seed,
+        device=str(device),
+        amp=not args.no_amp,
+        val_every=args.val_every,
+        patience=args.patience,
+        checkpoint_dir=args.checkpoint_dir,
+        resume=args.resume,
+        export_dir=args.export,
         command="restorer train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
-        if sys.argv[1:2] == ["train"] else "python -m restorer.training "
-        + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        if sys.argv[1:2] == ["train"]
+        else "python -m restorer.training " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
         data_description=job.data_description,
-        extra={"batch": job.batch, "patch": job.patch,
-               **({"initialised_from": args.init.name} if args.init else {})},
+        extra={
+            "batch": job.batch,
+            "patch": job.patch,
+            **({"initialised_from": args.init.name} if args.init else {}),
+        },
         init_weights=args.init,
     )
     record = train(job, cfg)
-    print(f"[{job.model_id}] done: {record['steps']} steps in {record['seconds']:.0f} s, "
-          f"best {record['best_validation']}")
+    print(
+        f"[{job.model_id}] done: {record['steps']} steps in {record['seconds']:.0f} s, "
+        f"best {record['best_validation']}"
+    )
     return 0
 
 

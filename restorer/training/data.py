@@ -18,8 +18,11 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
 def list_images(folder: Path, exclude: Sequence[str] = ()) -> list[Path]:
     """Sorted image files of a folder; names (stems) in exclude are left out."""
     skip = set(exclude)
-    return sorted(p for p in Path(folder).iterdir()
-                  if p.suffix.lower() in IMAGE_SUFFIXES and p.stem not in skip)
+    return sorted(
+        p
+        for p in Path(folder).iterdir()
+        if p.suffix.lower() in IMAGE_SUFFIXES and p.stem not in skip
+    )
 
 
 def split_holdout(paths: list[Path], every: int = 50) -> tuple[list[Path], list[Path]]:
@@ -55,8 +58,9 @@ class PatchSampler:
     def __init__(self, images: Sequence[np.ndarray], device: torch.device) -> None:
         if not images:
             raise ValueError("no training images")
-        self.images = [torch.from_numpy(np.ascontiguousarray(im)).permute(2, 0, 1).to(device)
-                       for im in images]
+        self.images = [
+            torch.from_numpy(np.ascontiguousarray(im)).permute(2, 0, 1).to(device) for im in images
+        ]
         self.device = device
 
     def sample(self, batch: int, size: int, rng: np.random.Generator) -> torch.Tensor:
@@ -78,8 +82,9 @@ class PatchSampler:
         return torch.stack(patches).float() / 255.0
 
 
-def centre_crops(images: Sequence[np.ndarray], size: int, device: torch.device
-                 ) -> list[torch.Tensor]:
+def centre_crops(
+    images: Sequence[np.ndarray], size: int, device: torch.device
+) -> list[torch.Tensor]:
     """Validation tensors (1, C, h, w): a centre crop of at most size x size, multiple of 16."""
     out = []
     for im in images:

@@ -46,8 +46,10 @@ class DenoiseJob:
 
     def __post_init__(self) -> None:
         self.model_id = "denoise-gray" if self.gray else "denoise-color"
-        color = [*list_images(self.data / "train/color/cbsd432"),
-                 *list_images(self.data / "train/color/t91")]
+        color = [
+            *list_images(self.data / "train/color/cbsd432"),
+            *list_images(self.data / "train/color/t91"),
+        ]
         train, val = split_holdout(color)
         if self.gray:
             g_train, g_val = split_holdout(list_images(self.data / "train/bsd400"))
@@ -56,20 +58,25 @@ class DenoiseJob:
         self.sampler = PatchSampler(load_uint8(train, self.gray), self.device)
         self.val_images = centre_crops(load_uint8(val, self.gray), 256, self.device)
         gen = torch.Generator().manual_seed(1234)
-        self.val_noise = [torch.randn(v.shape, generator=gen).to(self.device) * VAL_SIGMA / 255
-                          for v in self.val_images]
+        self.val_noise = [
+            torch.randn(v.shape, generator=gen).to(self.device) * VAL_SIGMA / 255
+            for v in self.val_images
+        ]
 
     @property
     def data_description(self) -> str:
         sets = "BSD400 gray + CBSD432 and T91 converted to gray" if self.gray else "CBSD432 + T91"
-        return (f"{sets} ({len(self.train_files)} images; every 50th file of each set held out "
-                f"for validation: {len(self.val_files)} images), {self.patch}x{self.patch} patches")
+        return (
+            f"{sets} ({len(self.train_files)} images; every 50th file of each set held out "
+            f"for validation: {len(self.val_files)} images), {self.patch}x{self.patch} patches"
+        )
 
     def build_model(self) -> nn.Module:
         return DenoiseUNet(channels=1 if self.gray else 3, widths=self.widths, blocks=self.blocks)
 
-    def degrade(self, clean: torch.Tensor, rng: np.random.Generator
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+    def degrade(
+        self, clean: torch.Tensor, rng: np.random.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         b = clean.shape[0]
         seed = int(rng.integers(2**31))
         gen = torch.Generator(device=clean.device).manual_seed(seed)
@@ -107,8 +114,11 @@ class DenoiseJob:
         return {
             "task": "denoise",
             "architecture": "denoise_unet",
-            "hyperparameters": {"channels": channels, "widths": list(self.widths),
-                                "blocks": self.blocks},
+            "hyperparameters": {
+                "channels": channels,
+                "widths": list(self.widths),
+                "blocks": self.blocks,
+            },
             "channels": channels,
             "scale": 1,
             "size_multiple": 2 ** len(self.widths),
@@ -119,6 +129,6 @@ class DenoiseJob:
             "supports_half": True,
             "title": "Denoise (gray)" if self.gray else "Denoise (colour)",
             "description": "U-Net denoising autoencoder conditioned on the noise level, "
-                           "blind over sigma 0-50 with the built-in estimator.",
+            "blind over sigma 0-50 with the built-in estimator.",
             "license": "MIT",
         }

@@ -13,8 +13,9 @@ from torch import nn
 from restorer.models.loader import file_sha256
 
 
-def export_model(model: nn.Module, model_id: str, fields: dict[str, Any],
-                 record: dict[str, Any], out_dir: Path) -> Path:
+def export_model(
+    model: nn.Module, model_id: str, fields: dict[str, Any], record: dict[str, Any], out_dir: Path
+) -> Path:
     """Write <id>.safetensors (float16: half the size; inference casts back to float32) and
     <id>.json, the manifest entry with the training record and the file's sha256."""
     from safetensors.torch import save_file
@@ -23,10 +24,19 @@ def export_model(model: nn.Module, model_id: str, fields: dict[str, Any],
     weights = out_dir / f"{model_id}.safetensors"
     state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
     hyper = json.dumps(fields.get("hyperparameters", {}))
-    save_file(state, str(weights), metadata={"id": model_id, "architecture": fields["architecture"],
-                                             "hyperparameters": hyper})
-    entry = {"id": model_id, **fields, "file": weights.name, "sha256": file_sha256(weights),
-             "training": record, "metrics": {}}
+    save_file(
+        state,
+        str(weights),
+        metadata={"id": model_id, "architecture": fields["architecture"], "hyperparameters": hyper},
+    )
+    entry = {
+        "id": model_id,
+        **fields,
+        "file": weights.name,
+        "sha256": file_sha256(weights),
+        "training": record,
+        "metrics": {},
+    }
     (out_dir / f"{model_id}.json").write_text(json.dumps(entry, indent=2, default=str))
     return weights
 
@@ -46,7 +56,9 @@ def install_into_manifest(entry_json: Path, models_dir: Path) -> dict[str, Any]:
     if old is not None and entry["training"].get("initialised_from") == entry["file"]:
         # A fine-tuning run continues the bundled model: keep the earlier stages on record.
         entry["training"]["previous_stages"] = [
-            *old["training"].pop("previous_stages", []), old["training"]]
+            *old["training"].pop("previous_stages", []),
+            old["training"],
+        ]
     manifest["models"] = [m for m in manifest["models"] if m["id"] != entry["id"]] + [entry]
     manifest["models"].sort(key=lambda m: m["id"])
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")

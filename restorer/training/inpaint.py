@@ -19,7 +19,13 @@ from torch import nn
 from restorer.core.ops import psnr
 from restorer.models.inpaint_net import InpaintNet
 from restorer.physics.masks import benchmark_mask, random_mask
-from restorer.training.data import PatchSampler, centre_crops, list_images, load_uint8, split_holdout
+from restorer.training.data import (
+    PatchSampler,
+    centre_crops,
+    list_images,
+    load_uint8,
+    split_holdout,
+)
 
 WORK_SIZE = 256
 
@@ -41,30 +47,40 @@ class InpaintJob:
 
     def __post_init__(self) -> None:
         self.model_id = "inpaint"
-        files = [*list_images(self.data / "train/color/cbsd432"),
-                 *list_images(self.data / "train/color/t91")]
+        files = [
+            *list_images(self.data / "train/color/cbsd432"),
+            *list_images(self.data / "train/color/t91"),
+        ]
         self.train_files, self.val_files = split_holdout(files)
-        self.sampler = PatchSampler(load_uint8(self.train_files, gray=False, min_side=self.patch),
-                                    self.device)
-        self.val_images = centre_crops(load_uint8(self.val_files, gray=False), WORK_SIZE,
-                                       self.device)
+        self.sampler = PatchSampler(
+            load_uint8(self.train_files, gray=False, min_side=self.patch), self.device
+        )
+        self.val_images = centre_crops(
+            load_uint8(self.val_files, gray=False), WORK_SIZE, self.device
+        )
         # Drawing masks costs ~1 ms each on the CPU, as long as a GPU step: draw a bank once
         # and vary it with the 8 flips/rotations of the patch sampler.
         bank_rng = np.random.default_rng(99)
-        bank = [(random_mask(self.patch, self.patch, bank_rng) * 255).astype(np.uint8)[:, :, None]
-                for _ in range(self.mask_bank)]
+        bank = [
+            (random_mask(self.patch, self.patch, bank_rng) * 255).astype(np.uint8)[:, :, None]
+            for _ in range(self.mask_bank)
+        ]
         self.masks = PatchSampler(bank, self.device)
         rng = np.random.default_rng(7)
         self.val_masks = [
-            torch.from_numpy(benchmark_mask(v.shape[-2], v.shape[-1], "medium", rng))[None, None]
-            .to(self.device) for v in self.val_images
+            torch.from_numpy(benchmark_mask(v.shape[-2], v.shape[-1], "medium", rng))[
+                None, None
+            ].to(self.device)
+            for v in self.val_images
         ]
 
     @property
     def data_description(self) -> str:
-        return (f"CBSD432 + T91 ({len(self.train_files)} images of at least {self.patch}px; every "
-                f"50th held out: {len(self.val_files)}), {self.patch}px crops, random strokes, "
-                "scratches, specks, blobs and rectangles covering 1-40%")
+        return (
+            f"CBSD432 + T91 ({len(self.train_files)} images of at least {self.patch}px; every "
+            f"50th held out: {len(self.val_files)}), {self.patch}px crops, random strokes, "
+            "scratches, specks, blobs and rectangles covering 1-40%"
+        )
 
     def build_model(self) -> nn.Module:
         return InpaintNet(channels=3, width=self.width, bottleneck_blocks=self.bottleneck_blocks)
@@ -87,16 +103,24 @@ class InpaintJob:
         for clean, mask in zip(self.val_images, self.val_masks, strict=True):
             out = model(clean, mask).float().clamp(0, 1)
             m = mask[0, 0].cpu().numpy() > 0.5
-            scores.append(psnr(clean[0].permute(1, 2, 0).cpu().numpy(),
-                               out[0].permute(1, 2, 0).cpu().numpy(), mask=m))
+            scores.append(
+                psnr(
+                    clean[0].permute(1, 2, 0).cpu().numpy(),
+                    out[0].permute(1, 2, 0).cpu().numpy(),
+                    mask=m,
+                )
+            )
         return {"score": float(np.mean(scores)), "psnr_hole_medium": float(np.mean(scores))}
 
     def descriptor_fields(self) -> dict[str, Any]:
         return {
             "task": "inpaint",
             "architecture": "inpaint_gated_ffc",
-            "hyperparameters": {"channels": 3, "width": self.width,
-                                "bottleneck_blocks": self.bottleneck_blocks},
+            "hyperparameters": {
+                "channels": 3,
+                "width": self.width,
+                "bottleneck_blocks": self.bottleneck_blocks,
+            },
             "channels": 3,
             "scale": 1,
             "size_multiple": 8,
@@ -105,6 +129,6 @@ class InpaintJob:
             "supports_half": False,
             "title": "Inpaint",
             "description": "Mask-conditioned encoder-decoder with gated convolutions and a "
-                           "dilated + Fourier bottleneck; fills holes in a 256px working crop.",
+            "dilated + Fourier bottleneck; fills holes in a 256px working crop.",
             "license": "MIT",
         }

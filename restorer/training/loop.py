@@ -67,6 +67,12 @@ def _device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def _device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"CPU {platform.processor() or platform.machine()} ({torch.get_num_threads()} threads)"
+
+
 def _lr_at(step: int, total: int, cfg: TrainConfig) -> float:
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup
@@ -92,7 +98,14 @@ def train(job: TrainJob, cfg: TrainConfig) -> dict[str, Any]:
     ckpt_path = cfg.checkpoint_dir / f"{job.model_id}.pt"
     cfg.checkpoint_dir.mkdir(parents=True, exist_ok=True)
 
-    step, total, best_score, best_state, stale, elapsed_before = 0, cfg.steps, -math.inf, None, 0, 0.0
+    step, total, best_score, best_state, stale, elapsed_before = (
+        0,
+        cfg.steps,
+        -math.inf,
+        None,
+        0,
+        0.0,
+    )
     history: list[dict[str, float]] = []
     if cfg.resume and ckpt_path.is_file():
         ck = torch.load(ckpt_path, map_location=device, weights_only=False)
@@ -136,8 +149,11 @@ def train(job: TrainJob, cfg: TrainConfig) -> dict[str, Any]:
             total = max(step + 1, step + int(remaining / per_step))
             print(f"[{job.model_id}] {per_step * 1000:.1f} ms/step -> {total} steps", flush=True)
         if step % cfg.log_every == 0:
-            print(f"[{job.model_id}] step {step}/{total} loss {loss.item():.5f} "
-                  f"lr {optimiser.param_groups[0]['lr']:.2e}", flush=True)
+            print(
+                f"[{job.model_id}] step {step}/{total} loss {loss.item():.5f} "
+                f"lr {optimiser.param_groups[0]['lr']:.2e}",
+                flush=True,
+            )
         finished = total is not None and step >= total
         if step % cfg.val_every == 0 or finished:
             model.eval()
@@ -146,19 +162,30 @@ def train(job: TrainJob, cfg: TrainConfig) -> dict[str, Any]:
             model.train()
             metrics["step"] = step
             history.append(metrics)
-            print(f"[{job.model_id}] val step {step}: " +
-                  ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k != "step"), flush=True)
+            print(
+                f"[{job.model_id}] val step {step}: "
+                + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k != "step"),
+                flush=True,
+            )
             if metrics["score"] > best_score:
                 best_score, stale = metrics["score"], 0
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
             else:
                 stale += 1
-            torch.save({
-                "model": model.state_dict(), "optimiser": optimiser.state_dict(), "step": step,
-                "total": total, "best_score": best_score, "best_state": best_state,
-                "stale": stale, "history": history,
-                "elapsed": elapsed_before + time.perf_counter() - start,
-            }, ckpt_path)
+            torch.save(
+                {
+                    "model": model.state_dict(),
+                    "optimiser": optimiser.state_dict(),
+                    "step": step,
+                    "total": total,
+                    "best_score": best_score,
+                    "best_state": best_state,
+                    "stale": stale,
+                    "history": history,
+                    "elapsed": elapsed_before + time.perf_counter() - start,
+                },
+                ckpt_path,
+            )
             if stale >= cfg.patience:
                 print(f"[{job.model_id}] early stop at step {step}", flush=True)
                 break
@@ -172,23 +199,26 @@ def train(job: TrainJob, cfg: TrainConfig) -> dict[str, Any]:
         "steps": step,
         "planned_steps": total,
         "seconds": round(seconds, 1),
-        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else
-                  f"CPU {platform.processor() or platform.machine()} ({torch.get_num_threads()} threads)",
+        "device": _device_name(device),
         "mixed_precision": "bfloat16" if use_amp else "none",
         "torch": torch.__version__,
         "python": sys.version.split()[0],
         "seed": cfg.seed,
         "lr": cfg.lr,
-        "best_validation": {k: round(v, 4) for k, v in
-                            max(history, key=lambda m: m["score"]).items()},
+        "best_validation": {
+            k: round(v, 4) for k, v in max(history, key=lambda m: m["score"]).items()
+        },
         **cfg.extra,
     }
     if cfg.export_dir is not None:
         from restorer.training.export import export_model
 
-        export_model(model.cpu().eval(), job.model_id, job.descriptor_fields(), record, cfg.export_dir)
+        export_model(
+            model.cpu().eval(), job.model_id, job.descriptor_fields(), record, cfg.export_dir
+        )
     (cfg.checkpoint_dir / f"{job.model_id}.record.json").write_text(
-        json.dumps(record, indent=2, default=str))
+        json.dumps(record, indent=2, default=str)
+    )
     return record
 
 

@@ -33,11 +33,40 @@ from restorer.training.data import (
 )
 
 # CBSD432 images that are also in BSD100 (MANIFEST.md): left out so that BSD100 stays a test set.
-BSD100_OVERLAP = (
-    "156065 361010 37073 376043 38082 38092 385039 41033 41069 42012 42049 43074 45096 54082 "
-    "55073 58060 62096 65033 66053 69015 69020 69040 76053 78004 8023 85048 86000 86016 86068 "
-    "87046 89072 97033"
-).split()
+BSD100_OVERLAP = [
+    "156065",
+    "361010",
+    "37073",
+    "376043",
+    "38082",
+    "38092",
+    "385039",
+    "41033",
+    "41069",
+    "42012",
+    "42049",
+    "43074",
+    "45096",
+    "54082",
+    "55073",
+    "58060",
+    "62096",
+    "65033",
+    "66053",
+    "69015",
+    "69020",
+    "69040",
+    "76053",
+    "78004",
+    "8023",
+    "85048",
+    "86000",
+    "86016",
+    "86068",
+    "87046",
+    "89072",
+    "97033",
+]
 
 
 def quantise(x: torch.Tensor) -> torch.Tensor:
@@ -60,20 +89,25 @@ class SRJob:
         # pixels per input pixel and can afford a wider network.
         self.widths = self.widths or ((48, 96, 192) if self.scale == 2 else (64, 128, 256))
         self.model_id = f"sr-x{self.scale}" + ("-real" if self.realistic else "")
-        files = [*list_images(self.data / "train/color/cbsd432", exclude=BSD100_OVERLAP),
-                 *list_images(self.data / "train/color/t91")]
+        files = [
+            *list_images(self.data / "train/color/cbsd432", exclude=BSD100_OVERLAP),
+            *list_images(self.data / "train/color/t91"),
+        ]
         self.train_files, self.val_files = split_holdout(files)
         hr = self.patch * self.scale
-        self.sampler = PatchSampler(load_uint8(self.train_files, gray=False, min_side=hr),
-                                    self.device)
+        self.sampler = PatchSampler(
+            load_uint8(self.train_files, gray=False, min_side=hr), self.device
+        )
         self.val_hr = centre_crops(load_uint8(self.val_files, gray=False), 192, self.device)
 
     @property
     def data_description(self) -> str:
-        return (f"CBSD432 without the 32 images shared with BSD100, + T91 ({len(self.train_files)}"
-                f" images; every 50th held out: {len(self.val_files)}), HR patches "
-                f"{self.patch * self.scale}px, MATLAB bicubic x{self.scale} downsampling"
-                + (" with random blur, noise and JPEG" if self.realistic else ""))
+        return (
+            f"CBSD432 without the 32 images shared with BSD100, + T91 ({len(self.train_files)}"
+            f" images; every 50th held out: {len(self.val_files)}), HR patches "
+            f"{self.patch * self.scale}px, MATLAB bicubic x{self.scale} downsampling"
+            + (" with random blur, noise and JPEG" if self.realistic else "")
+        )
 
     def build_model(self) -> nn.Module:
         return SRUNet(scale=self.scale, widths=self.widths, blocks=self.blocks)
@@ -111,16 +145,23 @@ class SRJob:
             for out, acc in ((sr, scores), (quantise(imresize(lr, s)), bicubic)):
                 y = rgb_to_y(out[0].permute(1, 2, 0).cpu().numpy())[s:-s, s:-s]
                 acc.append(psnr(ref, y))
-        return {"score": float(np.mean(scores)), "psnr_y_clean_bicubic": float(np.mean(scores)),
-                "bicubic_psnr_y": float(np.mean(bicubic))}
+        return {
+            "score": float(np.mean(scores)),
+            "psnr_y_clean_bicubic": float(np.mean(scores)),
+            "bicubic_psnr_y": float(np.mean(bicubic)),
+        }
 
     def descriptor_fields(self) -> dict[str, Any]:
         kind = "realistic scans (blur, noise, JPEG)" if self.realistic else "clean bicubic"
         return {
             "task": "super_resolve",
             "architecture": "sr_unet",
-            "hyperparameters": {"scale": self.scale, "channels": 3, "widths": list(self.widths),
-                                "blocks": self.blocks},
+            "hyperparameters": {
+                "scale": self.scale,
+                "channels": 3,
+                "widths": list(self.widths),
+                "blocks": self.blocks,
+            },
             "channels": 3,
             "scale": self.scale,
             "size_multiple": 2 ** (len(self.widths) - 1),
@@ -129,6 +170,6 @@ class SRJob:
             "supports_half": True,
             "title": f"Super-resolve x{self.scale} ({kind})",
             "description": f"Encoder-decoder at low resolution, pixel-shuffle upsampling, global "
-                           f"residual over bicubic; trained on {kind} degradations.",
+            f"residual over bicubic; trained on {kind} degradations.",
             "license": "MIT",
         }

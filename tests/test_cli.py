@@ -1,0 +1,100 @@
+"""The command line end to end, as a user runs it (a separate process each time)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from restorer.core.ops import psnr
+from restorer.io import read_image, write_image
+
+
+def restorer(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "restorer", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+def test_batch_goes_on_past_a_corrupt_file(tmp_path: Path, samples: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    clean = read_image(samples / "chelsea.png")
+    rng = np.random.default_rng(0)
+    noisy = clean.with_pixels(
+        np.clip(clean.pixels + rng.normal(0, 20 / 255, clean.pixels.shape), 0, 1).astype(np.float32)
+    )
+    write_image(noisy, src / "a.png")
+    write_image(noisy, src / "b.tif", bit_depth=16)
+    data = (src / "a.png").read_bytes()
+    (src / "c_truncated.png").write_bytes(data[: len(data) // 3])
+    (src / "d.png").write_text("not an image")
+
+    result = restorer("denoise", src, "-o", tmp_path / "out")
+    assert result.returncode == 1, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2
+    assert any("c_truncated.png" in e and "truncated" in e for e in errors)
+    assert any("d.png" in e for e in errors)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.png", "b.tif"]
+    out_a = read_image(tmp_path / "out" / "a.png")
+    assert psnr(clean.pixels, out_a.pixels) > psnr(clean.pixels, noisy.pixels) + 5
+    assert read_image(tmp_path / "out" / "b.tif").meta.bit_depth == 16
+
+
+def test_single_file_strength_and_no_silent_overwrite(tmp_path: Path, samples: Path) -> None:
+    shutil.copy(samples / "chelsea_noisy.png", tmp_path / "noisy.png")
+    out = tmp_path / "clean.png"
+    first = restorer(
+        "denoise",
+        tmp_path / "noisy.png",
+        "-o",
+        out,
+        "--strength",
+        "25",
+        "--device",
+        "cpu",
+        "--tile",
+        "256",
+    )
+    assert first.returncode == 0, first.stderr
+    assert out.is_file()
+    again = restorer("denoise", tmp_path / "noisy.png", "-o", out)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    original = (tmp_path / "noisy.png").read_bytes()
+    onto_input = restorer("denoise", tmp_path / "noisy.png", "-o", tmp_path / "noisy.png")
+    assert onto_input.returncode == 1 and "input file" in onto_input.stderr
+    assert (tmp_path / "noisy.png").read_bytes() == original
+    assert restorer("denoise", tmp_path / "noisy.png", "-o", out, "--overwrite").returncode == 0
+
+
+def test_bad_arguments_exit_non_zero(tmp_path: Path, samples: Path) -> None:
+    result = restorer(
+        "denoise", samples / "camera.png", "-o", tmp_path / "x.png", "--strength", "99"
+    )
+    assert result.returncode == 2 and "at most 50" in result.stderr
+    missing = restorer("denoise", tmp_path / "nothing.png", "-o", tmp_path / "x.png")
+    assert missing.returncode == 1 and "no such file" in missing.stderr
+
+
+def test_info_reports_what_was_read(samples: Path) -> None:
+    photo = restorer("info", samples / "chelsea.png")
+    assert photo.returncode == 0
+    assert "451 × 300" in photo.stdout and "RGB" in photo.stdout and "bit depth" in photo.stdout
+    ct = restorer("info", samples / "ct_small.dcm")
+    assert ct.returncode == 0
+    assert "CT" in ct.stdout and "HU range" in ct.stdout and "-1024" in ct.stdout
+
+
+def test_ct_dicom_in_dicom_out(tmp_path: Path, samples: Path) -> None:
+    result = restorer("denoise", samples / "ct_small.dcm", "-o", tmp_path / "out.dcm")
+    assert result.returncode == 0, result.stderr
+    out = read_image(tmp_path / "out.dcm")
+    assert out.is_ct and out.pixels.shape == (128, 128)

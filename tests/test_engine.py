@@ -1,0 +1,115 @@
+"""Device choice and out-of-memory fallback, detected by exception type."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from restorer.engine.device import DeviceUnavailableError, choose_device
+from restorer.engine.fallback import run_with_fallback
+
+
+class Messages:
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def set_progress(self, fraction: float) -> None:
+        pass
+
+    def message(self, text: str) -> None:
+        self.texts.append(text)
+
+    def check_aborted(self) -> None:
+        pass
+
+
+def test_auto_is_cpu_without_accelerators(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr("restorer.engine.device._mps_available", lambda: False)
+    assert choose_device("auto").type == "cpu"
+
+
+def test_cuda_is_preferred_when_present(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert choose_device("auto").type == "cuda"
+    assert choose_device("cpu").type == "cpu"
+
+
+def test_unavailable_device_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(DeviceUnavailableError, match="no CUDA GPU"):
+        choose_device("cuda")
+
+
+def test_oom_halves_the_tile_then_succeeds() -> None:
+    tried: list[int] = []
+
+    def attempt(tile: int, device: torch.device) -> str:
+        tried.append(tile)
+        if tile > 256:
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+        return f"ok at {tile} on {device.type}"
+
+    messages = Messages()
+    result, tile, device = run_with_fallback(attempt, 1024, torch.device("cuda"), messages)
+    assert tried == [1024, 512, 256]
+    assert (result, tile, device.type) == ("ok at 256 on cuda", 256, "cuda")
+    assert any("512-pixel tiles" in t for t in messages.texts)
+
+
+def test_oom_below_the_minimum_tile_moves_to_cpu() -> None:
+    def attempt(tile: int, device: torch.device) -> str:
+        if device.type != "cpu":
+            raise torch.OutOfMemoryError("simulated")
+        return "cpu result"
+
+    messages = Messages()
+    result, _tile, device = run_with_fallback(attempt, 512, torch.device("cuda"), messages)
+    assert result == "cpu result" and device.type == "cpu"
+    assert "continuing on the CPU" in messages.texts[-1]
+
+
+def test_other_errors_are_not_mistaken_for_oom() -> None:
+    def attempt(tile: int, device: torch.device) -> str:
+        raise RuntimeError("CUDA error: out of memory? no: an unrelated failure")
+
+    with pytest.raises(RuntimeError, match="unrelated"):
+        run_with_fallback(attempt, 512, torch.device("cuda"), Messages())
+
+
+def test_engine_retries_a_real_image_with_smaller_tiles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An OOM raised from inside the model part-way through an image restarts it with smaller
+    tiles, and the result is still the denoised image."""
+    from restorer.core.image import Image
+    from restorer.engine.engine import Engine
+    from restorer.tasks.denoise import TASK, DenoiseParams
+
+    engine = Engine("cpu", tile=512)
+    model, _ = engine.model("denoise-gray", torch.device("cpu"))
+    original_forward = model.forward
+    sizes: list[int] = []
+
+    def forward(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        sizes.append(x.shape[-1])
+        if x.shape[-1] > 256:
+            raise torch.OutOfMemoryError("simulated")
+        return original_forward(x, sigma)
+
+    monkeypatch.setattr(model, "forward", forward)
+    rng = np.random.default_rng(0)
+    clean = np.tile(np.linspace(0.2, 0.8, 600, dtype=np.float32), (600, 1))
+    noisy = (clean + rng.normal(0, 0.1, clean.shape)).astype(np.float32)
+    progress = Messages()
+    out = engine.run_task(TASK, Image(noisy), DenoiseParams(strength=25.5), progress).pixels
+    assert sizes[0] > 256 and max(sizes[1:]) <= 256
+    assert any("256-pixel tiles" in t for t in progress.texts)
+    assert np.abs(out - clean).mean() < 0.5 * np.abs(noisy - clean).mean()
+
+
+def test_oom_at_the_smallest_cpu_tile_is_a_memory_error() -> None:
+    def attempt(tile: int, device: torch.device) -> str:
+        raise torch.OutOfMemoryError("simulated")
+
+    with pytest.raises(MemoryError, match="not enough memory"):
+        run_with_fallback(attempt, 256, torch.device("cpu"), Messages())
