@@ -12,8 +12,7 @@ def test_pyproject_lists_every_package() -> None:
     config = tomllib.loads((REPO / "pyproject.toml").read_text())
     listed = set(config["tool"]["setuptools"]["packages"])
     found = {
-        ".".join(p.parent.relative_to(REPO).parts)
-        for p in (REPO / "restorer").rglob("__init__.py")
+        ".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "restorer").rglob("__init__.py")
     }
     assert found <= listed, f"add to pyproject.toml [tool.setuptools] packages: {found - listed}"
 

@@ -106,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     b.set_defaults(bench_module=bench_denoise)
 
+    from restorer.bench import gui_latency
+
+    g = bench_sub.add_parser("gui", help="event-loop stalls of the window during a job")
+    gui_latency.add_arguments(g)
+    g.set_defaults(bench_module=gui_latency, standalone=True)
+
     train = sub.add_parser("train", help="train a bundled model (see README: Training)")
     from restorer.training.cli import add_arguments as add_train_arguments
 
@@ -125,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_info(args.file)
     if args.command == "bench":
+        if getattr(args, "standalone", False):
+            return args.bench_module.run(args)
         from restorer.engine.engine import Engine
 
         return args.bench_module.run(args, Engine(args.device))

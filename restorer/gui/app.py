@@ -1,0 +1,35 @@
+"""Start the application: `restorer` with no arguments, or `restorer FILE...`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from restorer import __version__
+from restorer.resources import icons_dir
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("Restorer")
+    app.setOrganizationName("Restorer")
+    app.setApplicationVersion(__version__)
+    icon = icons_dir() / "restorer.png"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app  # type: ignore[return-value]
+
+
+def run_app(files: list[Path]) -> int:
+    app = make_application()
+    from restorer.gui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    if files:
+        QTimer.singleShot(0, lambda: window.open_files(files))
+    return app.exec()

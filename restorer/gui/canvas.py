@@ -1,0 +1,321 @@
+"""The image canvas: zoom around the cursor, pan, and the before/after comparison views."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QWidget
+
+from restorer.gui.display import Pyramid, difference_rgb
+
+MIN_SCALE = 1 / 64
+MAX_SCALE = 32.0
+SPLIT_GRAB_PX = 8
+WHEEL_STEP = 1.25
+
+
+class ViewMode(Enum):
+    SPLIT = "split"
+    BEFORE = "before"
+    AFTER = "after"
+    SIDE_BY_SIDE = "side by side"
+    DIFFERENCE = "difference"
+
+
+class ImageCanvas(QWidget):
+    """Shows `before` and `after` (same size) under one zoom and pan.
+
+    The scale is screen (logical) pixels per image pixel. At 100% one image pixel covers one
+    physical pixel of a high-DPI screen.
+    """
+
+    cursorMoved = Signal(object)  # (x, y) image pixel under the cursor, or None
+    scaleChanged = Signal(float)  # zoom in percent
+    splitMoved = Signal(float)
+    rightDragged = Signal(float, float)  # dx, dy in screen pixels (CT window/level)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAcceptDrops(False)  # the main window takes file drops
+        self.setMinimumSize(200, 150)
+        self._before: Pyramid | None = None
+        self._after: Pyramid | None = None
+        self._before_rgb: np.ndarray | None = None
+        self._after_rgb: np.ndarray | None = None
+        self._difference: Pyramid | None = None
+        self._mode = ViewMode.SPLIT
+        self._split = 0.5
+        self._scale = 1.0
+        self._origin = QPointF(0, 0)
+        self._drag: str | None = None  # "split", "pan" or "right"
+        self._last_pos = QPointF()
+        self._space_down = False
+        self._fit_pending = True
+
+    # --- content ---------------------------------------------------------------------------
+    def set_images(
+        self, before_rgb: np.ndarray, after_rgb: np.ndarray | None = None, keep_view: bool = False
+    ) -> None:
+        """New content; after None shows the before image alone."""
+        old_size = self.image_size()
+        self._before_rgb = before_rgb
+        self._after_rgb = after_rgb
+        self._before = Pyramid.from_rgb(before_rgb)
+        self._after = Pyramid.from_rgb(after_rgb) if after_rgb is not None else None
+        self._difference = None
+        if not keep_view or old_size != self.image_size():
+            self._fit_pending = True
+            if self.isVisible():
+                self.fit()
+        self.update()
+
+    def has_image(self) -> bool:
+        return self._before is not None
+
+    def image_size(self) -> tuple[int, int] | None:
+        return (self._before.width, self._before.height) if self._before else None
+
+    @property
+    def mode(self) -> ViewMode:
+        return self._mode
+
+    def set_mode(self, mode: ViewMode) -> None:
+        self._mode = mode
+        self.update()
+
+    @property
+    def split(self) -> float:
+        return self._split
+
+    def set_split(self, fraction: float) -> None:
+        self._split = float(min(max(fraction, 0.0), 1.0))
+        self.splitMoved.emit(self._split)
+        self.update()
+
+    # --- zoom and pan ----------------------------------------------------------------------
+    @property
+    def zoom_percent(self) -> float:
+        return self._scale * self.devicePixelRatioF() * 100.0
+
+    def set_zoom_percent(self, percent: float, anchor: QPointF | None = None) -> None:
+        self._zoom_to(percent / 100.0 / self.devicePixelRatioF(), anchor)
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        self._zoom_to(self._scale * factor, anchor)
+
+    def _zoom_to(self, scale: float, anchor: QPointF | None) -> None:
+        if not self.has_image():
+            return
+        anchor = anchor if anchor is not None else QPointF(self.width() / 2, self.height() / 2)
+        scale = min(max(scale, MIN_SCALE), MAX_SCALE)
+        image_point = (anchor - self._origin) / self._scale
+        self._scale = scale
+        self._origin = anchor - image_point * scale
+        self.scaleChanged.emit(self.zoom_percent)
+        self.update()
+
+    def fit(self) -> None:
+        size = self.image_size()
+        if size is None or self.width() < 2 or self.height() < 2:
+            return
+        self._fit_pending = False
+        w, h = size
+        view_w = self.width() / (2 if self._mode is ViewMode.SIDE_BY_SIDE else 1)
+        self._scale = min(view_w / w, self.height() / h) * 0.98
+        self._origin = QPointF(
+            (view_w - w * self._scale) / 2, (self.height() - h * self._scale) / 2
+        )
+        self.scaleChanged.emit(self.zoom_percent)
+        self.update()
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        self._origin += QPointF(dx, dy)
+        self.update()
+
+    def image_point(self, pos: QPointF) -> tuple[int, int] | None:
+        size = self.image_size()
+        if size is None:
+            return None
+        origin = self._origin
+        if self._mode is ViewMode.SIDE_BY_SIDE and pos.x() >= self.width() / 2:
+            origin = origin + QPointF(self.width() / 2, 0)
+        p = (pos - origin) / self._scale
+        x, y = int(np.floor(p.x())), int(np.floor(p.y()))
+        if 0 <= x < size[0] and 0 <= y < size[1]:
+            return x, y
+        return None
+
+    def split_x(self) -> float:
+        return self._split * self.width()
+
+    # --- painting --------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().color(self.backgroundRole()).darker(115))
+        if self._before is None:
+            painter.setPen(self.palette().color(self.foregroundRole()))
+            painter.drawText(
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter,
+                "Open an image (Ctrl+O) or drop a file here",
+            )
+            return
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._scale < 1.0)
+        after = self._after or self._before
+        full = QRectF(0, 0, self.width(), self.height())
+        if self._mode is ViewMode.SPLIT and self._after is not None:
+            x = self.split_x()
+            self._draw(painter, self._before, QRectF(0, 0, x, self.height()), self._origin)
+            self._draw(painter, after, QRectF(x, 0, self.width() - x, self.height()), self._origin)
+            self._draw_split_line(painter, x)
+        elif self._mode is ViewMode.BEFORE:
+            self._draw(painter, self._before, full, self._origin)
+            self._label(painter, "Before", 8)
+        elif self._mode is ViewMode.SIDE_BY_SIDE:
+            half = self.width() / 2
+            self._draw(painter, self._before, QRectF(0, 0, half, self.height()), self._origin)
+            self._draw(
+                painter,
+                after,
+                QRectF(half, 0, half, self.height()),
+                self._origin + QPointF(half, 0),
+            )
+            painter.setPen(QPen(QColor(255, 255, 255, 160), 1))
+            painter.drawLine(QPointF(half, 0), QPointF(half, self.height()))
+            self._label(painter, "Before", 8)
+            self._label(painter, "After", int(half) + 8)
+        elif self._mode is ViewMode.DIFFERENCE:
+            self._draw(painter, self._difference_pyramid(), full, self._origin)
+            self._label(painter, "Difference ×4", 8)
+        else:
+            self._draw(painter, after, full, self._origin)
+            if self._after is not None:
+                self._label(painter, "After", 8)
+
+    def _difference_pyramid(self) -> Pyramid:
+        if self._difference is None:
+            assert self._before_rgb is not None
+            after = self._after_rgb if self._after_rgb is not None else self._before_rgb
+            self._difference = Pyramid.from_rgb(difference_rgb(self._before_rgb, after))
+        return self._difference
+
+    def _draw(self, painter: QPainter, pyramid: Pyramid, clip: QRectF, origin: QPointF) -> None:
+        level, level_scale = pyramid.level_for(self._scale * self.devicePixelRatioF())
+        target = QRectF(
+            origin.x(), origin.y(), pyramid.width * self._scale, pyramid.height * self._scale
+        )
+        visible = target.intersected(clip)
+        if visible.isEmpty():
+            return
+        # Only the visible part of the chosen level is drawn: painting cost follows the screen,
+        # not the image.
+        source = QRectF(
+            (visible.x() - origin.x()) / self._scale * level_scale,
+            (visible.y() - origin.y()) / self._scale * level_scale,
+            visible.width() / self._scale * level_scale,
+            visible.height() / self._scale * level_scale,
+        )
+        painter.save()
+        painter.setClipRect(clip)
+        painter.drawImage(visible, level, source)
+        painter.restore()
+
+    def _draw_split_line(self, painter: QPainter, x: float) -> None:
+        painter.setPen(QPen(QColor(255, 255, 255, 220), 2))
+        painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
+        painter.setBrush(QColor(255, 255, 255, 220))
+        painter.drawEllipse(QPointF(x, self.height() / 2), 7, 7)
+        self._label(painter, "Before", 8)
+        after_width = painter.fontMetrics().horizontalAdvance("After") + 16
+        self._label(painter, "After", int(self.width() - after_width))
+
+    def _label(self, painter: QPainter, text: str, x: int) -> None:
+        metrics = painter.fontMetrics()
+        rect = QRectF(x, 8, metrics.horizontalAdvance(text) + 10, metrics.height() + 4)
+        painter.fillRect(rect, QColor(0, 0, 0, 140))
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+    # --- input -----------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._fit_pending:
+            self.fit()
+
+    def showEvent(self, event: object) -> None:
+        if self._fit_pending:
+            self.fit()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(WHEEL_STEP**steps, event.position())
+        event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        self._last_pos = pos
+        button = event.button()
+        near_split = (
+            self._mode is ViewMode.SPLIT
+            and self._after is not None
+            and abs(pos.x() - self.split_x()) <= SPLIT_GRAB_PX
+        )
+        if button == Qt.MouseButton.LeftButton and near_split and not self._space_down:
+            self._drag = "split"
+        elif button in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton):
+            self._drag = "pan"
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        elif button == Qt.MouseButton.RightButton:
+            self._drag = "right"
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        delta = pos - self._last_pos
+        self._last_pos = pos
+        if self._drag == "split":
+            self.set_split(pos.x() / max(1, self.width()))
+        elif self._drag == "pan":
+            self.pan_by(delta.x(), delta.y())
+        elif self._drag == "right":
+            self.rightDragged.emit(delta.x(), delta.y())
+        elif self._mode is ViewMode.SPLIT and self._after is not None:
+            near = abs(pos.x() - self.split_x()) <= SPLIT_GRAB_PX
+            self.setCursor(Qt.CursorShape.SplitHCursor if near else Qt.CursorShape.ArrowCursor)
+        self.cursorMoved.emit(self.image_point(pos))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._drag = None
+        self.unsetCursor()
+
+    def leaveEvent(self, event: object) -> None:
+        self.cursorMoved.emit(None)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_down = True
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_down = False
+            self.unsetCursor()
+            return
+        super().keyReleaseEvent(event)

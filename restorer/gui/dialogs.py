@@ -1,0 +1,84 @@
+"""Preferences and About."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from restorer import __version__
+from restorer.models.descriptor import ModelDescriptor
+
+
+class PreferencesDialog(QDialog):
+    def __init__(
+        self, devices: list[str], device: str, tile: int, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        form = QFormLayout()
+        self.device = QComboBox()
+        self.device.addItem("Automatic (GPU when present)", "auto")
+        names = {"cuda": "NVIDIA GPU (CUDA)", "mps": "Apple GPU (MPS)", "cpu": "CPU"}
+        for d in devices:
+            self.device.addItem(names.get(d, d), d)
+        index = self.device.findData(device)
+        self.device.setCurrentIndex(max(0, index))
+        form.addRow("Run models on", self.device)
+        self.tile = QSpinBox()
+        self.tile.setRange(0, 8192)
+        self.tile.setSingleStep(128)
+        self.tile.setSpecialValueText("Model default")
+        self.tile.setValue(tile)
+        self.tile.setToolTip(
+            "Smaller tiles use less memory; out-of-memory errors halve them automatically."
+        )
+        form.addRow("Tile size (pixels)", self.tile)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def chosen_device(self) -> str:
+        return str(self.device.currentData())
+
+
+def about_text(models: tuple[ModelDescriptor, ...]) -> str:
+    rows = "".join(
+        f"<tr><td>{m.title or m.id}</td><td>{m.task}</td><td>{m.license}</td></tr>" for m in models
+    )
+    return (
+        f"<h3>Restorer {__version__}</h3>"
+        "<p>Offline restoration of photographs, scans and CT images.</p>"
+        "<p><b>Bundled models</b> — trained by the Restorer project on research image sets "
+        "(see the model cards in resources/models/manifest.json):</p>"
+        f"<table cellspacing='6'><tr><th align='left'>Model</th><th align='left'>Task</th>"
+        f"<th align='left'>Licence</th></tr>{rows}</table>"
+        "<p>Built with PySide6 (LGPLv3), PyTorch (BSD), OpenCV (Apache 2.0), NumPy, Pillow, "
+        "tifffile, pydicom and safetensors.</p>"
+        "<p>Processed CT images are not for diagnostic use.</p>"
+    )
+
+
+class AboutDialog(QDialog):
+    def __init__(self, models: tuple[ModelDescriptor, ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("About Restorer")
+        label = QLabel(about_text(models))
+        label.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(buttons)

@@ -1,0 +1,94 @@
+"""Images to screen pixels: 8-bit RGB views, a pyramid for zoomed-out painting, and the
+difference view. numpy only plus QImage wrapping; no decoding, no torch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PySide6.QtGui import QImage
+
+from restorer.core.image import Image
+from restorer.io.ct_view import apply_window
+
+# Levels are built down to this longest side; beyond that a level costs more than it saves.
+MIN_LEVEL_SIDE = 256
+
+
+def to_display_rgb(image: Image, window: tuple[float, float] | None = None) -> np.ndarray:
+    """(H, W, 3) uint8 for the screen: photos as they are, CT under a window (center, width)."""
+    if image.is_ct:
+        center, width = window or image.meta.extra.get("window", (40.0, 400.0))
+        pixels = apply_window(image.pixels, center, width)
+    else:
+        pixels = image.pixels
+    u8 = np.clip(np.rint(pixels * 255.0), 0, 255).astype(np.uint8)
+    if u8.ndim == 2:
+        u8 = np.repeat(u8[:, :, None], 3, axis=2)
+    return np.ascontiguousarray(u8)
+
+
+def resized_like(reference: Image, size: tuple[int, int]) -> Image:
+    """reference enlarged (bicubic) or reduced (area) to (width, height), for comparisons
+    with results of another size, such as super-resolution."""
+    w, h = size
+    if (reference.width, reference.height) == (w, h):
+        return reference
+    larger = w > reference.width
+    pixels = cv2.resize(
+        reference.pixels, (w, h), interpolation=cv2.INTER_CUBIC if larger else cv2.INTER_AREA
+    )
+    return reference.with_pixels(pixels.astype(np.float32), alpha=None)
+
+
+def difference_rgb(before: np.ndarray, after: np.ndarray, gain: float = 4.0) -> np.ndarray:
+    """Where and how much the result changed: |after - before| amplified, as a heat map."""
+    diff = np.abs(after.astype(np.int16) - before.astype(np.int16)).max(axis=2)
+    amplified = np.clip(diff.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+    heat = cv2.applyColorMap(amplified, cv2.COLORMAP_INFERNO)
+    return np.ascontiguousarray(heat[:, :, ::-1])
+
+
+def qimage_from_rgb(rgb: np.ndarray) -> QImage:
+    """A QImage that owns a copy of the bytes (the numpy array may go away)."""
+    h, w = rgb.shape[:2]
+    view = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+    return view.copy()
+
+
+@dataclass
+class Pyramid:
+    """QImages at full size, 1/2, 1/4, ...: painting a zoomed-out 50-megapixel image draws a
+    small level instead of filtering the whole image on every paint."""
+
+    levels: list[QImage]
+
+    @classmethod
+    def from_rgb(cls, rgb: np.ndarray) -> Pyramid:
+        levels = [qimage_from_rgb(rgb)]
+        current = rgb
+        while max(current.shape[:2]) > MIN_LEVEL_SIDE * 2:
+            h, w = current.shape[:2]
+            current = cv2.resize(
+                current, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_AREA
+            )
+            levels.append(qimage_from_rgb(current))
+        return cls(levels)
+
+    @property
+    def width(self) -> int:
+        return self.levels[0].width()
+
+    @property
+    def height(self) -> int:
+        return self.levels[0].height()
+
+    def level_for(self, scale: float) -> tuple[QImage, float]:
+        """The smallest level still at least as large as the screen needs at this scale,
+        and its size relative to full resolution."""
+        index = 0
+        while index + 1 < len(self.levels) and scale <= 0.5 ** (index + 1):
+            index += 1
+        level = self.levels[index]
+        return level, level.width() / self.width

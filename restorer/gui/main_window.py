@@ -1,0 +1,532 @@
+"""The main window: menus, toolbar, canvas, task panel, status bar, files and history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+)
+
+from restorer.core.image import Image
+from restorer.gui.canvas import ImageCanvas, ViewMode
+from restorer.gui.display import resized_like, to_display_rgb
+from restorer.gui.document import ApplyStep, Document, new_history
+from restorer.gui.settings import Settings
+from restorer.gui.task_panel import TaskPanel
+from restorer.gui.worker import JobRunner, TaskWorker
+from restorer.io import READ_SUFFIXES, ImageReadError, ImageWriteError, read_image, write_image
+from restorer.tasks.base import TaskSpec
+from restorer.tasks.registry import TASKS
+
+OPEN_FILTER = (
+    "Images (" + " ".join(f"*{s}" for s in sorted(READ_SUFFIXES)) + ");;DICOM files (*)"
+    ";;All files (*)"
+)
+SAVE_FILTERS = {
+    "PNG (*.png)": ".png",
+    "TIFF (*.tif *.tiff)": ".tif",
+    "JPEG (*.jpg *.jpeg)": ".jpg",
+    "WebP (*.webp)": ".webp",
+    "BMP (*.bmp)": ".bmp",
+    "DICOM (*.dcm)": ".dcm",
+}
+SIXTEEN_BIT_SUFFIXES = {".png", ".tif", ".tiff"}
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("Restorer")
+        self.setAcceptDrops(True)
+        self.settings = settings or Settings()
+        self.document: Document | None = None
+        self.history = new_history(self)
+        self.history.indexChanged.connect(lambda _index: self._refresh_view(keep_view=True))
+        self.history.cleanChanged.connect(lambda _clean: self._update_title())
+        self.runner = JobRunner(self)
+        self._engine: Any = None
+        self._job_task: TaskSpec | None = None
+
+        self.canvas = ImageCanvas()
+        self.canvas.setObjectName("canvas")
+        self.setCentralWidget(self.canvas)
+        self.canvas.cursorMoved.connect(self._show_pixel)
+        self.canvas.scaleChanged.connect(lambda p: self.zoom_label.setText(f"{p:.0f}%"))
+
+        self.panel = TaskPanel(TASKS)
+        self.panel.runRequested.connect(self.run_task)
+        self.panel.cancelRequested.connect(self.cancel_job)
+        self.panel.set_enabled_for_image(False)
+        self.panel.set_device(
+            self.settings.device
+            if self.settings.device != "auto"
+            else "automatic (detected at the first run)"
+        )
+        dock = QDockWidget("Tasks", self)
+        dock.setObjectName("tasks_dock")
+        dock.setWidget(self.panel)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+
+        self.pixel_label = QLabel("")
+        self.size_label = QLabel("")
+        self.zoom_label = QLabel("")
+        for label in (self.pixel_label, self.size_label, self.zoom_label):
+            self.statusBar().addPermanentWidget(label)
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        geometry = self.settings.geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 820)
+        state = self.settings.state()
+        if state is not None:
+            self.restoreState(state)
+        self._update_actions()
+        self.statusBar().showMessage("Open an image to begin", 5000)
+
+    # --- actions ---------------------------------------------------------------------------
+    def _action(
+        self, text: str, slot: Any, shortcuts: list[Any] | None = None, tip: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setStatusTip(tip or text)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        std = QKeySequence.StandardKey
+        self.open_action = self._action("&Open…", self.open_dialog, [std.Open])
+        self.save_action = self._action("&Save", self.save, [std.Save])
+        self.save_as_action = self._action("Save &As…", self.save_as, ["Ctrl+Shift+S"])
+        self.quit_action = self._action("&Quit", self.close, [std.Quit])
+        self.undo_action = self.history.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts([QKeySequence(std.Undo)])
+        self.redo_action = self.history.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
+        self.addAction(self.undo_action)
+        self.addAction(self.redo_action)
+        self.prefs_action = self._action(
+            "&Preferences…", self.preferences, [std.Preferences, "Ctrl+,"]
+        )
+        self.zoom_in_action = self._action(
+            "Zoom &In", lambda: self.canvas.zoom_by(1.25), ["+", "=", std.ZoomIn]
+        )
+        self.zoom_out_action = self._action(
+            "Zoom &Out", lambda: self.canvas.zoom_by(0.8), ["-", std.ZoomOut]
+        )
+        self.actual_action = self._action(
+            "&Actual Size (100%)", lambda: self.canvas.set_zoom_percent(100), ["0"]
+        )
+        self.fit_action = self._action("&Fit to Window", self.canvas.fit, ["F"])
+        self.toggle_action = self._action("Toggle &Before/After", self.toggle_before_after, ["B"])
+        self.mode_group = QActionGroup(self)
+        self.mode_actions: dict[ViewMode, QAction] = {}
+        for mode, text, key in (
+            (ViewMode.SPLIT, "&Split View", "S"),
+            (ViewMode.SIDE_BY_SIDE, "Side by Si&de", "D"),
+            (ViewMode.DIFFERENCE, "Di&fference", "X"),
+            (ViewMode.BEFORE, "Show Before", None),
+            (ViewMode.AFTER, "Show After", None),
+        ):
+            action = self._action(
+                text, lambda _=False, m=mode: self.set_view_mode(m), [key] if key else None
+            )
+            action.setCheckable(True)
+            self.mode_group.addAction(action)
+            self.mode_actions[mode] = action
+        self.mode_actions[ViewMode.SPLIT].setChecked(True)
+        self.about_action = self._action("&About Restorer", self.about)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit = bar.addMenu("&Edit")
+        edit.addAction(self.undo_action)
+        edit.addAction(self.redo_action)
+        edit.addSeparator()
+        edit.addAction(self.prefs_action)
+        view = bar.addMenu("&View")
+        for action in (
+            self.zoom_in_action,
+            self.zoom_out_action,
+            self.actual_action,
+            self.fit_action,
+        ):
+            view.addAction(action)
+        view.addSeparator()
+        view.addAction(self.toggle_action)
+        for action in self.mode_actions.values():
+            view.addAction(action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+    def _build_toolbar(self) -> None:
+        tools = self.addToolBar("Main")
+        tools.setObjectName("main_toolbar")
+        for action in (
+            self.open_action,
+            self.save_action,
+            None,
+            self.undo_action,
+            self.redo_action,
+            None,
+            self.fit_action,
+            self.actual_action,
+            None,
+            self.mode_actions[ViewMode.SPLIT],
+            self.mode_actions[ViewMode.SIDE_BY_SIDE],
+            self.mode_actions[ViewMode.DIFFERENCE],
+            self.toggle_action,
+        ):
+            if action is None:
+                tools.addSeparator()
+            else:
+                tools.addAction(action)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.recent_files()
+        for path in recent:
+            action = self.recent_menu.addAction(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.open_file(p))
+        if not recent:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def _update_actions(self) -> None:
+        has_doc = self.document is not None
+        busy = self.runner.busy
+        self.save_action.setEnabled(has_doc and not busy)
+        self.save_as_action.setEnabled(has_doc and not busy)
+        self.open_action.setEnabled(not busy)
+        self.panel.set_enabled_for_image(has_doc and not busy)
+
+    def _update_title(self) -> None:
+        if self.document is None:
+            self.setWindowTitle("Restorer")
+            return
+        dirty = "" if self.history.isClean() else " *"
+        self.setWindowTitle(f"{self.document.path.name}{dirty} — Restorer")
+
+    # --- files -----------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open image", self.settings.last_folder, OPEN_FILTER
+        )
+        if path:
+            self.open_file(Path(path))
+
+    def open_file(self, path: Path) -> bool:
+        if self.runner.busy:
+            self.statusBar().showMessage("Wait for the running job, or cancel it", 5000)
+            return False
+        if not self._confirm_discard():
+            return False
+        try:
+            image = read_image(path)
+        except ImageReadError as exc:
+            self.statusBar().showMessage(f"Could not open {path.name}", 8000)
+            QMessageBox.warning(self, "Cannot open image", str(exc))
+            return False
+        except MemoryError:
+            QMessageBox.warning(
+                self,
+                "Cannot open image",
+                f"{path.name} is too large for the memory of this computer.",
+            )
+            return False
+        self.document = Document(path=path, original=image)
+        self.history.clear()
+        self.history.setClean()
+        self.settings.add_recent(path)
+        self.settings.last_folder = str(path.parent)
+        self.canvas.set_mode(ViewMode.SPLIT)
+        self.mode_actions[ViewMode.SPLIT].setChecked(True)
+        self._refresh_view(keep_view=False)
+        depth = f"{image.meta.bit_depth}-bit" if not image.is_ct else "CT (HU)"
+        self.size_label.setText(f"{image.width} × {image.height} · {depth}")
+        self.statusBar().showMessage(f"Opened {path.name}", 5000)
+        self._update_actions()
+        self._update_title()
+        return True
+
+    def _confirm_discard(self) -> bool:
+        if self.document is None or self.history.isClean():
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved result",
+            f"The result for {self.document.path.name} has not been saved. Save it first?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def save(self) -> bool:
+        if self.document is None:
+            return False
+        if self.document.save_path is None:
+            return self.save_as()
+        return self._write(self.document.save_path, None)
+
+    def save_as(self) -> bool:
+        doc = self.document
+        if doc is None:
+            return False
+        suffix = doc.path.suffix.lower() or ".dcm"
+        suggestion = doc.path.with_name(f"{doc.path.stem}_restored{suffix}")
+        chosen = next((f for f, s in SAVE_FILTERS.items() if s == suffix), "PNG (*.png)")
+        path_str, selected = QFileDialog.getSaveFileName(
+            self, "Save result as", str(suggestion), ";;".join(SAVE_FILTERS), chosen
+        )
+        if not path_str:
+            return False
+        path = Path(path_str)
+        if not path.suffix:
+            path = path.with_suffix(SAVE_FILTERS.get(selected, ".png"))
+        depth = None
+        if path.suffix.lower() in SIXTEEN_BIT_SUFFIXES and not doc.current.is_ct:
+            options = ["8 bits per sample", "16 bits per sample"]
+            current = 1 if doc.current.meta.bit_depth >= 16 else 0
+            item, ok = QInputDialog.getItem(self, "Bit depth", "Save with", options, current, False)
+            if not ok:
+                return False
+            depth = 16 if item.startswith("16") else 8
+        return self._write(path, depth)
+
+    def _write(self, path: Path, depth: int | None) -> bool:
+        doc = self.document
+        assert doc is not None
+        if path.resolve() == doc.path.resolve():
+            answer = QMessageBox.warning(
+                self,
+                "Replace the original?",
+                f"{path.name} is the original file. Replace it with the result? "
+                "The original cannot be recovered afterwards.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        task = self._last_task_name()
+        try:
+            write_image(doc.current, path, bit_depth=depth, overwrite=True, task=task)
+        except (ImageWriteError, ValueError) as exc:
+            QMessageBox.warning(self, "Cannot save", str(exc))
+            return False
+        doc.save_path = path
+        self.history.setClean()
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def _last_task_name(self) -> str:
+        index = self.history.index()
+        return self.history.text(index - 1) if index > 0 else "restoration"
+
+    # --- drag and drop ---------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_files(paths)
+
+    def open_files(self, paths: list[Path]) -> None:
+        """Open the first file; the others go to Open Recent for the next ones."""
+        for extra in reversed(paths[1:]):
+            self.settings.add_recent(extra)
+        if paths:
+            self.open_file(paths[0])
+        if len(paths) > 1:
+            self.statusBar().showMessage(
+                f"{len(paths) - 1} more file(s) are in File ▸ Open Recent", 8000
+            )
+
+    # --- view ------------------------------------------------------------------------------
+    def _refresh_view(self, keep_view: bool) -> None:
+        doc = self.document
+        if doc is None:
+            return
+        current = doc.current
+        before = resized_like(doc.original, (current.width, current.height))
+        after_rgb = to_display_rgb(current, doc.window) if doc.has_result else None
+        self.canvas.set_images(to_display_rgb(before, doc.window), after_rgb, keep_view=keep_view)
+        self._update_title()
+
+    def set_view_mode(self, mode: ViewMode) -> None:
+        self.canvas.set_mode(mode)
+        self.mode_actions[mode].setChecked(True)
+        if mode is ViewMode.SIDE_BY_SIDE:
+            self.canvas.fit()
+
+    def toggle_before_after(self) -> None:
+        target = ViewMode.AFTER if self.canvas.mode is ViewMode.BEFORE else ViewMode.BEFORE
+        self.set_view_mode(target)
+
+    def _show_pixel(self, point: tuple[int, int] | None) -> None:
+        doc = self.document
+        if point is None or doc is None:
+            self.pixel_label.setText("")
+            return
+        x, y = point
+        image = doc.current
+        if x >= image.width or y >= image.height:
+            return
+        self.pixel_label.setText(f"x {x}, y {y}: {pixel_text(image, x, y)}")
+
+    # --- jobs ------------------------------------------------------------------------------
+    def engine(self) -> Any:
+        if self._engine is None:
+            from restorer.engine.engine import Engine
+
+            self._engine = Engine(self.settings.device, tile=self.settings.tile or None)
+            self.panel.set_device(self._engine.device_name)
+        return self._engine
+
+    def run_task(self, task: TaskSpec, params: Any) -> None:
+        doc = self.document
+        if doc is None or self.runner.busy:
+            return
+        if doc.current.is_ct and not task.accepts_ct:
+            QMessageBox.information(self, task.title, f"{task.title} does not apply to CT images.")
+            return
+        try:
+            engine = self.engine()
+        except Exception as exc:  # e.g. the chosen GPU is gone: say so, stay usable
+            QMessageBox.warning(self, "Cannot start", str(exc))
+            return
+        worker = TaskWorker(engine, task, doc.current, params)
+        worker.progressed.connect(self.panel.set_fraction)
+        # Bound methods of GUI-thread objects only: PySide6 runs a lambda slot in the emitting
+        # (worker) thread.
+        worker.messaged.connect(self._job_message)
+        worker.succeeded.connect(self._job_succeeded)
+        worker.failed.connect(self._job_failed)
+        worker.cancelled.connect(self._job_cancelled)
+        self._job_task = task
+        self.runner.start(worker)
+        self.runner.finished.connect(self._job_ended, Qt.ConnectionType.UniqueConnection)
+        self.panel.set_busy(True)
+        self._update_actions()
+        self.statusBar().showMessage(f"{task.title}: running on {engine.device_name}…")
+
+    def cancel_job(self) -> None:
+        if self.runner.busy:
+            self.runner.cancel()
+            self.statusBar().showMessage("Cancelling at the next tile…")
+
+    def _job_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10000)
+
+    def _job_succeeded(self, result: Image) -> None:
+        doc, task = self.document, self._job_task
+        if doc is None or task is None:
+            return
+        seconds = getattr(self._engine.last_report, "seconds", 0.0)
+        self.history.push(ApplyStep(doc, result, task.title))
+        self.panel.finish(f"{task.title} done in {seconds:.1f} s")
+        self.panel.set_device(self._engine.device_name)
+        self.statusBar().showMessage(f"{task.title} done in {seconds:.1f} s", 8000)
+
+    def _job_failed(self, message: str) -> None:
+        self.panel.finish("Failed")
+        self.statusBar().showMessage("The job failed", 8000)
+        QMessageBox.warning(self, "The job failed", message)
+
+    def _job_cancelled(self) -> None:
+        self.panel.finish("Cancelled")
+        self.statusBar().showMessage("Cancelled", 5000)
+
+    def _job_ended(self) -> None:
+        self._job_task = None
+        self.panel.set_busy(False)
+        self._update_actions()
+
+    # --- dialogs ---------------------------------------------------------------------------
+    def preferences(self) -> None:
+        from restorer.engine.device import available_devices
+        from restorer.gui.dialogs import PreferencesDialog
+
+        dialog = PreferencesDialog(
+            available_devices(), self.settings.device, self.settings.tile, self
+        )
+        if dialog.exec():
+            self.settings.device = dialog.chosen_device()
+            self.settings.tile = dialog.tile.value()
+            if not self.runner.busy:
+                self._engine = None  # rebuilt with the new choice at the next run
+                self.engine()
+
+    def about(self) -> None:
+        from restorer.gui.dialogs import AboutDialog
+        from restorer.models.registry import bundled_models
+
+        AboutDialog(bundled_models(), self).exec()
+
+    # --- closing ---------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._confirm_discard():
+            event.ignore()
+            return
+        if self.runner.busy:
+            self.statusBar().showMessage("Cancelling the running job…")
+            self.runner.cancel_and_wait()
+        self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.settings.sync()
+        # The stack is destroyed after the canvas; its last indexChanged must not reach us.
+        self.history.blockSignals(True)
+        event.accept()
+
+
+def pixel_text(image: Image, x: int, y: int) -> str:
+    """The value under the cursor as the user thinks of it: HU, or integer levels."""
+    value = image.pixels[y, x]
+    if image.is_ct:
+        return f"{float(value):.0f} HU"
+    scale = {8: 255, 16: 65535}.get(image.meta.bit_depth)
+    values = np.atleast_1d(value)
+    if scale is None:
+        text = " ".join(f"{v:.4f}" for v in values)
+    else:
+        text = " ".join(str(round(float(v) * scale)) for v in values)
+    return ("RGB " if values.size == 3 else "gray ") + text

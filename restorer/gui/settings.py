@@ -1,0 +1,66 @@
+"""Settings remembered between runs (QSettings: the registry on Windows, plist on macOS)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+MAX_RECENT = 10
+
+
+class Settings:
+    def __init__(self, qsettings: QSettings | None = None) -> None:
+        self._s = qsettings or QSettings("Restorer", "Restorer")
+
+    def _get(self, key: str, default: object) -> object:
+        value = self._s.value(key, default)
+        return default if value is None else value
+
+    @property
+    def device(self) -> str:
+        return str(self._get("engine/device", "auto"))
+
+    @device.setter
+    def device(self, value: str) -> None:
+        self._s.setValue("engine/device", value)
+
+    @property
+    def tile(self) -> int:
+        return int(self._get("engine/tile", 0))
+
+    @tile.setter
+    def tile(self, value: int) -> None:
+        self._s.setValue("engine/tile", int(value))
+
+    def recent_files(self) -> list[Path]:
+        value = self._get("files/recent", [])
+        items = [value] if isinstance(value, str) else list(value)  # one entry comes back bare
+        return [Path(p) for p in items if p]
+
+    def add_recent(self, path: Path) -> None:
+        items = [str(path)] + [str(p) for p in self.recent_files() if p != path]
+        self._s.setValue("files/recent", items[:MAX_RECENT])
+
+    @property
+    def last_folder(self) -> str:
+        return str(self._get("files/last_folder", ""))
+
+    @last_folder.setter
+    def last_folder(self, folder: str) -> None:
+        self._s.setValue("files/last_folder", folder)
+
+    def geometry(self) -> QByteArray | None:
+        value = self._s.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    def state(self) -> QByteArray | None:
+        value = self._s.value("window/state")
+        return value if isinstance(value, QByteArray) else None
+
+    def save_window(self, geometry: QByteArray, state: QByteArray) -> None:
+        self._s.setValue("window/geometry", geometry)
+        self._s.setValue("window/state", state)
+
+    def sync(self) -> None:
+        self._s.sync()

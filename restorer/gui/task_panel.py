@@ -1,0 +1,210 @@
+"""The task panel: one section per registered task, built from its parameter description."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QElapsedTimer, QSize, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QToolBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from restorer.tasks.base import ParamSpec, TaskSpec, param_specs
+
+
+class ParamControl(QWidget):
+    """One editor for one ParamSpec; value() returns what the params dataclass takes."""
+
+    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.auto: QCheckBox | None = None
+        self.editor: QWidget
+        if spec.kind in ("float", "int"):
+            box: QDoubleSpinBox | QSpinBox
+            if spec.kind == "float":
+                box = QDoubleSpinBox()
+                box.setDecimals(1)
+                box.setSingleStep(spec.step or 1.0)
+            else:
+                box = QSpinBox()
+                box.setSingleStep(int(spec.step or 1))
+            box.setRange(
+                spec.minimum if spec.minimum is not None else -1e9,
+                spec.maximum if spec.maximum is not None else 1e9,
+            )
+            # An automatic parameter starts from the middle of its range when the user
+            # unticks Auto.
+            start = spec.default
+            if start is None and spec.minimum is not None and spec.maximum is not None:
+                start = (spec.minimum + spec.maximum) / 2
+            if start is not None:
+                box.setValue(start)
+            self.editor = box
+        elif spec.kind == "choice":
+            combo = QComboBox()
+            combo.addItems(list(spec.choices))
+            combo.setCurrentText(str(spec.default))
+            self.editor = combo
+        elif spec.kind == "bool":
+            check = QCheckBox()
+            check.setChecked(bool(spec.default))
+            self.editor = check
+        else:
+            raise ValueError(f"no editor for parameter kind {spec.kind!r}")
+        self.editor.setToolTip(spec.help)
+        layout.addWidget(self.editor, 1)
+        if spec.optional:
+            self.auto = QCheckBox("Auto")
+            self.auto.setToolTip("Let Restorer choose (" + spec.help + ")")
+            self.auto.setChecked(spec.default is None)
+            self.auto.toggled.connect(lambda on: self.editor.setEnabled(not on))
+            self.editor.setEnabled(spec.default is not None)
+            layout.addWidget(self.auto)
+
+    def value(self) -> Any:
+        if self.auto is not None and self.auto.isChecked():
+            return None
+        editor = self.editor
+        if isinstance(editor, QDoubleSpinBox | QSpinBox):
+            return editor.value()
+        if isinstance(editor, QComboBox):
+            return editor.currentText()
+        if isinstance(editor, QCheckBox):
+            return editor.isChecked()
+        raise AssertionError("unreachable")
+
+
+class TaskSection(QWidget):
+    runRequested = Signal(object, object)  # TaskSpec, params
+
+    def __init__(self, task: TaskSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.task = task
+        layout = QVBoxLayout(self)
+        about = QLabel(task.description)
+        about.setWordWrap(True)
+        layout.addWidget(about)
+        form = QFormLayout()
+        self.controls: list[ParamControl] = []
+        for spec in param_specs(task.params_type):
+            control = ParamControl(spec)
+            label = QLabel(spec.label)
+            label.setToolTip(spec.help)
+            form.addRow(label, control)
+            self.controls.append(control)
+        layout.addLayout(form)
+        self.run_button = QPushButton(f"Run {task.title.lower()}")
+        self.run_button.setObjectName(f"run_{task.name}")
+        self.run_button.clicked.connect(self._run)
+        layout.addWidget(self.run_button)
+        layout.addStretch(1)
+
+    def params(self) -> Any:
+        return self.task.params_type(**{c.spec.name: c.value() for c in self.controls})
+
+    def _run(self) -> None:
+        self.runRequested.emit(self.task, self.params())
+
+
+class TaskPanel(QWidget):
+    """Sections, then the shared job controls: Cancel, progress, time, device."""
+
+    runRequested = Signal(object, object)
+    cancelRequested = Signal()
+
+    def __init__(self, tasks: tuple[TaskSpec, ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.toolbox = QToolBox()
+        self.sections: dict[str, TaskSection] = {}
+        for task in tasks:
+            section = TaskSection(task)
+            section.runRequested.connect(self.runRequested)
+            self.sections[task.name] = section
+            self.toolbox.addItem(section, task.title)
+        layout.addWidget(self.toolbox, 1)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.time_label = QLabel("")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancelRequested)
+        self.device_label = QLabel("")
+        self.device_label.setObjectName("device")
+        row = QHBoxLayout()
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.cancel_button)
+        layout.addLayout(row)
+        layout.addWidget(self.time_label)
+        layout.addWidget(self.device_label)
+
+        self._clock = QElapsedTimer()
+        self._fraction = 0.0
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(250)
+        self._ticker.timeout.connect(self._update_time)
+
+    def set_busy(self, busy: bool) -> None:
+        for section in self.sections.values():
+            section.run_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        if busy:
+            self._fraction = 0.0
+            self.progress.setValue(0)
+            self._clock.start()
+            self._ticker.start()
+            self._update_time()
+        else:
+            self._ticker.stop()
+
+    def set_enabled_for_image(self, has_image: bool) -> None:
+        for section in self.sections.values():
+            section.run_button.setEnabled(has_image)
+
+    def set_fraction(self, fraction: float) -> None:
+        self._fraction = fraction
+        self.progress.setValue(int(fraction * 1000))
+        self._update_time()
+
+    def finish(self, text: str) -> None:
+        self.set_busy(False)
+        self.time_label.setText(text)
+
+    def set_device(self, text: str) -> None:
+        self.device_label.setText(f"Device: {text}")
+
+    def _update_time(self) -> None:
+        elapsed = self._clock.elapsed() / 1000.0
+        text = f"Elapsed {elapsed:.1f} s"
+        if 0.02 < self._fraction < 1.0:
+            remaining = elapsed * (1 - self._fraction) / self._fraction
+            text += f" · about {remaining:.0f} s left"
+        self.time_label.setText(text)
+
+    def current_section(self) -> TaskSection:
+        return self.toolbox.currentWidget()  # type: ignore[return-value]
+
+    def show_task(self, name: str) -> None:
+        self.toolbox.setCurrentWidget(self.sections[name])
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        hint.setWidth(max(hint.width(), 280))
+        return hint

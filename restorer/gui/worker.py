@@ -1,0 +1,122 @@
+"""Background jobs: the engine runs in a worker object moved to a QThread.
+
+The worker implements restorer.core.progress.Progress with signals (queued to the GUI thread)
+and an abort flag that the tiler checks between tiles.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from restorer.core.image import Image
+from restorer.core.progress import Cancelled
+from restorer.tasks.base import TaskSpec
+
+
+class TaskWorker(QObject):
+    progressed = Signal(float)
+    messaged = Signal(str)
+    succeeded = Signal(object)  # Image
+    failed = Signal(str)
+    cancelled = Signal()
+    done = Signal()  # after any of the three outcomes
+
+    def __init__(self, engine: Any, task: TaskSpec, image: Image, params: Any) -> None:
+        super().__init__()
+        self._engine = engine
+        self._task = task
+        self._image = image
+        self._params = params
+        self._abort = threading.Event()
+
+    # Progress protocol, called from the worker thread.
+    def set_progress(self, fraction: float) -> None:
+        self.progressed.emit(fraction)
+
+    def message(self, text: str) -> None:
+        self.messaged.emit(text)
+
+    def check_aborted(self) -> None:
+        if self._abort.is_set():
+            raise Cancelled
+
+    def abort(self) -> None:
+        """Thread-safe: the job stops at the next tile."""
+        self._abort.set()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._engine.run_task(self._task, self._image, self._params, self)
+        except Cancelled:
+            self.cancelled.emit()
+        except MemoryError as exc:
+            self.failed.emit(f"Not enough memory: {exc}. Try a smaller tile size in Preferences.")
+        except Exception as exc:  # a failed job must leave the window usable
+            traceback.print_exc()
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self.succeeded.emit(result)
+        finally:
+            self.done.emit()
+
+
+class JobRunner(QObject):
+    """Starts one job at a time on its own thread and tears it down when it ends."""
+
+    started = Signal()
+    finished = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread: QThread | None = None
+        self._worker: TaskWorker | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._thread is not None
+
+    def start(self, worker: TaskWorker) -> None:
+        if self.busy:
+            raise RuntimeError("a job is already running")
+        thread = QThread()
+        worker.moveToThread(thread)
+        # Connect everything before the thread starts, so no signal is lost.
+        thread.started.connect(worker.run)
+        # Direct: quit() is thread-safe, and a queued call would never run while the GUI
+        # thread blocks in cancel_and_wait().
+        worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        thread.finished.connect(self._cleanup)
+        self._thread, self._worker = thread, worker
+        thread.start()
+        self.started.emit()
+
+    def cancel(self) -> None:
+        if self._worker is not None:
+            self._worker.abort()
+
+    def cancel_and_wait(self, timeout_ms: int = 30_000) -> bool:
+        """Cancel, then block until the thread has ended (used when the window closes)."""
+        thread = self._thread
+        if thread is None:
+            return True
+        self.cancel()
+        finished = thread.wait(timeout_ms)
+        self._cleanup()
+        return finished
+
+    @Slot()
+    def _cleanup(self) -> None:
+        if self._thread is None:
+            return
+        thread, worker = self._thread, self._worker
+        self._thread, self._worker = None, None
+        if worker is not None:
+            worker.deleteLater()
+        if thread is not None:
+            thread.deleteLater()
+        self.finished.emit()

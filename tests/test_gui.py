@@ -1,0 +1,200 @@
+"""The window, driven as a user drives it (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from restorer.core.ops import psnr
+from restorer.gui.canvas import ViewMode
+from restorer.gui.main_window import MainWindow
+from restorer.gui.settings import Settings
+from restorer.io import read_image, write_image
+from restorer.io.convert import float_to_integer
+
+JOB_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    settings.device = "cpu"
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.resize(1000, 700)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.history.setClean()  # no "save first?" question when the test closes the window
+
+
+@pytest.fixture
+def warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+
+    def record(parent: object, title: str, text: str, *args: object) -> QMessageBox.StandardButton:
+        seen.append(f"{title}: {text}")
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "warning", record)
+    return seen
+
+
+def _run_denoise(qtbot: QtBot, win: MainWindow) -> None:
+    button = win.panel.sections["denoise"].run_button
+    assert button.isEnabled()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not win.runner.busy, timeout=JOB_TIMEOUT_MS)
+
+
+def test_open_denoise_compare_undo_save_reload(
+    qtbot: QtBot, window: MainWindow, samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert window.open_file(samples / "chelsea_noisy.png")
+    assert window.canvas.has_image() and "chelsea_noisy.png" in window.windowTitle()
+    _run_denoise(qtbot, window)
+    doc = window.document
+    assert doc is not None and doc.has_result and window.history.count() == 1
+    clean = read_image(samples / "chelsea.png").pixels
+    assert psnr(clean, doc.current.pixels) > psnr(clean, doc.original.pixels) + 5
+    assert window.windowTitle().startswith("chelsea_noisy.png *")
+
+    # Drag the split line from the middle to a quarter of the width.
+    canvas = window.canvas
+    start = QPoint(int(canvas.split_x()), canvas.height() // 2)
+    target = QPoint(canvas.width() // 4, canvas.height() // 2)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(canvas, target)
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=target)
+    assert canvas.split == pytest.approx(0.25, abs=0.02)
+
+    # B toggles the whole view between before and after.
+    qtbot.keyClick(canvas, Qt.Key.Key_B)
+    assert canvas.mode is ViewMode.BEFORE
+    qtbot.keyClick(canvas, Qt.Key.Key_B)
+    assert canvas.mode is ViewMode.AFTER
+    window.set_view_mode(ViewMode.DIFFERENCE)
+    canvas.repaint()
+
+    # Undo and redo through the shortcuts.
+    qtbot.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not doc.has_result
+    qtbot.keyClick(canvas, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert doc.has_result
+
+    out = tmp_path / "result.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "PNG (*.png)"))
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("8 bits per sample", True))
+    assert window.save_as()
+    assert window.history.isClean() and not window.windowTitle().endswith("* — Restorer")
+    reloaded = read_image(out)
+    np.testing.assert_array_equal(
+        float_to_integer(reloaded.pixels, 8), float_to_integer(doc.current.pixels, 8)
+    )
+
+
+def test_steps_chain_and_sixteen_bit_save(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(0)
+    img = read_image(Path(__file__).parent.parent / "resources/samples/camera.png")
+    noisy = img.with_pixels(
+        np.clip(img.pixels + rng.normal(0, 0.08, img.pixels.shape), 0, 1).astype(np.float32)
+    )
+    src = tmp_path / "noisy16.tif"
+    write_image(noisy, src, bit_depth=16)
+    window.open_file(src)
+    _run_denoise(qtbot, window)
+    first = window.document.current
+    _run_denoise(qtbot, window)
+    assert window.history.count() == 2
+    assert window.document.steps[0] is first  # the second run worked on the first result
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        lambda *a, **k: (str(tmp_path / "out.tif"), "TIFF (*.tif *.tiff)"),
+    )
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("16 bits per sample", True))
+    assert window.save_as()
+    assert read_image(tmp_path / "out.tif").meta.bit_depth == 16
+
+
+def test_cancel_a_running_job(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    big = np.random.default_rng(1).random((1600, 1600, 3)).astype(np.float32)
+    from restorer.core.image import Image
+
+    write_image(Image(big), tmp_path / "big.png")
+    window.settings.tile = 160  # many small tiles: the job lasts long enough to cancel
+    window._engine = None
+    window.open_file(tmp_path / "big.png")
+    qtbot.mouseClick(window.panel.sections["denoise"].run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.panel.progress.value() > 0, timeout=JOB_TIMEOUT_MS)
+    qtbot.mouseClick(window.panel.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=JOB_TIMEOUT_MS)
+    assert window.history.count() == 0
+    assert window.panel.time_label.text() == "Cancelled"
+    assert window.panel.sections["denoise"].run_button.isEnabled()
+
+
+def test_closing_during_a_job_cancels_it(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    from restorer.core.image import Image
+
+    write_image(
+        Image(np.random.default_rng(2).random((1600, 1600)).astype(np.float32)),
+        tmp_path / "big.png",
+    )
+    window.settings.tile = 160
+    window.open_file(tmp_path / "big.png")
+    qtbot.mouseClick(window.panel.sections["denoise"].run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.panel.progress.value() > 0, timeout=JOB_TIMEOUT_MS)
+    window.close()
+    assert not window.runner.busy
+    assert not window.isVisible()
+
+
+def test_corrupt_file_gives_a_message_and_the_window_stays_usable(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, samples: Path, warnings: list[str]
+) -> None:
+    bad = tmp_path / "broken.png"
+    data = (samples / "camera.png").read_bytes()
+    bad.write_bytes(data[: len(data) // 2])
+    assert not window.open_file(bad)
+    assert warnings and "truncated" in warnings[0]
+    assert window.document is None
+    assert window.open_file(samples / "camera.png")
+
+
+def test_pixel_readout_and_zoom(qtbot: QtBot, window: MainWindow, samples: Path) -> None:
+    window.open_file(samples / "ct_small.dcm")
+    canvas = window.canvas
+    qtbot.mouseMove(canvas, QPoint(canvas.width() // 2, canvas.height() // 2))
+    qtbot.waitUntil(lambda: "HU" in window.pixel_label.text())
+    before = canvas.zoom_percent
+    qtbot.keyClick(canvas, Qt.Key.Key_Plus)
+    assert canvas.zoom_percent == pytest.approx(before * 1.25)
+    qtbot.keyClick(canvas, Qt.Key.Key_0)
+    assert canvas.zoom_percent == pytest.approx(100)
+    qtbot.keyClick(canvas, Qt.Key.Key_F)
+    assert canvas.zoom_percent == pytest.approx(before)
+
+
+def test_task_panel_is_built_from_the_parameter_description(window: MainWindow) -> None:
+    section = window.panel.sections["denoise"]
+    control = section.controls[0]
+    assert control.spec.name == "strength" and control.auto is not None
+    assert section.params().strength is None
+    control.auto.setChecked(False)
+    control.editor.setValue(30)
+    assert section.params().strength == 30
+
+
+def test_settings_remember_recent_files(window: MainWindow, samples: Path) -> None:
+    window.open_file(samples / "camera.png")
+    window.open_file(samples / "chelsea.png")
+    assert window.settings.recent_files()[:2] == [samples / "chelsea.png", samples / "camera.png"]
