@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     b.set_defaults(bench_module=bench_denoise)
 
-    from restorer.bench import gui_latency
+    from restorer.gui import latency_bench as gui_latency
 
     g = bench_sub.add_parser("gui", help="event-loop stalls of the window during a job")
     gui_latency.add_arguments(g)
@@ -147,12 +148,20 @@ def main(argv: list[str] | None = None) -> int:
     return run_batch(args.task, params, args)
 
 
+def _has_screen() -> bool:
+    """False on a Linux machine with no display server: Qt would abort there."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _open_gui(files: list[Path]) -> int:
-    try:
-        from restorer.gui.app import run_app
-    except ImportError:
-        build_parser().print_help()
-        return 0
+    if not _has_screen():
+        print("restorer: no screen to open the window on; use a command instead, for example\n"
+              "  restorer denoise INPUT -o OUTPUT\n(restorer --help lists them)", file=sys.stderr)
+        return 2
+    from restorer.gui.app import run_app
+
     return run_app(files)
 
 
