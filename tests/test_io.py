@@ -224,3 +224,18 @@ def test_pillow_metadata_reader_handles_large_dimensions() -> None:
     PILImage.new("L", (20000, 10000)).save(buf, format="PNG")  # beyond Pillow's bomb guard
     info = read_raster_info(buf.getvalue())
     assert (info.width, info.height) == (20000, 10000)
+
+
+@pytest.mark.parametrize("depth", [8, 16])
+def test_gray_with_alpha_stays_gray(tmp_path: Path, rng: np.random.Generator, depth: int) -> None:
+    from restorer.io.png_gray_alpha import encode_gray_alpha
+
+    gray, alpha = _random_image(rng, depth, 1), _random_image(rng, depth, 1)
+    (tmp_path / "la.png").write_bytes(encode_gray_alpha(gray, alpha))
+    image = read_image(tmp_path / "la.png")
+    assert image.channels == 1 and image.alpha is not None and image.meta.bit_depth == depth
+    write_image(image, tmp_path / "again.png")
+    raw = _raw(tmp_path / "again.png")  # decoders expand gray + alpha to four channels
+    np.testing.assert_array_equal(raw[:, :, 0], gray)
+    np.testing.assert_array_equal(raw[:, :, 3], alpha)
+    assert read_image(tmp_path / "again.png").channels == 1

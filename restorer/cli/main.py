@@ -29,10 +29,11 @@ def _add_param(parser: argparse.ArgumentParser, spec: ParamSpec) -> None:
             _flag(spec), action=argparse.BooleanOptionalAction, default=spec.default, help=help_text
         )
         return
-    kinds: dict[str, Any] = {"float": float, "int": int, "choice": str, "path": Path}
+    kinds: dict[str, Any] = {"float": float, "int": int, "path": Path}
+    value_type = type(spec.default) if spec.kind == "choice" else kinds[spec.kind]
     parser.add_argument(
         _flag(spec),
-        type=kinds[spec.kind],
+        type=value_type,
         default=spec.default,
         choices=spec.choices or None,
         metavar=None if spec.choices else spec.kind.upper(),
@@ -107,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     b.set_defaults(bench_module=bench_denoise)
 
+    from restorer.bench import upscale as bench_upscale
+
+    u = bench_sub.add_parser("upscale", help="PSNR/SSIM on Y and MP/s against bicubic, Lanczos")
+    bench_upscale.add_arguments(u)
+    u.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    u.set_defaults(bench_module=bench_upscale)
+
     from restorer.gui import latency_bench as gui_latency
 
     g = bench_sub.add_parser("gui", help="event-loop stalls of the window during a job")
@@ -157,8 +165,11 @@ def _has_screen() -> bool:
 
 def _open_gui(files: list[Path]) -> int:
     if not _has_screen():
-        print("restorer: no screen to open the window on; use a command instead, for example\n"
-              "  restorer denoise INPUT -o OUTPUT\n(restorer --help lists them)", file=sys.stderr)
+        print(
+            "restorer: no screen to open the window on; use a command instead, for example\n"
+            "  restorer denoise INPUT -o OUTPUT\n(restorer --help lists them)",
+            file=sys.stderr,
+        )
         return 2
     from restorer.gui.app import run_app
 

@@ -16,9 +16,12 @@ def to_gray(pixels: np.ndarray) -> np.ndarray:
 
 
 def rgb_to_y(pixels: np.ndarray) -> np.ndarray:
-    """Y channel of YCbCr (BT.601, studio range) in [0, 1] scale, as SR papers measure it."""
+    """Y channel of YCbCr (BT.601, studio range) in [0, 1] scale, as SR papers measure it.
+
+    A gray image counts as R = G = B, as the usual evaluation scripts treat it.
+    """
     if pixels.ndim == 2:
-        return pixels.astype(np.float64)
+        return pixels.astype(np.float64) * _BT601.sum() + 16.0 / 255.0
     return (pixels.astype(np.float64) @ _BT601) + 16.0 / 255.0
 
 

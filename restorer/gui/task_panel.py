@@ -56,8 +56,9 @@ class ParamControl(QWidget):
             self.editor = box
         elif spec.kind == "choice":
             combo = QComboBox()
-            combo.addItems(list(spec.choices))
-            combo.setCurrentText(str(spec.default))
+            for choice in spec.choices:
+                combo.addItem(str(choice), choice)
+            combo.setCurrentIndex(combo.findData(spec.default))
             self.editor = combo
         elif spec.kind == "bool":
             check = QCheckBox()
@@ -82,7 +83,7 @@ class ParamControl(QWidget):
         if isinstance(editor, QDoubleSpinBox | QSpinBox):
             return editor.value()
         if isinstance(editor, QComboBox):
-            return editor.currentText()
+            return editor.currentData()
         if isinstance(editor, QCheckBox):
             return editor.isChecked()
         raise AssertionError("unreachable")

@@ -101,6 +101,12 @@ def encode_dicom(image: Image, task: str = "restoration") -> bytes:
 
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds.BitsAllocated = 16
+    if stored.shape != (int(src.Rows), int(src.Columns)) and "PixelSpacing" in src:
+        # A resized slice covers the same field of view with smaller (or larger) pixels.
+        row_scale = int(src.Rows) / stored.shape[0]
+        col_scale = int(src.Columns) / stored.shape[1]
+        spacing = [float(v) for v in src.PixelSpacing]
+        ds.PixelSpacing = [f"{spacing[0] * row_scale:.6g}", f"{spacing[1] * col_scale:.6g}"]
     ds.Rows, ds.Columns = stored.shape
     ds.SamplesPerPixel = 1
     ds.PhotometricInterpretation = "MONOCHROME2"

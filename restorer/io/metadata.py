@@ -44,7 +44,7 @@ def read_raster_info(data: bytes) -> RasterInfo:
         return RasterInfo(im.width, im.height, im.mode, icc, exif, orientation)
 
 
-def _chunk(kind: bytes, payload: bytes) -> bytes:
+def chunk(kind: bytes, payload: bytes) -> bytes:
     crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
     return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
 
@@ -56,10 +56,10 @@ def png_with_metadata(png: bytes, icc_profile: bytes | None, exif: bytes | None)
     ihdr_end = 8 + 4 + 4 + 13 + 4  # signature, length, type, IHDR payload, crc
     extra = b""
     if icc_profile:
-        extra += _chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(icc_profile))
+        extra += chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(icc_profile))
     if exif:
         body = exif[len(EXIF_HEADER) :] if exif.startswith(EXIF_HEADER) else exif
-        extra += _chunk(b"eXIf", body)
+        extra += chunk(b"eXIf", body)
     return png[:ihdr_end] + extra + png[ihdr_end:]
 
 

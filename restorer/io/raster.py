@@ -12,6 +12,7 @@ from restorer.io.convert import float_to_integer, integer_to_float
 from restorer.io.errors import ImageReadError, ImageWriteError
 from restorer.io.limits import check_size
 from restorer.io.metadata import looks_truncated, png_with_metadata, read_raster_info
+from restorer.io.png_gray_alpha import encode_gray_alpha
 
 GRAY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "La"}
 JPEG_QUALITY = 95
@@ -42,7 +43,7 @@ def read_raster(path: Path, data: bytes, fmt: str) -> Image:
         arr = arr[:, :, 0]
     if arr.ndim == 3:
         arr = arr[:, :, ::-1]  # OpenCV's BGR to RGB
-        if info.mode in GRAY_MODES:
+        if info.mode in GRAY_MODES or (fmt == "png" and png_is_gray(data)):
             arr = arr[:, :, 0]
     pixels, depth = integer_to_float(np.ascontiguousarray(arr))
     alpha_f = integer_to_float(alpha)[0] if alpha is not None else None
@@ -55,6 +56,11 @@ def read_raster(path: Path, data: bytes, fmt: str) -> Image:
         orientation=info.orientation,
     )
     return Image(pixels, meta, alpha_f)
+
+
+def png_is_gray(data: bytes) -> bool:
+    """Colour type 0 or 4 in the IHDR chunk. Decoders expand 16-bit gray + alpha to RGBA."""
+    return len(data) > 25 and data[12:16] == b"IHDR" and data[25] in (0, 4)
 
 
 def _bgr(arr: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
@@ -79,10 +85,14 @@ def encode_raster(image: Image, fmt: str, bit_depth: int) -> bytes:
     meta = image.meta
 
     if fmt == "png":
-        ok, buf = cv2.imencode(".png", _bgr(arr, alpha), [cv2.IMWRITE_PNG_COMPRESSION, 3])
-        if not ok:
-            raise ImageWriteError("PNG encoding failed")
-        return png_with_metadata(buf.tobytes(), meta.icc_profile, meta.exif)
+        if arr.ndim == 2 and alpha is not None:
+            png = encode_gray_alpha(arr, alpha)
+        else:
+            ok, buf = cv2.imencode(".png", _bgr(arr, alpha), [cv2.IMWRITE_PNG_COMPRESSION, 3])
+            if not ok:
+                raise ImageWriteError("PNG encoding failed")
+            png = buf.tobytes()
+        return png_with_metadata(png, meta.icc_profile, meta.exif)
     if fmt == "bmp":
         ok, buf = cv2.imencode(".bmp", _bgr(arr, alpha))
         if not ok:

@@ -24,7 +24,7 @@ class ParamSpec:
     default: Any
     minimum: float | None = None
     maximum: float | None = None
-    choices: tuple[str, ...] = ()
+    choices: tuple[Any, ...] = ()  # allowed values (str or int), in display order
     help: str = ""
     optional: bool = False  # None is allowed and means "automatic"
     step: float | None = None
@@ -36,7 +36,7 @@ def param(
     *,
     minimum: float | None = None,
     maximum: float | None = None,
-    choices: Sequence[str] = (),
+    choices: Sequence[Any] = (),
     help: str = "",
     optional: bool = False,
     step: float | None = None,
@@ -78,8 +78,9 @@ def validate_params(params: Any) -> None:
             raise ValueError(f"{spec.label} must be at least {spec.minimum} (got {value})")
         if spec.maximum is not None and value > spec.maximum:
             raise ValueError(f"{spec.label} must be at most {spec.maximum} (got {value})")
-        if spec.choices and str(value) not in spec.choices:
-            raise ValueError(f"{spec.label} must be one of {', '.join(spec.choices)} (got {value})")
+        if spec.choices and value not in spec.choices:
+            allowed = ", ".join(map(str, spec.choices))
+            raise ValueError(f"{spec.label} must be one of {allowed} (got {value})")
 
 
 class RunContext(Protocol):
