@@ -53,6 +53,13 @@ def _add_task_command(sub: Any, task: TaskSpec) -> None:
     )
     for spec in param_specs(task.params_type):
         _add_param(p, spec)
+    if task.needs_mask:
+        p.add_argument(
+            "--mask",
+            type=Path,
+            default=None,
+            help="mask image (white = fill), or a folder of masks named like the inputs",
+        )
     _add_run_options(p)
     p.set_defaults(task=task)
 
@@ -86,6 +93,13 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+class _Runner:
+    """Adapts a bench function to the `module.run(args, engine)` shape the dispatcher calls."""
+
+    def __init__(self, fn: Any) -> None:
+        self.run = fn
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="restorer",
@@ -114,6 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench_upscale.add_arguments(u)
     u.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     u.set_defaults(bench_module=bench_upscale)
+
+    from restorer.bench import inpaint as bench_inpaint
+
+    i = bench_sub.add_parser("inpaint", help="PSNR/SSIM in the hole against OpenCV Telea and NS")
+    bench_inpaint.add_arguments(i)
+    i.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    i.set_defaults(bench_module=bench_inpaint)
+    a = bench_sub.add_parser("automask", help="precision/recall of scratch and dust detection")
+    bench_inpaint.add_automask_arguments(a)
+    a.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    a.set_defaults(bench_module=_Runner(bench_inpaint.run_automask))
 
     from restorer.gui import latency_bench as gui_latency
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from restorer.cli.batch import UsageError, plan
 from restorer.cli.progress import TerminalProgress
+from restorer.core.image import Image
 from restorer.engine.device import DeviceUnavailableError
 from restorer.io import ImageReadError, ImageWriteError, read_image, write_image
 from restorer.models.loader import ModelIntegrityError
@@ -19,11 +24,39 @@ def _error(text: str) -> None:
     print(f"error: {text}", file=sys.stderr)
 
 
+def mask_for(mask_arg: Path, source: Path) -> Path:
+    """The mask file for one input: the file given, or the same-named file in a mask folder."""
+    if not mask_arg.is_dir():
+        return mask_arg
+    for candidate in sorted(mask_arg.iterdir()):
+        if candidate.stem == source.stem:
+            return candidate
+    raise ImageReadError(f"{source.name}: no mask named {source.stem}.* in {mask_arg}")
+
+
+def with_mask(params: Any, image: Image, mask_arg: Path | None, source: Path) -> Any:
+    """Params carrying the mask read from disk (white or any non-black sample = fill)."""
+    if mask_arg is None:
+        if not getattr(params, "auto_mask", False):
+            raise ValueError("give a --mask image, or --auto-mask to find scratches and dust")
+        return params
+    mask_image = read_image(mask_for(mask_arg, source))
+    pixels = mask_image.pixels if mask_image.pixels.ndim == 2 else mask_image.pixels.max(axis=2)
+    if pixels.shape != image.pixels.shape[:2]:
+        raise ValueError(
+            f"{source.name}: the mask is {mask_image.width}×{mask_image.height}, "
+            f"the image {image.width}×{image.height}"
+        )
+    return dataclasses.replace(params, mask=(pixels > 0.5).astype(np.float32))
+
+
 def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
     from restorer.engine.engine import Engine
 
     try:
         validate_params(params)
+        if task.needs_mask and args.mask is None and not getattr(params, "auto_mask", False):
+            raise ValueError("give a --mask image, or --auto-mask to find scratches and dust")
         jobs = plan(args.inputs, args.output, "dcm" if args.format == "dcm" else args.format)
         engine = Engine(args.device, tile=args.tile)
     except (UsageError, ValueError, DeviceUnavailableError) as exc:
@@ -45,8 +78,11 @@ def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
             image = read_image(job.source)
             if image.is_ct and not task.accepts_ct:
                 raise ImageReadError(f"{job.source.name}: {task.title} does not apply to CT images")
+            job_params = params
+            if task.needs_mask:
+                job_params = with_mask(params, image, getattr(args, "mask", None), job.source)
             start = time.perf_counter()
-            result = engine.run_task(task, image, params, progress)
+            result = engine.run_task(task, image, job_params, progress)
             write_image(
                 result,
                 job.target,

@@ -28,7 +28,7 @@ def scratch(mask: np.ndarray, rng: np.random.Generator) -> None:
     n = 12
     t = np.linspace(0, 1, n)
     start, end = rng.uniform(0, 1, 2)
-    bend = rng.normal(0, 0.03, n).cumsum()
+    bend = rng.normal(0, 0.008, n).cumsum()  # gently curved, as a scratch drags along
     along = t * rng.uniform(0.4, 1.0) + rng.uniform(0, 0.3)
     across = start + (end - start) * t * 0.2 + bend
     if vertical:
@@ -111,3 +111,28 @@ def benchmark_mask(h: int, w: int, size: str, rng: np.random.Generator) -> np.nd
     else:
         raise ValueError(f"unknown mask size {size!r}")
     return (mask > 0.5).astype(np.float32)
+
+
+def scan_defects(
+    pixels: np.ndarray, rng: np.random.Generator, scratches: int = 3, dust: int = 40
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scratches and dust drawn onto an image as a scanner sees them: thin lines and specks,
+    each either near-white (damaged emulsion on a print) or near-black (dirt).
+
+    Returns the damaged pixels and the true defect mask (float32, 1 = defect).
+    """
+    h, w = pixels.shape[:2]
+    truth = np.zeros((h, w), np.float32)
+    damaged = pixels.copy()
+    for kind, count in (("scratch", scratches), ("dust", dust)):
+        for _ in range(count):
+            layer = np.zeros((h, w), np.float32)
+            if kind == "scratch":
+                scratch(layer, rng)
+            else:
+                specks(layer, rng, 1)
+            value = rng.uniform(0.85, 1.0) if rng.random() < 0.6 else rng.uniform(0.0, 0.12)
+            alpha = layer[:, :, None] if damaged.ndim == 3 else layer
+            damaged = damaged * (1 - alpha) + value * alpha
+            truth = np.maximum(truth, (layer > 0.5).astype(np.float32))
+    return damaged.astype(np.float32), truth

@@ -124,8 +124,9 @@ class InpaintJob:
             "channels": 3,
             "scale": 1,
             "size_multiple": 8,
-            "tile": WORK_SIZE,
-            "tile_overlap": 0,
+            # Crops larger than this run tiled (very large images full of dust).
+            "tile": 768,
+            "tile_overlap": 128,
             "supports_half": False,
             "title": "Inpaint",
             "description": "Mask-conditioned encoder-decoder with gated convolutions and a "
