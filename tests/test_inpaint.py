@@ -46,7 +46,7 @@ def test_large_hole_is_filled_from_a_reduced_view(engine: Engine, samples: Path)
     clean = read_image(samples / "coffee.png").pixels
     mask = np.zeros(clean.shape[:2], np.float32)
     mask[100:300, 200:420] = 1.0  # 200 x 220 pixels: wider than the network fills directly
-    ((rows, cols, scale),) = clusters(mask)
+    ((_rows, _cols, scale),) = clusters(mask)
     assert scale > 1.5
     out = engine.run_task(TASK, Image(clean), InpaintParams(mask=mask)).pixels
     hole = mask > 0.5
