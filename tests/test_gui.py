@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,16 +21,16 @@ JOB_TIMEOUT_MS = 120_000
 
 
 @pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
+def window(qtbot: QtBot, tmp_path: Path) -> MainWindow:
     settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     settings.device = "cpu"
     win = MainWindow(settings)
-    qtbot.addWidget(win)
+    # No "save first?" question when the test closes the window.
+    qtbot.addWidget(win, before_close_func=lambda w: w.history.setClean())
     win.resize(1000, 700)
     win.show()
     qtbot.waitExposed(win)
-    yield win
-    win.history.setClean()  # no "save first?" question when the test closes the window
+    return win
 
 
 @pytest.fixture
@@ -198,3 +197,76 @@ def test_settings_remember_recent_files(window: MainWindow, samples: Path) -> No
     window.open_file(samples / "camera.png")
     window.open_file(samples / "chelsea.png")
     assert window.settings.recent_files()[:2] == [samples / "chelsea.png", samples / "camera.png"]
+
+
+def test_paint_a_mask_and_fill_it(
+    qtbot: QtBot, window: MainWindow, samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window.open_file(samples / "coffee.png")
+    window.panel.show_task("inpaint")
+    section = window.panel.sections["inpaint"]
+    tools = section.mask_tools
+    assert tools is not None and window.canvas.tool.value == "brush"
+    tools.size.setValue(20)
+    canvas = window.canvas
+    y = canvas.height() // 2
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(canvas.width() // 3, y))
+    for x in range(canvas.width() // 3, canvas.width() // 2, 10):
+        qtbot.mouseMove(canvas, QPoint(x, y))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(canvas.width() // 2, y))
+    mask = window.document.mask
+    painted = int(mask.sum())
+    assert painted > 500
+    assert window.history.undoText() == "Paint mask"
+
+    # The eraser removes paint; undo brings it back.
+    tools.tool_buttons["eraser"].click()
+    x = canvas.width() // 3 + 40
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+    assert 0 < mask.sum() < painted
+    window.history.undo()
+    assert mask.sum() == painted
+
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "mask.png"), "PNG (*.png)")
+    )
+    tools.action.emit("save")
+    saved = read_image(tmp_path / "mask.png").pixels > 0.5
+    assert saved.sum() == painted
+
+    tools.action.emit("invert")
+    assert mask.sum() == mask.size - painted
+    window.history.undo()
+    assert mask.sum() == painted
+
+    original = window.document.current.pixels.copy()
+    _run_denoise_like(qtbot, window, "inpaint")
+    result = window.document.current.pixels
+    outside = saved == 0
+    np.testing.assert_array_equal(result[outside], original[outside])
+    assert not np.array_equal(result[~outside], original[~outside])
+    assert window.document.mask.sum() == 0  # filled holes leave the mask
+    window.history.undo()  # one undo brings back the image and the mask together
+    assert window.document.mask.sum() == painted and not window.document.has_result
+
+
+def test_detect_proposes_an_editable_mask(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, samples: Path
+) -> None:
+    from restorer.physics.masks import scan_defects
+
+    image = read_image(samples / "coffee.png")
+    damaged, _truth = scan_defects(image.pixels, np.random.default_rng(4))
+    write_image(image.with_pixels(damaged), tmp_path / "scan.png")
+    window.open_file(tmp_path / "scan.png")
+    window.panel.show_task("inpaint")
+    window.panel.sections["inpaint"].mask_tools.action.emit("detect")
+    assert window.document.mask.sum() > 100
+    assert window.history.undoText() == "Detect scratches and dust"
+
+
+def _run_denoise_like(qtbot: QtBot, win: MainWindow, task: str) -> None:
+    button = win.panel.sections[task].run_button
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not win.runner.busy, timeout=JOB_TIMEOUT_MS)

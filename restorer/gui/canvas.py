@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 
+import cv2
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -15,6 +18,7 @@ from PySide6.QtGui import (
     QPen,
     QResizeEvent,
     QWheelEvent,
+    qRgba,
 )
 from PySide6.QtWidgets import QWidget
 
@@ -24,6 +28,25 @@ MIN_SCALE = 1 / 64
 MAX_SCALE = 32.0
 SPLIT_GRAB_PX = 8
 WHEEL_STEP = 1.25
+
+
+class Tool(Enum):
+    NONE = "none"
+    BRUSH = "brush"
+    ERASER = "eraser"
+
+
+MASK_COLOURS = [qRgba(0, 0, 0, 0), qRgba(255, 40, 40, 120)]
+
+
+@dataclass(frozen=True)
+class MaskStroke:
+    """One brush or eraser stroke: the changed rectangle before and after, for undo."""
+
+    rows: slice
+    cols: slice
+    before: np.ndarray
+    after: np.ndarray
 
 
 class ViewMode(Enum):
@@ -45,6 +68,7 @@ class ImageCanvas(QWidget):
     scaleChanged = Signal(float)  # zoom in percent
     splitMoved = Signal(float)
     rightDragged = Signal(float, float)  # dx, dy in screen pixels (CT window/level)
+    maskStroked = Signal(object)  # MaskStroke, after the mouse is released
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +89,75 @@ class ImageCanvas(QWidget):
         self._last_pos = QPointF()
         self._space_down = False
         self._fit_pending = True
+        self._mask: np.ndarray | None = None  # uint8 (H, W), 1 = to fill; shared, edited here
+        self._mask_image: QImage | None = None
+        self.mask_visible = True
+        self._tool = Tool.NONE
+        self.brush_radius = 12  # image pixels
+        self._stroke_before: np.ndarray | None = None
+        self._stroke_box: list[int] | None = None  # y0, y1, x0, x1
+        self._hover = QPointF(-1, -1)
+
+    # --- mask and brush --------------------------------------------------------------------
+    def set_mask(self, mask: np.ndarray | None) -> None:
+        """Show (and edit in place) this uint8 mask, or none."""
+        self._mask = mask
+        if mask is None:
+            self._mask_image = None
+        else:
+            h, w = mask.shape
+            image = QImage(mask.data, w, h, w, QImage.Format.Format_Indexed8)
+            image.setColorTable(MASK_COLOURS)
+            self._mask_image = image
+        self.update()
+
+    @property
+    def mask(self) -> np.ndarray | None:
+        return self._mask
+
+    def mask_changed(self) -> None:
+        """The mask array was edited outside the canvas (undo, clear, invert...)."""
+        self.update()
+
+    @property
+    def tool(self) -> Tool:
+        return self._tool
+
+    def set_tool(self, tool: Tool) -> None:
+        self._tool = tool
+        self.update()
+
+    def _paint_mask(self, pos: QPointF, previous: QPointF | None) -> None:
+        if self._mask is None:
+            return
+        p = (pos - self._origin) / self._scale
+        q = (previous - self._origin) / self._scale if previous is not None else p
+        value = 1 if self._tool is Tool.BRUSH else 0
+        r = int(self.brush_radius)
+        a, b = (round(p.x()), round(p.y())), (round(q.x()), round(q.y()))
+        h, w = self._mask.shape
+        y0, y1 = max(0, min(a[1], b[1]) - r - 1), min(h, max(a[1], b[1]) + r + 2)
+        x0, x1 = max(0, min(a[0], b[0]) - r - 1), min(w, max(a[0], b[0]) + r + 2)
+        if y0 >= y1 or x0 >= x1:
+            return
+        box = self._stroke_box
+        self._stroke_box = (
+            [y0, y1, x0, x1]
+            if box is None
+            else [min(box[0], y0), max(box[1], y1), min(box[2], x0), max(box[3], x1)]
+        )
+        cv2.line(self._mask, a, b, value, thickness=2 * r + 1, lineType=cv2.LINE_8)
+        cv2.circle(self._mask, a, r, value, thickness=-1)
+        self.update()
+
+    def _finish_stroke(self) -> None:
+        box, before = self._stroke_box, self._stroke_before
+        self._stroke_box, self._stroke_before = None, None
+        if box is None or before is None or self._mask is None:
+            return
+        rows, cols = slice(box[0], box[1]), slice(box[2], box[3])
+        stroke = MaskStroke(rows, cols, before[rows, cols].copy(), self._mask[rows, cols].copy())
+        self.maskStroked.emit(stroke)
 
     # --- content ---------------------------------------------------------------------------
     def set_images(
@@ -205,6 +298,29 @@ class ImageCanvas(QWidget):
             self._draw(painter, after, full, self._origin)
             if self._after is not None:
                 self._label(painter, "After", 8)
+        self._draw_mask(painter)
+
+    def _draw_mask(self, painter: QPainter) -> None:
+        if self._mask_image is None or not self.mask_visible:
+            return
+        if self._mode not in (ViewMode.SPLIT, ViewMode.BEFORE, ViewMode.AFTER):
+            return
+        w, h = self._mask_image.width(), self._mask_image.height()
+        target = QRectF(self._origin.x(), self._origin.y(), w * self._scale, h * self._scale)
+        visible = target.intersected(QRectF(self.rect()))
+        if not visible.isEmpty():
+            source = QRectF(
+                (visible.x() - self._origin.x()) / self._scale,
+                (visible.y() - self._origin.y()) / self._scale,
+                visible.width() / self._scale,
+                visible.height() / self._scale,
+            )
+            painter.drawImage(visible, self._mask_image, source)
+        if self._tool is not Tool.NONE and self._hover.x() >= 0:
+            painter.setPen(QPen(QColor(255, 255, 255, 220), 1))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            radius = (self.brush_radius + 0.5) * self._scale
+            painter.drawEllipse(self._hover, radius, radius)
 
     def _difference_pyramid(self) -> Pyramid:
         if self._difference is None:
@@ -275,7 +391,17 @@ class ImageCanvas(QWidget):
             and self._after is not None
             and abs(pos.x() - self.split_x()) <= SPLIT_GRAB_PX
         )
-        if button == Qt.MouseButton.LeftButton and near_split and not self._space_down:
+        painting = (
+            self._tool is not Tool.NONE
+            and self._mask is not None
+            and not self._space_down
+            and self._mode is not ViewMode.SIDE_BY_SIDE
+        )
+        if button == Qt.MouseButton.LeftButton and painting:
+            self._drag = "paint"
+            self._stroke_before = self._mask.copy()
+            self._paint_mask(pos, None)
+        elif button == Qt.MouseButton.LeftButton and near_split and not self._space_down:
             self._drag = "split"
         elif button in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton):
             self._drag = "pan"
@@ -288,23 +414,32 @@ class ImageCanvas(QWidget):
         pos = event.position()
         delta = pos - self._last_pos
         self._last_pos = pos
-        if self._drag == "split":
+        self._hover = pos
+        if self._drag == "paint":
+            self._paint_mask(pos, pos - delta)
+        elif self._drag == "split":
             self.set_split(pos.x() / max(1, self.width()))
         elif self._drag == "pan":
             self.pan_by(delta.x(), delta.y())
         elif self._drag == "right":
             self.rightDragged.emit(delta.x(), delta.y())
+        elif self._tool is not Tool.NONE:
+            self.update()  # the brush outline follows the cursor
         elif self._mode is ViewMode.SPLIT and self._after is not None:
             near = abs(pos.x() - self.split_x()) <= SPLIT_GRAB_PX
             self.setCursor(Qt.CursorShape.SplitHCursor if near else Qt.CursorShape.ArrowCursor)
         self.cursorMoved.emit(self.image_point(pos))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._drag == "paint":
+            self._finish_stroke()
         self._drag = None
         self.unsetCursor()
 
     def leaveEvent(self, event: object) -> None:
+        self._hover = QPointF(-1, -1)
         self.cursorMoved.emit(None)
+        self.update()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():

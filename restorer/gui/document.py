@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
@@ -21,6 +23,14 @@ class Document:
     steps: list[Image] = field(default_factory=list)
     save_path: Path | None = None
     window: tuple[float, float] | None = None  # CT display window (center, width)
+    mask: np.ndarray | None = None  # uint8 (H, W) at the current image's size, 1 = fill
+
+    def ensure_mask(self) -> np.ndarray:
+        """The mask for the current image, new and empty when the size changed."""
+        shape = self.current.pixels.shape[:2]
+        if self.mask is None or self.mask.shape != shape:
+            self.mask = np.zeros(shape, np.uint8)
+        return self.mask
 
     @property
     def current(self) -> Image:
@@ -58,3 +68,35 @@ def new_history(parent: QObject) -> QUndoStack:
     stack = QUndoStack(parent)
     stack.setUndoLimit(UNDO_LIMIT)
     return stack
+
+
+class MaskEdit(QUndoCommand):
+    """A change to a rectangle of the mask (a brush stroke, clear, invert, detect, load)."""
+
+    def __init__(
+        self,
+        document: Document,
+        rows: slice,
+        cols: slice,
+        before: np.ndarray,
+        after: np.ndarray,
+        title: str,
+        on_change: Callable[[], None],
+    ) -> None:
+        super().__init__(title)
+        self._document = document
+        self._rows, self._cols = rows, cols
+        self._before, self._after = before, after
+        self._on_change = on_change
+
+    def _apply(self, values: np.ndarray) -> None:
+        mask = self._document.mask
+        if mask is not None and mask[self._rows, self._cols].shape == values.shape:
+            mask[self._rows, self._cols] = values
+            self._on_change()
+
+    def redo(self) -> None:
+        self._apply(self._after)
+
+    def undo(self) -> None:
+        self._apply(self._before)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from restorer.core.image import Image
-from restorer.gui.canvas import ImageCanvas, ViewMode
+from restorer.gui.canvas import ImageCanvas, MaskStroke, Tool, ViewMode
 from restorer.gui.display import resized_like, to_display_rgb
-from restorer.gui.document import ApplyStep, Document, new_history
+from restorer.gui.document import ApplyStep, Document, MaskEdit, new_history
 from restorer.gui.settings import Settings
 from restorer.gui.task_panel import TaskPanel
 from restorer.gui.worker import JobRunner, TaskWorker
@@ -73,6 +74,15 @@ class MainWindow(QMainWindow):
         self.panel = TaskPanel(TASKS)
         self.panel.runRequested.connect(self.run_task)
         self.panel.cancelRequested.connect(self.cancel_job)
+        self.panel.toolbox.currentChanged.connect(lambda _i: self._sync_mask_tools())
+        self.canvas.maskStroked.connect(self._mask_stroked)
+        for section in self.panel.sections.values():
+            tools = section.mask_tools
+            if tools is not None:
+                tools.toolChanged.connect(lambda _n: self._sync_mask_tools())
+                tools.brushSizeChanged.connect(self._set_brush_size)
+                tools.visibilityChanged.connect(self._set_mask_visible)
+                tools.action.connect(self.mask_action)
         self.panel.set_enabled_for_image(False)
         self.panel.set_device(
             self.settings.device
@@ -284,7 +294,8 @@ class MainWindow(QMainWindow):
         return True
 
     def _confirm_discard(self) -> bool:
-        if self.document is None or self.history.isClean():
+        # A painted mask alone is not asked about: it is a means, the result is the work.
+        if self.document is None or self.history.isClean() or not self.document.has_result:
             return True
         answer = QMessageBox.question(
             self,
@@ -391,6 +402,7 @@ class MainWindow(QMainWindow):
         before = resized_like(doc.original, (current.width, current.height))
         after_rgb = to_display_rgb(current, doc.window) if doc.has_result else None
         self.canvas.set_images(to_display_rgb(before, doc.window), after_rgb, keep_view=keep_view)
+        self._sync_mask_tools()
         self._update_title()
 
     def set_view_mode(self, mode: ViewMode) -> None:
@@ -414,6 +426,129 @@ class MainWindow(QMainWindow):
             return
         self.pixel_label.setText(f"x {x}, y {y}: {pixel_text(image, x, y)}")
 
+    # --- mask ------------------------------------------------------------------------------
+    def _mask_section(self) -> Any:
+        section = self.panel.current_section()
+        return section if section.mask_tools is not None else None
+
+    def _sync_mask_tools(self) -> None:
+        """The brush works, and the mask shows, while a task that takes a mask is open."""
+        section = self._mask_section()
+        if section is None or self.document is None:
+            self.canvas.set_tool(Tool.NONE)
+            self.canvas.set_mask(None)
+            return
+        mask = self.document.ensure_mask()
+        if self.canvas.mask is not mask:
+            self.canvas.set_mask(mask)
+        tools = section.mask_tools
+        self.canvas.brush_radius = tools.size.value() // 2
+        self.canvas.mask_visible = tools.show_mask.isChecked()
+        self.canvas.set_tool(
+            {"brush": Tool.BRUSH, "eraser": Tool.ERASER}.get(tools.current_tool(), Tool.NONE)
+        )
+
+    def _set_brush_size(self, size: int) -> None:
+        self.canvas.brush_radius = max(0, size // 2)
+        self.canvas.update()
+
+    def _set_mask_visible(self, visible: bool) -> None:
+        self.canvas.mask_visible = visible
+        self.canvas.update()
+
+    def _mask_stroked(self, stroke: MaskStroke) -> None:
+        if self.document is None:
+            return
+        title = "Erase mask" if self.canvas.tool is Tool.ERASER else "Paint mask"
+        self.history.push(
+            MaskEdit(
+                self.document,
+                stroke.rows,
+                stroke.cols,
+                stroke.before,
+                stroke.after,
+                title,
+                self.canvas.mask_changed,
+            )
+        )
+
+    def _replace_mask(self, new: np.ndarray, title: str) -> None:
+        doc = self.document
+        assert doc is not None
+        mask = doc.ensure_mask()
+        everything = (slice(0, mask.shape[0]), slice(0, mask.shape[1]))
+        self.history.push(
+            MaskEdit(
+                doc, *everything, mask.copy(), new.astype(np.uint8), title, self.canvas.mask_changed
+            )
+        )
+
+    def mask_action(self, name: str) -> None:
+        doc = self.document
+        if doc is None:
+            return
+        mask = doc.ensure_mask()
+        if name == "clear":
+            self._replace_mask(np.zeros_like(mask), "Clear mask")
+        elif name == "invert":
+            self._replace_mask(1 - mask, "Invert mask")
+        elif name == "detect":
+            from restorer.tasks.inpaint import proposed_mask
+
+            section = self._mask_section()
+            sensitivity = 1.0
+            if section is not None:
+                sensitivity = getattr(section.params(), "sensitivity", 1.0)
+            found = proposed_mask(doc.current, sensitivity) > 0.5
+            self._replace_mask(np.maximum(mask, found), "Detect scratches and dust")
+            self.statusBar().showMessage(
+                f"Marked {found.mean():.2%} of the image: check the mask before filling", 8000
+            )
+        elif name == "load":
+            self._load_mask()
+        elif name == "save":
+            self._save_mask()
+
+    def _load_mask(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Load mask", self.settings.last_folder, OPEN_FILTER
+        )
+        if not path:
+            return
+        try:
+            loaded = read_image(Path(path))
+        except ImageReadError as exc:
+            QMessageBox.warning(self, "Cannot load mask", str(exc))
+            return
+        pixels = loaded.pixels if loaded.pixels.ndim == 2 else loaded.pixels.max(axis=2)
+        if self.document is None:
+            return
+        mask = self.document.ensure_mask()
+        if pixels.shape != mask.shape:
+            QMessageBox.warning(
+                self,
+                "Cannot load mask",
+                f"The mask is {loaded.width}×{loaded.height}; the image is "
+                f"{mask.shape[1]}×{mask.shape[0]}.",
+            )
+            return
+        self._replace_mask(pixels > 0.5, "Load mask")
+
+    def _save_mask(self) -> None:
+        doc = self.document
+        if doc is None:
+            return
+        suggestion = doc.path.with_name(f"{doc.path.stem}_mask.png")
+        path, _ = QFileDialog.getSaveFileName(self, "Save mask", str(suggestion), "PNG (*.png)")
+        if not path:
+            return
+        try:
+            write_image(
+                Image(doc.ensure_mask().astype(np.float32)), Path(path), bit_depth=8, overwrite=True
+            )
+        except ImageWriteError as exc:
+            QMessageBox.warning(self, "Cannot save mask", str(exc))
+
     # --- jobs ------------------------------------------------------------------------------
     def engine(self) -> Any:
         if self._engine is None:
@@ -430,6 +565,14 @@ class MainWindow(QMainWindow):
         if doc.current.is_ct and not task.accepts_ct:
             QMessageBox.information(self, task.title, f"{task.title} does not apply to CT images.")
             return
+        if task.needs_mask:
+            mask = doc.ensure_mask()
+            if not mask.any() and not getattr(params, "auto_mask", False):
+                self.statusBar().showMessage(
+                    "Paint over the areas to fill first (or tick Find scratches and dust)", 8000
+                )
+                return
+            params = dataclasses.replace(params, mask=mask.astype(np.float32))
         try:
             engine = self.engine()
         except Exception as exc:  # e.g. the chosen GPU is gone: say so, stay usable
@@ -463,7 +606,15 @@ class MainWindow(QMainWindow):
         if doc is None or task is None:
             return
         seconds = getattr(self._engine.last_report, "seconds", 0.0)
-        self.history.push(ApplyStep(doc, result, task.title))
+        mask = doc.mask
+        if task.needs_mask and mask is not None and mask.any():
+            # The filled holes leave the mask with the result, undone together.
+            self.history.beginMacro(task.title)
+            self._replace_mask(np.zeros_like(mask), "Clear mask")
+            self.history.push(ApplyStep(doc, result, task.title))
+            self.history.endMacro()
+        else:
+            self.history.push(ApplyStep(doc, result, task.title))
         self.panel.finish(f"{task.title} done in {seconds:.1f} s")
         self.panel.set_device(self._engine.device_name)
         self.statusBar().showMessage(f"{task.title} done in {seconds:.1f} s", 8000)

@@ -6,16 +6,19 @@ from typing import Any
 
 from PySide6.QtCore import QElapsedTimer, QSize, QTimer, Signal
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
     QSpinBox,
     QToolBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -89,6 +92,76 @@ class ParamControl(QWidget):
         raise AssertionError("unreachable")
 
 
+class MaskTools(QGroupBox):
+    """Brush, eraser and mask commands, shown for tasks that take a mask."""
+
+    toolChanged = Signal(str)  # "pan", "brush" or "eraser"
+    brushSizeChanged = Signal(int)
+    visibilityChanged = Signal(bool)
+    action = Signal(str)  # clear, invert, detect, load, save
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Mask", parent)
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.tools = QButtonGroup(self)
+        self.tool_buttons: dict[str, QToolButton] = {}
+        for name, text, tip in (
+            ("pan", "Pan", "Drag to move the view"),
+            ("brush", "Brush", "Paint the areas to fill"),
+            ("eraser", "Eraser", "Remove paint from the mask"),
+        ):
+            button = QToolButton()
+            button.setText(text)
+            button.setToolTip(tip)
+            button.setCheckable(True)
+            button.setObjectName(f"mask_{name}")
+            self.tools.addButton(button)
+            self.tool_buttons[name] = button
+            row.addWidget(button)
+            button.toggled.connect(lambda on, n=name: on and self.toolChanged.emit(n))
+        self.tool_buttons["brush"].setChecked(True)
+        layout.addLayout(row)
+        size_row = QHBoxLayout()
+        size_row.addWidget(QLabel("Brush size"))
+        self.size = QSpinBox()
+        self.size.setRange(1, 400)
+        self.size.setValue(12)
+        self.size.setSuffix(" px")
+        self.size.valueChanged.connect(self.brushSizeChanged)
+        size_row.addWidget(self.size)
+        layout.addLayout(size_row)
+        self.show_mask = QCheckBox("Show mask")
+        self.show_mask.setChecked(True)
+        self.show_mask.toggled.connect(self.visibilityChanged)
+        layout.addWidget(self.show_mask)
+        grid = QHBoxLayout()
+        for name, text in (("clear", "Clear"), ("invert", "Invert")):
+            button = QPushButton(text)
+            button.setObjectName(f"mask_{name}")
+            button.clicked.connect(lambda _=False, n=name: self.action.emit(n))
+            grid.addWidget(button)
+        layout.addLayout(grid)
+        detect = QPushButton("Detect scratches && dust")
+        detect.setObjectName("mask_detect")
+        detect.setToolTip("Propose a mask of scratches and dust specks; edit it before filling")
+        detect.clicked.connect(lambda: self.action.emit("detect"))
+        layout.addWidget(detect)
+        files = QHBoxLayout()
+        for name, text in (("load", "Load…"), ("save", "Save…")):
+            button = QPushButton(text)
+            button.setObjectName(f"mask_{name}")
+            button.clicked.connect(lambda _=False, n=name: self.action.emit(n))
+            files.addWidget(button)
+        layout.addLayout(files)
+
+    def current_tool(self) -> str:
+        for name, button in self.tool_buttons.items():
+            if button.isChecked():
+                return name
+        return "pan"
+
+
 class TaskSection(QWidget):
     runRequested = Signal(object, object)  # TaskSpec, params
 
@@ -108,6 +181,9 @@ class TaskSection(QWidget):
             form.addRow(label, control)
             self.controls.append(control)
         layout.addLayout(form)
+        self.mask_tools = MaskTools() if task.needs_mask else None
+        if self.mask_tools is not None:
+            layout.addWidget(self.mask_tools)
         self.run_button = QPushButton(f"Run {task.title.lower()}")
         self.run_button.setObjectName(f"run_{task.name}")
         self.run_button.clicked.connect(self._run)
