@@ -98,3 +98,10 @@ def test_ct_dicom_in_dicom_out(tmp_path: Path, samples: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = read_image(tmp_path / "out.dcm")
     assert out.is_ct and out.pixels.shape == (128, 128)
+
+
+def test_selftest_passes_without_a_screen() -> None:
+    result = restorer("--selftest")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "self-test passed" in result.stdout
+    assert "FAIL" not in result.stdout

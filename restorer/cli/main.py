@@ -107,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
         "window (with FILEs, opens them).",
     )
     parser.add_argument("--version", action="version", version=f"restorer {__version__}")
+    parser.add_argument(
+        "--selftest",
+        action="store_true",
+        help="run every task on a bundled sample, without a screen; exit 0 or 1",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for task in TASKS:
         _add_task_command(sub, task)
@@ -160,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     if wants_gui:
         return _open_gui([Path(a) for a in argv])
     args = build_parser().parse_args(argv)
+    if args.selftest:
+        from restorer.selftest import run as run_selftest
+
+        return run_selftest()
     if args.command == "info":
         from restorer.cli.info import run as run_info
 
