@@ -78,6 +78,8 @@ def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
             image = read_image(job.source)
             if image.is_ct and not task.accepts_ct:
                 raise ImageReadError(f"{job.source.name}: {task.title} does not apply to CT images")
+            if task.ct_only and not image.is_ct:
+                raise ImageReadError(f"{job.source.name}: {task.title} needs a CT image (DICOM)")
             job_params = params
             if task.needs_mask:
                 job_params = with_mask(params, image, getattr(args, "mask", None), job.source)

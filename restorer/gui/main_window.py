@@ -565,6 +565,9 @@ class MainWindow(QMainWindow):
         if doc.current.is_ct and not task.accepts_ct:
             QMessageBox.information(self, task.title, f"{task.title} does not apply to CT images.")
             return
+        if task.ct_only and not doc.current.is_ct:
+            QMessageBox.information(self, task.title, f"{task.title} needs a CT image (DICOM).")
+            return
         if task.needs_mask:
             mask = doc.ensure_mask()
             if not mask.any() and not getattr(params, "auto_mask", False):

@@ -9,12 +9,15 @@ from torch import nn
 
 from restorer.models.denoise_unet import DenoiseUNet
 from restorer.models.inpaint_net import InpaintNet
+from restorer.models.mar_nets import ImageNet, SinogramNet
 from restorer.models.sr_unet import SRUNet
 
 ARCHITECTURES: dict[str, type[nn.Module]] = {
     "denoise_unet": DenoiseUNet,
     "sr_unet": SRUNet,
     "inpaint_gated_ffc": InpaintNet,
+    "mar_sinogram_unet": SinogramNet,
+    "mar_image_unet": ImageNet,
 }
 
 

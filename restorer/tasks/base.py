@@ -105,6 +105,7 @@ class TaskSpec:
     run: Callable[[Image, Any, RunContext], Image]
     cli_name: str = ""  # the subcommand; defaults to name
     accepts_ct: bool = True
+    ct_only: bool = False
     needs_mask: bool = False
     # Optional reference for the before/after view when the result has another size.
     reference: Callable[[Image, Any], Image] | None = None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from restorer.tasks import denoise, inpaint, super_resolve
+from restorer.tasks import denoise, inpaint, mar, super_resolve
 from restorer.tasks.base import TaskSpec
 
-TASKS: tuple[TaskSpec, ...] = (denoise.TASK, inpaint.TASK, super_resolve.TASK)
+TASKS: tuple[TaskSpec, ...] = (denoise.TASK, inpaint.TASK, super_resolve.TASK, mar.TASK)
 
 
 def get_task(name: str) -> TaskSpec:

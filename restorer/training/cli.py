@@ -11,7 +11,17 @@ import torch
 
 from restorer.training.loop import TrainConfig, train
 
-JOBS = ("denoise-gray", "denoise-color", "sr-x2", "sr-x4", "sr-x2-real", "sr-x4-real", "inpaint")
+JOBS = (
+    "denoise-gray",
+    "denoise-color",
+    "sr-x2",
+    "sr-x4",
+    "sr-x2-real",
+    "sr-x4-real",
+    "inpaint",
+    "mar-sinogram",
+    "mar-image",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,6 +77,23 @@ def make_job(args: argparse.Namespace, device: torch.device):  # noqa: ANN201 - 
             scale=scale,
             realistic=args.model.endswith("real"),
             device=device,
+            **overrides,
+        )
+    if args.model == "mar-sinogram":
+        from restorer.training.mar import MarSinogramJob
+
+        return MarSinogramJob(
+            args.data, device=device, cache=args.checkpoint_dir / "mar_cache", **overrides
+        )
+    if args.model == "mar-image":
+        from restorer.training.mar import MarImageJob
+
+        stage1 = args.export / "mar-sinogram.safetensors" if args.export else None
+        return MarImageJob(
+            args.data,
+            device=device,
+            cache=args.checkpoint_dir / "mar_cache",
+            sinogram_weights=stage1 if stage1 and stage1.is_file() else None,
             **overrides,
         )
     from restorer.training.inpaint import InpaintJob

@@ -99,16 +99,21 @@ class SRJob:
             load_uint8(self.train_files, gray=False, min_side=hr), self.device
         )
         self.val_hr = [
-            hr[..., : hr.shape[-2] // (4 * self.scale) * 4 * self.scale,
-               : hr.shape[-1] // (4 * self.scale) * 4 * self.scale]
+            hr[
+                ...,
+                : hr.shape[-2] // (4 * self.scale) * 4 * self.scale,
+                : hr.shape[-1] // (4 * self.scale) * 4 * self.scale,
+            ]
             for hr in centre_crops(load_uint8(self.val_files, gray=False), 192, self.device)
         ]
         # The realistic model is chosen on realistically degraded inputs (fixed per image),
         # the clean one on clean bicubic inputs: each is validated on what it is for.
         rng = np.random.default_rng(2024)
         with torch.no_grad():
-            self.val_lr = [self.degrade(hr, rng) if self.realistic
-                           else quantise(imresize(hr, 1 / self.scale)) for hr in self.val_hr]
+            self.val_lr = [
+                self.degrade(hr, rng) if self.realistic else quantise(imresize(hr, 1 / self.scale))
+                for hr in self.val_hr
+            ]
 
     @property
     def data_description(self) -> str:

@@ -1,0 +1,133 @@
+"""Parallel-beam CT geometry in torch: forward projection (Radon transform), its exact adjoint
+(back-projection) and filtered back-projection.
+
+The projector is pixel-driven: the centre of every pixel projects onto the detector at
+t = x cos(theta) + y sin(theta) and spreads its value over the three nearest detector bins
+with quadratic B-spline weights (a pixel's footprint, smoothed: plain two-bin linear
+splatting leaves a moire pattern in reconstructions). Back-projection gathers with the same
+weights, so it is the exact transpose of the forward projection (<A x, y> = <x, A^T y> up to
+rounding), which the tests check. Unit lengths: one image pixel; bins are one pixel wide.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import torch
+
+ANGLE_CHUNK = 32  # angles processed together: bounds memory at (chunk x N^2) indices
+CACHE_LIMIT = 256 * 256 * 400  # pixels x views up to which the weights are kept (~0.5 GB)
+
+
+@dataclass(frozen=True)
+class ParallelGeometry:
+    size: int  # the image is size x size pixels
+    angles: int  # views over 180 degrees
+
+    @property
+    def detectors(self) -> int:
+        # Enough bins for the image diagonal and the spline's reach, odd so that bin
+        # `centre` sits on the rotation axis.
+        n = math.ceil(self.size * math.sqrt(2)) + 4
+        return n + 1 - n % 2
+
+    @property
+    def centre(self) -> float:
+        return (self.detectors - 1) / 2
+
+    @cached_property
+    def thetas(self) -> torch.Tensor:
+        return torch.arange(self.angles, dtype=torch.float64) * math.pi / self.angles
+
+    def detector_positions(
+        self, device: torch.device, chunk: slice
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """(first bin index, weights of that bin and the next two) for every pixel and angle
+        in `chunk`, as (k, size*size) tensors. Small geometries keep them (training data
+        generation projects thousands of slices of one size)."""
+        key = (str(device), chunk.start, chunk.stop)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        c = (self.size - 1) / 2
+        offsets = torch.arange(self.size, dtype=torch.float64, device=device) - c
+        rows, cols = torch.meshgrid(offsets, offsets, indexing="ij")
+        x, y = cols.reshape(-1), -rows.reshape(-1)  # x to the right, y up; row 0 at the top
+        theta = self.thetas[chunk].to(device)
+        t = torch.cos(theta)[:, None] * x[None, :] + torch.sin(theta)[:, None] * y[None, :]
+        t = t + self.centre
+        nearest = torch.round(t)
+        u = (t - nearest).float()  # in [-0.5, 0.5]
+        weights = [0.5 * (0.5 - u) ** 2, 0.75 - u * u, 0.5 * (0.5 + u) ** 2]
+        result = (nearest.long() - 1, weights)
+        if self.size * self.size * self.angles <= CACHE_LIMIT:
+            self._cache[key] = result
+        return result
+
+    @cached_property
+    def _cache(self) -> dict[tuple[str, int, int], tuple[torch.Tensor, list[torch.Tensor]]]:
+        return {}
+
+
+def forward_project(image: torch.Tensor, geometry: ParallelGeometry) -> torch.Tensor:
+    """(..., N, N) -> sinogram (..., angles, detectors). Line integrals in pixel units."""
+    lead = image.shape[:-2]
+    flat = image.reshape(-1, geometry.size * geometry.size)
+    batch = flat.shape[0]
+    det = geometry.detectors
+    out = torch.zeros(batch, geometry.angles, det, dtype=image.dtype, device=image.device)
+    for start in range(0, geometry.angles, ANGLE_CHUNK):
+        chunk = slice(start, min(start + ANGLE_CHUNK, geometry.angles))
+        first, weights = geometry.detector_positions(image.device, chunk)
+        k = first.shape[0]
+        base = torch.arange(k, device=image.device)[:, None] * det
+        idx = (base + first).reshape(-1)
+        values = flat.repeat(1, k)  # (batch, k*N*N), angle-major like idx
+        part = torch.zeros(batch, k * det, dtype=image.dtype, device=image.device)
+        for tap, w in enumerate(weights):
+            part.index_add_(1, idx + tap, values * w.to(image.dtype).reshape(-1))
+        out[:, chunk] = part.view(batch, k, det)
+    return out.reshape(*lead, geometry.angles, det)
+
+
+def back_project(sinogram: torch.Tensor, geometry: ParallelGeometry) -> torch.Tensor:
+    """The exact adjoint of forward_project: (..., angles, detectors) -> (..., N, N)."""
+    lead = sinogram.shape[:-2]
+    det = geometry.detectors
+    flat = sinogram.reshape(-1, geometry.angles * det)
+    batch = flat.shape[0]
+    out = torch.zeros(
+        batch, geometry.size * geometry.size, dtype=sinogram.dtype, device=sinogram.device
+    )
+    for start in range(0, geometry.angles, ANGLE_CHUNK):
+        chunk = slice(start, min(start + ANGLE_CHUNK, geometry.angles))
+        first, weights = geometry.detector_positions(sinogram.device, chunk)
+        k = first.shape[0]
+        base = (torch.arange(k, device=sinogram.device)[:, None] + start) * det
+        idx = base + first
+        for tap, w in enumerate(weights):
+            gathered = flat[:, (idx + tap).reshape(-1)].view(batch, k, -1)
+            out += (gathered * w.to(sinogram.dtype)).sum(dim=1)
+    return out.reshape(*lead, geometry.size, geometry.size)
+
+
+def ramp_filter(sinogram: torch.Tensor) -> torch.Tensor:
+    """Filter each projection with the discrete Ram-Lak kernel (Kak & Slaney, eq. 61),
+    applied in the Fourier domain with zero padding against wrap-around."""
+    det = sinogram.shape[-1]
+    padded = 1 << math.ceil(math.log2(2 * det))
+    n = torch.arange(-(padded // 2), padded // 2, device=sinogram.device, dtype=torch.float64)
+    kernel = torch.zeros_like(n)
+    kernel[n == 0] = 0.25
+    odd = (n % 2) == 1
+    kernel[odd] = -1.0 / (math.pi * n[odd]) ** 2
+    response = torch.fft.rfft(torch.fft.ifftshift(kernel)).real.to(sinogram.dtype)
+    spectrum = torch.fft.rfft(sinogram, n=padded, dim=-1)
+    return torch.fft.irfft(spectrum * response, n=padded, dim=-1)[..., :det]
+
+
+def fbp(sinogram: torch.Tensor, geometry: ParallelGeometry) -> torch.Tensor:
+    """Filtered back-projection: the attenuation image from parallel-beam line integrals."""
+    return back_project(ramp_filter(sinogram), geometry) * (math.pi / geometry.angles)

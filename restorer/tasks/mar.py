@@ -1,0 +1,96 @@
+"""CT metal-artifact reduction: linear interpolation (LI), normalised MAR (NMAR) and the
+learned dual-domain pipeline (when its models are bundled).
+
+The metal is found by thresholding (default 2500 HU), its trace in the re-projected sinogram
+is corrected, the slice is reconstructed and the metal is put back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from restorer.core.image import Image
+from restorer.physics.mar import (
+    DEFAULT_THRESHOLD,
+    linear_interpolation_mar,
+    normalized_mar,
+    segment_metal,
+)
+from restorer.tasks.base import RunContext, TaskSpec, param, validate_params
+
+METHODS = ("learned", "nmar", "li")
+
+
+@dataclass(frozen=True)
+class MarParams:
+    method: str = field(
+        default="learned",
+        metadata=param(
+            "Method",
+            "choice",
+            choices=METHODS,
+            help="learned: dual-domain networks; nmar: normalised MAR (Meyer 2010); li: linear "
+            "interpolation of the metal trace.",
+        ),
+    )
+    threshold: float = field(
+        default=DEFAULT_THRESHOLD,
+        metadata=param(
+            "Metal threshold (HU)",
+            "float",
+            minimum=1000.0,
+            maximum=4000.0,
+            step=50.0,
+            help="Pixels above this are metal. Lower it for thin or low-density implants.",
+        ),
+    )
+
+
+def learned_available() -> bool:
+    from restorer.models.registry import bundled_models
+
+    return {"mar-sinogram", "mar-image"} <= {m.id for m in bundled_models()}
+
+
+def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
+    validate_params(params)
+    if not image.is_ct:
+        raise ValueError("metal-artifact reduction needs a CT image in Hounsfield units")
+    hu = image.pixels
+    if hu.shape[0] != hu.shape[1]:
+        raise ValueError(
+            f"metal-artifact reduction needs a square slice, not {image.width}×{image.height}"
+        )
+    mask = segment_metal(hu, params.threshold)
+    if not mask.any():
+        ctx.progress.message(f"No metal above {params.threshold:.0f} HU: the slice is unchanged")
+        return image
+    ctx.progress.message(f"Metal: {int(mask.sum())} pixels above {params.threshold:.0f} HU")
+    method = params.method
+    if method == "learned" and not learned_available():
+        ctx.progress.message("The learned MAR models are not bundled yet: using NMAR")
+        method = "nmar"
+    ctx.progress.set_progress(0.1)
+    ctx.progress.check_aborted()
+    if method == "li":
+        out = linear_interpolation_mar(hu, mask)
+    elif method == "nmar":
+        out = normalized_mar(hu, mask)
+    else:
+        from restorer.tasks.mar_learned import learned_mar
+
+        out = learned_mar(hu, mask, ctx)
+    ctx.progress.set_progress(1.0)
+    return image.with_pixels(out.astype(np.float32))
+
+
+TASK = TaskSpec(
+    name="mar",
+    title="Metal artifacts (CT)",
+    description="Reduce dark and bright streaks from metal implants in CT slices (HU).",
+    params_type=MarParams,
+    run=run,
+    ct_only=True,
+)

@@ -1,0 +1,135 @@
+"""Simulated metal-artifact training data, cached on disk (simulation costs ~3 s per slice).
+
+    python -m restorer.training.mar_data --data ../shared/data --out runs/mar_cache
+
+Clean slices: the GE head series, the COVID-19-NY-SBU chest slices, the TotalSegmentator
+abdomen series, the 693_UNCR head slice and ADN's metal-free spine and DeepLesion slices, all
+at 256x256. Patients held out for evaluation: COVID A072894 and A098752 and spine patient0217;
+DeepLesion patient 000376 is never used (its slice is the SynDeepLesion test case).
+Each slice gets several random metal configurations (restorer.physics.metal).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from restorer.io import read_image
+from restorer.physics.mar import (
+    geometry_for,
+    interpolate_trace,
+    metal_trace,
+    reconstruct,
+    segment_metal,
+    sinogram,
+)
+from restorer.physics.metal import random_metal, simulate_scan
+
+SIZE = 256
+HELD_OUT = ("A072894", "A098752", "patient0217")
+NEVER = ("000376",)
+PHOTONS = 2e6
+
+
+@dataclass(frozen=True)
+class Slice:
+    name: str
+    patient: str
+    hu: np.ndarray  # SIZE x SIZE
+    px_mm: float
+
+
+def _resize(hu: np.ndarray, px_mm: float) -> tuple[np.ndarray, float]:
+    factor = hu.shape[0] / SIZE
+    out = cv2.resize(hu.astype(np.float32), (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+    return np.clip(out, -1024, 3071), px_mm * factor
+
+
+def clean_slices(data: Path) -> Iterator[Slice]:
+    ct = data / "ct"
+    dicoms = [
+        *sorted((ct / "dcm_qa_ct_ge_head").glob("*.dcm")),
+        *sorted((ct / "covid19_ny_sbu_chest").glob("*.dcm")),
+        *sorted((ct / "totalseg_example_dicom").iterdir()),
+        ct / "dicom" / "693_UNCR.dcm",
+    ]
+    for path in dicoms:
+        image = read_image(path)
+        ds = image.meta.dicom_dataset
+        patient = str(getattr(ds, "PatientID", path.stem))
+        hu, px = _resize(image.pixels, float(ds.PixelSpacing[0]))
+        yield Slice(path.stem, patient, hu, px)
+    for folder, px in (("adn/spineweb/without_art", 1.5), ("adn/deep_lesion/without_art", 1.6)):
+        for path in sorted((ct / folder).glob("*.npy")):
+            patient = path.stem.split("_")[0]
+            hu, px_mm = _resize(np.load(path).astype(np.float32), px * SIZE / 256)
+            yield Slice(path.stem, patient, hu, px_mm)
+
+
+def is_held_out(s: Slice) -> bool:
+    return any(h in s.patient or h in s.name for h in HELD_OUT)
+
+
+def make_sample(s: Slice, rng: np.random.Generator, device: torch.device) -> dict[str, np.ndarray]:
+    geometry = geometry_for(SIZE)
+    metal = random_metal(s.hu, s.px_mm, rng)
+    corrupted = simulate_scan(s.hu, metal, geometry, s.px_mm, PHOTONS, rng, device)
+    mask = segment_metal(corrupted)
+    trace = metal_trace(mask, geometry, device)
+    sino = sinogram(corrupted, geometry, device).numpy()
+    sino_li = interpolate_trace(sino, trace)
+    li = reconstruct(sino_li, geometry, device)
+    target_sino = sinogram(s.hu, geometry, device).numpy()
+    return {
+        "clean": s.hu.astype(np.float16),
+        "corrupted": corrupted.astype(np.float16),
+        "li": li.astype(np.float16),
+        "mask": mask,
+        "trace": trace,
+        "sino_li": sino_li.astype(np.float16),
+        "sino_clean": target_sino.astype(np.float16),
+        "px_mm": np.float32(s.px_mm),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m restorer.training.mar_data")
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--per-slice", type=int, default=8, help="metal configurations per slice")
+    parser.add_argument("--eval-per-slice", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    auto = "cuda" if torch.cuda.is_available() else "cpu"
+    device = torch.device(auto if args.device == "auto" else args.device)
+    for split in ("train", "eval"):
+        (args.out / split).mkdir(parents=True, exist_ok=True)
+    count = 0
+    for index, s in enumerate(clean_slices(args.data)):
+        if any(n in s.patient or n in s.name for n in NEVER):
+            continue
+        split = "eval" if is_held_out(s) else "train"
+        for k in range(args.eval_per_slice if split == "eval" else args.per_slice):
+            target = args.out / split / f"{s.name}_{k}.npz"
+            if target.exists():
+                continue
+            rng = np.random.default_rng([args.seed, index, k])
+            np.savez_compressed(target, **make_sample(s, rng, device))
+            count += 1
+        print(f"{s.name} ({s.patient}) -> {split}", flush=True)
+    print(f"wrote {count} samples to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
