@@ -270,3 +270,49 @@ def _run_denoise_like(qtbot: QtBot, win: MainWindow, task: str) -> None:
     button = win.panel.sections[task].run_button
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not win.runner.busy, timeout=JOB_TIMEOUT_MS)
+
+
+def test_ct_series_slices_windows_and_metal_reduction(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    from tests.ct_helpers import write_series
+
+    write_series(tmp_path / "series", count=3, n=96)
+    assert window.open_file(tmp_path / "series")
+    assert window.ct_dock.isVisible()
+    panel = window.ct_panel
+    assert panel.slider.maximum() == 2 and panel.tags.rowCount() > 3
+    first = window.document.original.pixels.copy()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_PageDown)
+    assert window.document.slice_index == 1
+    assert not np.array_equal(window.document.original.pixels, first)
+    panel.slider.setValue(2)
+    assert window.document.slice_index == 2
+
+    # Window presets and right-drag change how the slice is shown, not its HU.
+    hu = window.document.current.pixels.copy()
+    panel.preset.setCurrentIndex(2)  # bone
+    panel.preset.activated.emit(2)
+    assert window.document.window == (400.0, 1800.0)
+    canvas = window.canvas
+    centre = QPoint(canvas.width() // 2, canvas.height() // 2)
+    qtbot.mousePress(canvas, Qt.MouseButton.RightButton, pos=centre)
+    qtbot.mouseMove(canvas, centre + QPoint(40, 0))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.RightButton, pos=centre + QPoint(40, 0))
+    assert window.document.window[1] > 1800.0
+    np.testing.assert_array_equal(window.document.current.pixels, hu)
+
+    # The metal task shows the metal above the threshold, and its result carries the notice.
+    window.panel.show_task("mar")
+    section = window.panel.sections["mar"]
+    metal_pixels = int(canvas.mask.sum())
+    assert metal_pixels > 0
+    threshold = next(c for c in section.controls if c.spec.name == "threshold")
+    threshold.editor.setValue(3900)
+    assert int(canvas.mask.sum()) == 0  # nothing is that dense
+    threshold.editor.setValue(2500)
+    method = next(c for c in section.controls if c.spec.name == "method")
+    method.editor.setCurrentIndex(method.editor.findData("li"))
+    _run_denoise_like(qtbot, window, "mar")
+    assert window.document.has_result
+    assert "not for diagnostic use" in canvas.notice

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +108,12 @@ class Engine:
         self.last_report = RunReport(device=self.device_name, messages=messages)
         result = task.run(image, params, _Context(self, _Recording()))
         self.last_report.seconds = time.perf_counter() - start
-        return result
+        if result is image:
+            return result
+        # Results say what produced them: exports of processed CT carry a notice.
+        done = [*result.meta.extra.get("processed", []), task.name]
+        meta = replace(result.meta, extra={**result.meta.extra, "processed": done})
+        return replace(result, meta=meta)
 
     def run_model(
         self,

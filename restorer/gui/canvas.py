@@ -97,6 +97,7 @@ class ImageCanvas(QWidget):
         self._stroke_before: np.ndarray | None = None
         self._stroke_box: list[int] | None = None  # y0, y1, x0, x1
         self._hover = QPointF(-1, -1)
+        self.notice = ""  # shown along the bottom edge, e.g. "not for diagnostic use"
 
     # --- mask and brush --------------------------------------------------------------------
     def set_mask(self, mask: np.ndarray | None) -> None:
@@ -299,6 +300,18 @@ class ImageCanvas(QWidget):
             if self._after is not None:
                 self._label(painter, "After", 8)
         self._draw_mask(painter)
+        if self.notice:
+            metrics = painter.fontMetrics()
+            width = metrics.horizontalAdvance(self.notice) + 16
+            rect = QRectF(
+                (self.width() - width) / 2,
+                self.height() - metrics.height() - 14,
+                width,
+                metrics.height() + 8,
+            )
+            painter.fillRect(rect, QColor(160, 0, 0, 200))
+            painter.setPen(QColor(255, 255, 255))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.notice)
 
     def _draw_mask(self, painter: QPainter) -> None:
         if self._mask_image is None or not self.mask_visible:

@@ -24,6 +24,8 @@ class Document:
     save_path: Path | None = None
     window: tuple[float, float] | None = None  # CT display window (center, width)
     mask: np.ndarray | None = None  # uint8 (H, W) at the current image's size, 1 = fill
+    stack: list[Image] = field(default_factory=list)  # a CT series or multi-frame file
+    slice_index: int = 0
 
     def ensure_mask(self) -> np.ndarray:
         """The mask for the current image, new and empty when the size changed."""

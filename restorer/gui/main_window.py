@@ -27,12 +27,15 @@ from PySide6.QtWidgets import (
 
 from restorer.core.image import Image
 from restorer.gui.canvas import ImageCanvas, MaskStroke, Tool, ViewMode
+from restorer.gui.ct_panel import CTPanel
 from restorer.gui.display import resized_like, to_display_rgb
 from restorer.gui.document import ApplyStep, Document, MaskEdit, new_history
 from restorer.gui.settings import Settings
 from restorer.gui.task_panel import TaskPanel
 from restorer.gui.worker import JobRunner, TaskWorker
 from restorer.io import READ_SUFFIXES, ImageReadError, ImageWriteError, read_image, write_image
+from restorer.io.ct_view import NOTICE
+from restorer.io.series import read_ct_stack
 from restorer.tasks.base import TaskSpec
 from restorer.tasks.registry import TASKS
 
@@ -98,6 +101,18 @@ class MainWindow(QMainWindow):
         )
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
 
+        self.ct_panel = CTPanel()
+        self.ct_panel.sliceChanged.connect(self.change_slice)
+        self.ct_panel.windowChanged.connect(self.set_window)
+        self.canvas.rightDragged.connect(self._drag_window)
+        self.ct_dock = QDockWidget("CT", self)
+        self.ct_dock.setObjectName("ct_dock")
+        self.ct_dock.setWidget(self.ct_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.ct_dock)
+        self.ct_dock.hide()
+        for section in self.panel.sections.values():
+            section.paramsChanged.connect(self._sync_mask_tools)
+
         self.pixel_label = QLabel("")
         self.size_label = QLabel("")
         self.zoom_label = QLabel("")
@@ -132,6 +147,15 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         std = QKeySequence.StandardKey
         self.open_action = self._action("&Open…", self.open_dialog, [std.Open])
+        self.open_series_action = self._action(
+            "Open DICOM &Series…", self.open_series_dialog, ["Ctrl+Shift+O"]
+        )
+        self.next_slice_action = self._action(
+            "Next Slice", lambda: self._step_slice(1), ["PgDown", "Down"]
+        )
+        self.previous_slice_action = self._action(
+            "Previous Slice", lambda: self._step_slice(-1), ["PgUp", "Up"]
+        )
         self.save_action = self._action("&Save", self.save, [std.Save])
         self.save_as_action = self._action("Save &As…", self.save_as, ["Ctrl+Shift+S"])
         self.quit_action = self._action("&Quit", self.close, [std.Quit])
@@ -177,6 +201,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.open_action)
+        file_menu.addAction(self.open_series_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addSeparator()
@@ -201,6 +226,9 @@ class MainWindow(QMainWindow):
         view.addAction(self.toggle_action)
         for action in self.mode_actions.values():
             view.addAction(action)
+        view.addSeparator()
+        view.addAction(self.previous_slice_action)
+        view.addAction(self.next_slice_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
 
@@ -266,7 +294,7 @@ class MainWindow(QMainWindow):
         if not self._confirm_discard():
             return False
         try:
-            image = read_image(path)
+            stack, problems = read_ct_stack(path)
         except ImageReadError as exc:
             self.statusBar().showMessage(f"Could not open {path.name}", 8000)
             QMessageBox.warning(self, "Cannot open image", str(exc))
@@ -278,7 +306,11 @@ class MainWindow(QMainWindow):
                 f"{path.name} is too large for the memory of this computer.",
             )
             return False
-        self.document = Document(path=path, original=image)
+        image = stack[0]
+        self.document = Document(path=path, original=image, stack=stack)
+        if problems:
+            self.statusBar().showMessage(f"{len(problems)} file(s) skipped: {problems[0]}", 10000)
+        self._show_ct_panel()
         self.history.clear()
         self.history.setClean()
         self.settings.add_recent(path)
@@ -292,6 +324,68 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self._update_title()
         return True
+
+    def open_series_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Open DICOM series", self.settings.last_folder
+        )
+        if folder:
+            self.open_file(Path(folder))
+
+    def _show_ct_panel(self) -> None:
+        doc = self.document
+        is_ct = doc is not None and doc.original.is_ct
+        self.ct_dock.setVisible(is_ct)
+        if not is_ct or doc is None:
+            return
+        self.ct_panel.set_stack(len(doc.stack), doc.slice_index)
+        center, width = doc.original.meta.extra.get("window", (40.0, 400.0))
+        self.ct_panel.set_window(center, width, from_file=True)
+        if doc.window is not None:
+            self.ct_panel.set_window(*doc.window)
+        self.ct_panel.set_dataset(doc.original.meta.dicom_dataset)
+
+    def _step_slice(self, step: int) -> None:
+        doc = self.document
+        if doc is not None and len(doc.stack) > 1:
+            self.change_slice(min(max(doc.slice_index + step, 0), len(doc.stack) - 1))
+
+    def change_slice(self, index: int) -> None:
+        """Show another slice of the series; its history starts afresh."""
+        doc = self.document
+        if doc is None or index == doc.slice_index or not 0 <= index < len(doc.stack):
+            return
+        if self.runner.busy or not self._confirm_discard():
+            self.ct_panel.set_stack(len(doc.stack), doc.slice_index)
+            return
+        doc.slice_index = index
+        doc.original = doc.stack[index]
+        doc.steps.clear()
+        doc.save_path = None
+        doc.mask = None
+        self.history.clear()
+        self.ct_panel.set_stack(len(doc.stack), index)
+        self.ct_panel.set_dataset(doc.original.meta.dicom_dataset)
+        self._refresh_view(keep_view=True)
+
+    def set_window(self, center: float, width: float) -> None:
+        doc = self.document
+        if doc is None or not doc.original.is_ct:
+            return
+        doc.window = (center, max(1.0, width))
+        self._refresh_view(keep_view=True)
+
+    def _drag_window(self, dx: float, dy: float) -> None:
+        """Right-drag as radiology viewers do: horizontal = width, vertical = level."""
+        doc = self.document
+        if doc is None or doc.window is None:
+            return
+        center, width = doc.window
+        step = max(1.0, width / 200)
+        width = max(1.0, width + dx * step)
+        center = center - dy * step
+        self.ct_panel.set_window(center, width)
+        self.set_window(center, width)
 
     def _confirm_discard(self) -> bool:
         # A painted mask alone is not asked about: it is a means, the result is the work.
@@ -401,6 +495,7 @@ class MainWindow(QMainWindow):
         current = doc.current
         before = resized_like(doc.original, (current.width, current.height))
         after_rgb = to_display_rgb(current, doc.window) if doc.has_result else None
+        self.canvas.notice = NOTICE if current.is_ct and doc.has_result else ""
         self.canvas.set_images(to_display_rgb(before, doc.window), after_rgb, keep_view=keep_view)
         self._sync_mask_tools()
         self._update_title()
@@ -432,8 +527,19 @@ class MainWindow(QMainWindow):
         return section if section.mask_tools is not None else None
 
     def _sync_mask_tools(self) -> None:
-        """The brush works, and the mask shows, while a task that takes a mask is open."""
+        """The brush works, and the mask shows, while a task that takes a mask is open; the
+        metal found at the current threshold shows while the CT metal task is open."""
         section = self._mask_section()
+        current = self.panel.current_section()
+        doc = self.document
+        if section is None and doc is not None and current.task.ct_only and doc.current.is_ct:
+            from restorer.physics.mar import segment_metal
+
+            threshold = getattr(current.params(), "threshold", 2500.0)
+            self.canvas.set_tool(Tool.NONE)
+            self.canvas.mask_visible = True
+            self.canvas.set_mask(segment_metal(doc.current.pixels, threshold).astype(np.uint8))
+            return
         if section is None or self.document is None:
             self.canvas.set_tool(Tool.NONE)
             self.canvas.set_mask(None)

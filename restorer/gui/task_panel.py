@@ -29,6 +29,8 @@ from restorer.tasks.base import ParamSpec, TaskSpec, param_specs
 class ParamControl(QWidget):
     """One editor for one ParamSpec; value() returns what the params dataclass takes."""
 
+    changed = Signal()
+
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.spec = spec
@@ -71,11 +73,16 @@ class ParamControl(QWidget):
             raise ValueError(f"no editor for parameter kind {spec.kind!r}")
         self.editor.setToolTip(spec.help)
         layout.addWidget(self.editor, 1)
+        for signal_name in ("valueChanged", "currentIndexChanged", "toggled"):
+            signal = getattr(self.editor, signal_name, None)
+            if signal is not None:
+                signal.connect(lambda *_: self.changed.emit())
         if spec.optional:
             self.auto = QCheckBox("Auto")
             self.auto.setToolTip("Let Restorer choose (" + spec.help + ")")
             self.auto.setChecked(spec.default is None)
             self.auto.toggled.connect(lambda on: self.editor.setEnabled(not on))
+            self.auto.toggled.connect(lambda *_: self.changed.emit())
             self.editor.setEnabled(spec.default is not None)
             layout.addWidget(self.auto)
 
@@ -164,6 +171,7 @@ class MaskTools(QGroupBox):
 
 class TaskSection(QWidget):
     runRequested = Signal(object, object)  # TaskSpec, params
+    paramsChanged = Signal()
 
     def __init__(self, task: TaskSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -176,6 +184,7 @@ class TaskSection(QWidget):
         self.controls: list[ParamControl] = []
         for spec in param_specs(task.params_type):
             control = ParamControl(spec)
+            control.changed.connect(self.paramsChanged)
             label = QLabel(spec.label)
             label.setToolTip(spec.help)
             form.addRow(label, control)

@@ -27,6 +27,12 @@ def _rescale(ds: Any) -> tuple[float, float]:
 
 
 def read_dicom(path: Path, data: bytes) -> Image:
+    """The first (or only) frame of a CT file."""
+    return read_dicom_frames(path, data, first_only=True)[0]
+
+
+def read_dicom_frames(path: Path, data: bytes, first_only: bool = False) -> list[Image]:
+    """Every frame of a CT file as its own Image (one for a single-frame file)."""
     import pydicom
     from pydicom.errors import InvalidDicomError
     from pydicom.pixels import apply_rescale
@@ -54,17 +60,19 @@ def read_dicom(path: Path, data: bytes) -> Image:
         ) from exc
     frames = int(getattr(ds, "NumberOfFrames", 1) or 1)
     hu = apply_rescale(stored, ds).astype(np.float32)
-    if frames > 1:
-        hu = hu[0]
-    meta = ImageMeta(
-        source_path=path,
-        format="dicom",
-        bit_depth=int(getattr(ds, "BitsStored", 16)),
-        modality=Modality.CT,
-        dicom_dataset=ds,
-        extra={"frames": frames, "window": _window(ds)},
-    )
-    return Image(np.ascontiguousarray(hu), meta)
+    stack = hu if frames > 1 else hu[None]
+    images = []
+    for index in range(1 if first_only else frames):
+        meta = ImageMeta(
+            source_path=path,
+            format="dicom",
+            bit_depth=int(getattr(ds, "BitsStored", 16)),
+            modality=Modality.CT,
+            dicom_dataset=ds,
+            extra={"frames": frames, "frame": index, "window": _window(ds)},
+        )
+        images.append(Image(np.ascontiguousarray(stack[index]), meta))
+    return images
 
 
 def _first(value: Any) -> float:

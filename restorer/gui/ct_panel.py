@@ -1,0 +1,122 @@
+"""The CT panel: slice navigation, window/level presets and the main DICOM tags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+# (name, center, width) as radiology viewers name them.
+PRESETS = (
+    ("Soft tissue", 40.0, 400.0),
+    ("Bone", 400.0, 1800.0),
+    ("Lung", -600.0, 1500.0),
+    ("Brain", 40.0, 80.0),
+)
+TAGS = (
+    ("PatientName", "Patient"),
+    ("PatientID", "Patient ID"),
+    ("StudyDate", "Study date"),
+    ("StudyDescription", "Study"),
+    ("SeriesDescription", "Series"),
+    ("Manufacturer", "Scanner"),
+    ("KVP", "kVp"),
+    ("SliceThickness", "Slice thickness"),
+    ("PixelSpacing", "Pixel spacing"),
+    ("ConvolutionKernel", "Kernel"),
+    ("RescaleSlope", "Rescale slope"),
+    ("RescaleIntercept", "Rescale intercept"),
+)
+
+
+class CTPanel(QWidget):
+    sliceChanged = Signal(int)
+    windowChanged = Signal(float, float)  # center, width
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setObjectName("slice_slider")
+        self.slider.valueChanged.connect(self._slice_moved)
+        self.slice_label = QLabel("")
+        row.addWidget(QLabel("Slice"))
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.slice_label)
+        layout.addLayout(row)
+        form = QFormLayout()
+        self.preset = QComboBox()
+        self.preset.setObjectName("window_preset")
+        self.preset.addItem("From the file", None)
+        for name, center, width in PRESETS:
+            self.preset.addItem(f"{name} ({center:g}/{width:g})", (center, width))
+        self.preset.activated.connect(self._preset_chosen)
+        form.addRow("Window", self.preset)
+        self.center = QDoubleSpinBox()
+        self.width_box = QDoubleSpinBox()
+        for box, lo, hi in ((self.center, -2000, 4000), (self.width_box, 1, 8000)):
+            box.setRange(lo, hi)
+            box.setDecimals(0)
+            box.setSingleStep(10)
+            box.editingFinished.connect(self._typed)
+        form.addRow("Level (HU)", self.center)
+        form.addRow("Width (HU)", self.width_box)
+        layout.addLayout(form)
+        hint = QLabel("Right-drag on the image: left/right changes the width, up/down the level.")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        self.tags = QTableWidget(0, 2)
+        self.tags.setHorizontalHeaderLabels(["Tag", "Value"])
+        self.tags.horizontalHeader().setStretchLastSection(True)
+        self.tags.verticalHeader().setVisible(False)
+        self.tags.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        layout.addWidget(self.tags, 1)
+        self._file_window: tuple[float, float] = (40.0, 400.0)
+
+    def set_stack(self, count: int, index: int) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, count - 1))
+        self.slider.setValue(index)
+        self.slider.setEnabled(count > 1)
+        self.slider.blockSignals(False)
+        self.slice_label.setText(f"{index + 1} / {count}")
+
+    def set_window(self, center: float, width: float, from_file: bool = False) -> None:
+        if from_file:
+            self._file_window = (center, width)
+        self.center.setValue(center)
+        self.width_box.setValue(width)
+
+    def set_dataset(self, ds: Any) -> None:
+        rows = [(label, str(getattr(ds, key, "") or "")) for key, label in TAGS]
+        rows = [(label, value) for label, value in rows if value]
+        self.tags.setRowCount(len(rows))
+        for i, (label, value) in enumerate(rows):
+            self.tags.setItem(i, 0, QTableWidgetItem(label))
+            self.tags.setItem(i, 1, QTableWidgetItem(value))
+
+    def _slice_moved(self, index: int) -> None:
+        self.slice_label.setText(f"{index + 1} / {self.slider.maximum() + 1}")
+        self.sliceChanged.emit(index)
+
+    def _preset_chosen(self, row: int) -> None:
+        data = self.preset.itemData(row)
+        center, width = data if data is not None else self._file_window
+        self.set_window(center, width)
+        self.windowChanged.emit(center, width)
+
+    def _typed(self) -> None:
+        self.windowChanged.emit(self.center.value(), self.width_box.value())

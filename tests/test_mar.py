@@ -1,0 +1,119 @@
+"""Metal-artifact reduction as users run it: task, series, DICOM round trip, CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+
+from restorer.engine.engine import Engine
+from restorer.io import read_image, write_image
+from restorer.io.series import read_ct_stack
+from restorer.physics.mar import geometry_for, segment_metal
+from restorer.physics.metal import simulate_scan
+from restorer.tasks.mar import TASK, MarParams
+from tests.ct_helpers import water_phantom, write_ct, write_series
+
+
+def _streaked_slice() -> tuple[np.ndarray, np.ndarray]:
+    """(clean HU, the same slice scanned with two iron pins) at 128 x 128."""
+    clean = water_phantom(128, metal=False)
+    metal = {"titanium": np.zeros((128, 128), np.float32), "iron": np.zeros((128, 128), np.float32)}
+    metal["iron"][50:58, 40:48] = 1.0
+    metal["iron"][70:78, 80:88] = 1.0
+    scanned = simulate_scan(clean, metal, geometry_for(128), 2.0, 1e7, np.random.default_rng(1))
+    return clean, scanned
+
+
+@pytest.mark.parametrize("method", ["li", "nmar"])
+def test_classical_mar_reduces_streaks(engine: Engine, tmp_path: Path, method: str) -> None:
+    clean, scanned = _streaked_slice()
+    write_ct(tmp_path / "in.dcm", scanned)
+    image = read_image(tmp_path / "in.dcm")
+    out = engine.run_task(TASK, image, MarParams(method=method))
+    metal = segment_metal(image.pixels)
+    keep = ~metal & (clean > -500)
+    assert (
+        np.abs(out.pixels - clean)[keep].mean() < 0.85 * np.abs(image.pixels - clean)[keep].mean()
+    )
+    np.testing.assert_array_equal(out.pixels[metal], image.pixels[metal])
+
+
+def test_photo_is_refused(engine: Engine, samples: Path) -> None:
+    with pytest.raises(ValueError, match="CT"):
+        engine.run_task(TASK, read_image(samples / "camera.png"), MarParams(method="li"))
+
+
+def test_slice_without_metal_is_unchanged(engine: Engine, tmp_path: Path) -> None:
+    write_ct(tmp_path / "clean.dcm", water_phantom(64, metal=False))
+    image = read_image(tmp_path / "clean.dcm")
+    assert engine.run_task(TASK, image, MarParams(method="nmar")) is image
+
+
+def test_series_is_read_in_position_order(tmp_path: Path) -> None:
+    positions = write_series(tmp_path / "series", count=4, n=32)
+    stack, problems = read_ct_stack(tmp_path / "series")
+    assert not problems and len(stack) == 4
+    assert [float(s.meta.dicom_dataset.ImagePositionPatient[2]) for s in stack] == positions
+
+
+def test_derived_dicom_keeps_hu_tags_and_gets_new_uids(engine: Engine, tmp_path: Path) -> None:
+    _, scanned = _streaked_slice()
+    write_ct(tmp_path / "in.dcm", scanned)
+    before = (tmp_path / "in.dcm").read_bytes()
+    image = read_image(tmp_path / "in.dcm")
+    out = engine.run_task(TASK, image, MarParams(method="nmar"))
+    write_image(out, tmp_path / "out.dcm", task="mar")
+    assert (tmp_path / "in.dcm").read_bytes() == before
+    src, derived = pydicom.dcmread(tmp_path / "in.dcm"), pydicom.dcmread(tmp_path / "out.dcm")
+    again = read_image(tmp_path / "out.dcm")
+    np.testing.assert_allclose(again.pixels, np.round(out.pixels), atol=0.5)
+    assert derived.SOPInstanceUID != src.SOPInstanceUID
+    assert derived.SeriesInstanceUID != src.SeriesInstanceUID
+    assert derived.StudyInstanceUID == src.StudyInstanceUID and derived.PatientID == "PH001"
+    assert "MAR" in derived.SeriesDescription
+    assert list(derived.ImageType) == ["DERIVED", "SECONDARY"]
+    assert float(derived.RescaleIntercept) == -1024
+
+
+def test_png_export_of_processed_ct_carries_the_notice(engine: Engine, tmp_path: Path) -> None:
+    _, scanned = _streaked_slice()
+    write_ct(tmp_path / "in.dcm", scanned)
+    image = read_image(tmp_path / "in.dcm")
+    write_image(image, tmp_path / "plain.png")
+    out = engine.run_task(TASK, image, MarParams(method="li"))
+    write_image(out, tmp_path / "marked.png")
+    plain = read_image(tmp_path / "plain.png").pixels
+    marked = read_image(tmp_path / "marked.png").pixels
+    bottom = slice(plain.shape[0] - 12, None)
+    assert not np.array_equal(plain[bottom], marked[bottom])  # the notice band is there
+
+
+def test_cli_mar_on_a_series_folder(tmp_path: Path) -> None:
+    write_series(tmp_path / "series", count=2, n=96)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "restorer",
+            "mar",
+            str(tmp_path / "series"),
+            "-o",
+            str(tmp_path / "out"),
+            "--method",
+            "li",
+            "--threshold",
+            "2800",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    outputs = sorted((tmp_path / "out").iterdir())
+    assert len(outputs) == 2 and all(p.suffix == ".dcm" for p in outputs)
+    assert read_image(outputs[0]).is_ct
