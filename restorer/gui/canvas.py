@@ -22,7 +22,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
-from restorer.gui.display import Pyramid, difference_rgb
+from restorer.gui.display import Display, Pyramid, difference_rgb
 
 MIN_SCALE = 1 / 64
 MAX_SCALE = 32.0
@@ -162,14 +162,14 @@ class ImageCanvas(QWidget):
 
     # --- content ---------------------------------------------------------------------------
     def set_images(
-        self, before_rgb: np.ndarray, after_rgb: np.ndarray | None = None, keep_view: bool = False
+        self, before: Display, after: Display | None = None, keep_view: bool = False
     ) -> None:
         """New content; after None shows the before image alone."""
         old_size = self.image_size()
-        self._before_rgb = before_rgb
-        self._after_rgb = after_rgb
-        self._before = Pyramid.from_rgb(before_rgb)
-        self._after = Pyramid.from_rgb(after_rgb) if after_rgb is not None else None
+        self._before_rgb = before.rgb
+        self._after_rgb = after.rgb if after is not None else None
+        self._before = before.pyramid
+        self._after = after.pyramid if after is not None else None
         self._difference = None
         if not keep_view or old_size != self.image_size():
             self._fit_pending = True

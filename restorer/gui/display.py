@@ -92,3 +92,50 @@ class Pyramid:
             index += 1
         level = self.levels[index]
         return level, level.width() / self.width
+
+
+@dataclass(frozen=True)
+class Display:
+    """An image ready for the screen: 8-bit RGB and its pyramid."""
+
+    rgb: np.ndarray
+    pyramid: Pyramid
+
+
+def make_display(image: Image, window: tuple[float, float] | None = None) -> Display:
+    """Safe to call from a worker thread (QImage, unlike QPixmap, is not tied to the GUI)."""
+    rgb = to_display_rgb(image, window)
+    return Display(rgb, Pyramid.from_rgb(rgb))
+
+
+class DisplayCache:
+    """Screen versions of the images on show. Building one for a 50-megapixel image takes
+    most of a second, so results arrive with theirs built by the worker thread and the GUI
+    thread only looks them up."""
+
+    def __init__(self, size: int = 6) -> None:
+        self._size = size
+        self._items: dict[tuple[object, ...], tuple[Image, Display]] = {}
+
+    def get(
+        self, image: Image, window: tuple[float, float] | None, size: tuple[int, int] | None = None
+    ) -> Display:
+        """The display of image (enlarged or reduced to size, when given) under window."""
+        key = (id(image), window, size)
+        hit = self._items.pop(key, None)
+        if hit is None:
+            shown = resized_like(image, size) if size is not None else image
+            hit = (image, make_display(shown, window))
+        self._items[key] = hit  # most recently used last
+        while len(self._items) > self._size:
+            self._items.pop(next(iter(self._items)))
+        return hit[1]
+
+    def put(
+        self,
+        image: Image,
+        window: tuple[float, float] | None,
+        display: Display,
+        size: tuple[int, int] | None = None,
+    ) -> None:
+        self._items[(id(image), window, size)] = (image, display)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from restorer.core.image import Image
 from restorer.gui.canvas import ImageCanvas, MaskStroke, Tool, ViewMode
 from restorer.gui.ct_panel import CTPanel
-from restorer.gui.display import resized_like, to_display_rgb
+from restorer.gui.display import Display, DisplayCache, make_display, resized_like
 from restorer.gui.document import ApplyStep, Document, MaskEdit, new_history
 from restorer.gui.settings import Settings
 from restorer.gui.task_panel import TaskPanel
@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.history.cleanChanged.connect(lambda _clean: self._update_title())
         self.runner = JobRunner(self)
         self._engine: Any = None
+        self.displays = DisplayCache()
         self._job_task: TaskSpec | None = None
 
         self.canvas = ImageCanvas()
@@ -493,10 +494,12 @@ class MainWindow(QMainWindow):
         if doc is None:
             return
         current = doc.current
-        before = resized_like(doc.original, (current.width, current.height))
-        after_rgb = to_display_rgb(current, doc.window) if doc.has_result else None
+        size = (current.width, current.height)
+        reference_size = None if (doc.original.width, doc.original.height) == size else size
+        before = self.displays.get(doc.original, doc.window, reference_size)
+        after = self.displays.get(current, doc.window) if doc.has_result else None
         self.canvas.notice = NOTICE if current.is_ct and doc.has_result else ""
-        self.canvas.set_images(to_display_rgb(before, doc.window), after_rgb, keep_view=keep_view)
+        self.canvas.set_images(before, after, keep_view=keep_view)
         self._sync_mask_tools()
         self._update_title()
 
@@ -687,7 +690,18 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # e.g. the chosen GPU is gone: say so, stay usable
             QMessageBox.warning(self, "Cannot start", str(exc))
             return
-        worker = TaskWorker(engine, task, doc.current, params)
+        window, original = doc.window, doc.original
+
+        def prepare(result: Image) -> dict[str, Display]:
+            """Screen versions of the result, built in the worker thread."""
+            displays = {"after": make_display(result, window)}
+            if (result.width, result.height) != (original.width, original.height):
+                size = (result.width, result.height)
+                # Built here, not through the cache: the cache belongs to the GUI thread.
+                displays["before"] = make_display(resized_like(original, size), window)
+            return displays
+
+        worker = TaskWorker(engine, task, doc.current, params, prepare)
         worker.progressed.connect(self.panel.set_fraction)
         # Bound methods of GUI-thread objects only: PySide6 runs a lambda slot in the emitting
         # (worker) thread.
@@ -710,10 +724,15 @@ class MainWindow(QMainWindow):
     def _job_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 10000)
 
-    def _job_succeeded(self, result: Image) -> None:
+    def _job_succeeded(self, result: Image, displays: dict[str, Display]) -> None:
         doc, task = self.document, self._job_task
         if doc is None or task is None:
             return
+        self.displays.put(result, doc.window, displays["after"])
+        if "before" in displays:
+            self.displays.put(
+                doc.original, doc.window, displays["before"], (result.width, result.height)
+            )
         seconds = getattr(self._engine.last_report, "seconds", 0.0)
         mask = doc.mask
         if task.needs_mask and mask is not None and mask.any():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
@@ -20,13 +21,21 @@ from restorer.tasks.base import TaskSpec
 class TaskWorker(QObject):
     progressed = Signal(float)
     messaged = Signal(str)
-    succeeded = Signal(object)  # Image
+    succeeded = Signal(object, object)  # Image, whatever `prepare` made of it
     failed = Signal(str)
     cancelled = Signal()
     done = Signal()  # after any of the three outcomes
 
-    def __init__(self, engine: Any, task: TaskSpec, image: Image, params: Any) -> None:
+    def __init__(
+        self,
+        engine: Any,
+        task: TaskSpec,
+        image: Image,
+        params: Any,
+        prepare: Callable[[Image], Any] | None = None,
+    ) -> None:
         super().__init__()
+        self._prepare = prepare
         self._engine = engine
         self._task = task
         self._image = image
@@ -52,6 +61,7 @@ class TaskWorker(QObject):
     def run(self) -> None:
         try:
             result = self._engine.run_task(self._task, self._image, self._params, self)
+            extra = self._prepare(result) if self._prepare is not None else None
         except Cancelled:
             self.cancelled.emit()
         except MemoryError as exc:
@@ -60,7 +70,7 @@ class TaskWorker(QObject):
             traceback.print_exc()
             self.failed.emit(f"{type(exc).__name__}: {exc}")
         else:
-            self.succeeded.emit(result)
+            self.succeeded.emit(result, extra)
         finally:
             self.done.emit()
 
