@@ -145,6 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     a.set_defaults(bench_module=_Runner(bench_inpaint.run_automask))
 
+    from restorer.bench import mar as bench_mar
+
+    mr = bench_sub.add_parser("mar", help="LI, NMAR and ours on SynDeepLesion and simulations")
+    bench_mar.add_arguments(mr)
+    mr.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    mr.set_defaults(bench_module=bench_mar)
+
     from restorer.gui import latency_bench as gui_latency
 
     g = bench_sub.add_parser("gui", help="event-loop stalls of the window during a job")

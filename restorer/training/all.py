@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -33,27 +34,46 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, OMP_NUM_THREADS="2", PYTHONUNBUFFERED="1")
     running: list[tuple[str, subprocess.Popen[bytes]]] = []
     failed = []
+    # The image-domain MAR network learns from the sinogram network's output: chain them,
+    # half the time budget each.
+    chains: list[list[str]] = []
     for model in args.only:
-        cmd = [
-            sys.executable,
-            "-m",
-            "restorer.training",
-            model,
-            "--data",
-            str(args.data),
-            "--minutes",
-            str(args.minutes),
-            "--export",
-            str(args.export),
-            "--checkpoint-dir",
-            str(args.checkpoint_dir),
-        ] + (["--resume"] if args.resume else [])
-        log = open(args.export / f"{model}.log", "wb")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-        running.append((model, proc))
-        print(f"started {model}", flush=True)
+        if model == "mar-image" and "mar-sinogram" in args.only:
+            continue
+        if model == "mar-sinogram" and "mar-image" in args.only:
+            chains.append(["mar-sinogram", "mar-image"])
+        else:
+            chains.append([model])
+    for chain in chains:
+        minutes = args.minutes / len(chain)
+        commands = [
+            [
+                sys.executable,
+                "-m",
+                "restorer.training",
+                model,
+                "--data",
+                str(args.data),
+                "--minutes",
+                f"{minutes:g}",
+                "--export",
+                str(args.export),
+                "--checkpoint-dir",
+                str(args.checkpoint_dir),
+            ]
+            + (["--resume"] if args.resume else [])
+            for model in chain
+        ]
+        script = " && ".join(" ".join(shlex.quote(c) for c in cmd) for cmd in commands)
+        name = "+".join(chain)
+        log = open(args.export / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(
+            ["/bin/sh", "-c", script], stdout=log, stderr=subprocess.STDOUT, env=env
+        )
+        running.append((name, proc))
+        print(f"started {name}", flush=True)
         if args.sequential and proc.wait() != 0:
-            failed.append(model)
+            failed.append(name)
     start = time.time()
     for model, proc in running:
         if proc.wait() != 0 and model not in failed:
