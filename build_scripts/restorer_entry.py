@@ -1,0 +1,8 @@
+"""Entry point of the frozen application (PyInstaller runs this file as __main__)."""
+
+import sys
+
+from restorer.cli.main import main
+
+if __name__ == "__main__":
+    sys.exit(main())
