@@ -19,14 +19,10 @@ def water_phantom(n: int = 128, metal: bool = True) -> np.ndarray:
     return hu.astype(np.float32)
 
 
-def write_ct(
-    path: Path,
-    hu: np.ndarray,
-    position: float = 0.0,
-    instance: int = 1,
-    series_uid: str | None = None,
-    study_uid: str | None = None,
-) -> None:
+def write_dicom(path: Path, stored: np.ndarray, slope: float = 1.0, intercept: float = -1024.0,
+                modality: str = "CT", position: float = 0.0, instance: int = 1,
+                series_uid: str | None = None, study_uid: str | None = None) -> None:
+    """A minimal single-frame DICOM file with signed 16-bit stored values."""
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 
@@ -42,24 +38,31 @@ def write_ct(
     ds.SeriesInstanceUID = series_uid or generate_uid()
     ds.PatientName = "Phantom^Water"
     ds.PatientID = "PH001"
-    ds.Modality = "CT"
+    ds.Modality = modality
     ds.SeriesDescription = "AXIAL"
     ds.InstanceNumber = instance
     ds.ImagePositionPatient = [0.0, 0.0, position]
     ds.PixelSpacing = [1.5, 1.5]
-    ds.Rows, ds.Columns = hu.shape
+    ds.Rows, ds.Columns = stored.shape
     ds.SamplesPerPixel = 1
     ds.PhotometricInterpretation = "MONOCHROME2"
     ds.BitsAllocated = 16
     ds.BitsStored = 16
     ds.HighBit = 15
     ds.PixelRepresentation = 1
-    ds.RescaleSlope = 1
-    ds.RescaleIntercept = -1024
+    ds.RescaleSlope = slope
+    ds.RescaleIntercept = intercept
     ds.WindowCenter = 40
     ds.WindowWidth = 400
-    ds.PixelData = np.round(hu + 1024).astype(np.int16).tobytes()
+    ds.PixelData = stored.astype(np.int16).tobytes()
     ds.save_as(path, enforce_file_format=True)
+
+
+def write_ct(path: Path, hu: np.ndarray, position: float = 0.0, instance: int = 1,
+             series_uid: str | None = None, study_uid: str | None = None) -> None:
+    """A CT slice in HU, stored with the usual intercept of -1024."""
+    write_dicom(path, np.round(hu + 1024), position=position, instance=instance,
+                series_uid=series_uid, study_uid=study_uid)
 
 
 def write_series(folder: Path, count: int = 3, n: int = 128) -> list[float]:

@@ -9,39 +9,12 @@ import pytest
 
 from restorer.core.image import Modality
 from restorer.io import ImageReadError, read_image, write_image
+from tests.ct_helpers import write_dicom
 
 
-def _write_ct(
-    path: Path, stored: np.ndarray, slope: float, intercept: float, modality: str = "CT"
-) -> None:
-    from pydicom.dataset import Dataset, FileMetaDataset
-    from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
-
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = CTImageStorage
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = Dataset()
-    ds.file_meta = meta
-    ds.SOPClassUID = CTImageStorage
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.StudyInstanceUID = generate_uid()
-    ds.SeriesInstanceUID = generate_uid()
-    ds.PatientName = "Test^Patient"
-    ds.PatientID = "T0001"
-    ds.Modality = modality
-    ds.SeriesDescription = "AXIAL"
-    ds.Rows, ds.Columns = stored.shape
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.BitsAllocated = 16
-    ds.BitsStored = 16
-    ds.HighBit = 15
-    ds.PixelRepresentation = 1
-    ds.RescaleSlope = slope
-    ds.RescaleIntercept = intercept
-    ds.PixelData = stored.astype(np.int16).tobytes()
-    ds.save_as(path, enforce_file_format=True)
+def _write_ct(path: Path, stored: np.ndarray, slope: float, intercept: float,
+              modality: str = "CT") -> None:
+    write_dicom(path, stored, slope, intercept, modality)
 
 
 def test_hounsfield_units_from_rescale(tmp_path: Path) -> None:
