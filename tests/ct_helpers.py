@@ -19,9 +19,17 @@ def water_phantom(n: int = 128, metal: bool = True) -> np.ndarray:
     return hu.astype(np.float32)
 
 
-def write_dicom(path: Path, stored: np.ndarray, slope: float = 1.0, intercept: float = -1024.0,
-                modality: str = "CT", position: float = 0.0, instance: int = 1,
-                series_uid: str | None = None, study_uid: str | None = None) -> None:
+def write_dicom(
+    path: Path,
+    stored: np.ndarray,
+    slope: float = 1.0,
+    intercept: float = -1024.0,
+    modality: str = "CT",
+    position: float = 0.0,
+    instance: int = 1,
+    series_uid: str | None = None,
+    study_uid: str | None = None,
+) -> None:
     """A minimal single-frame DICOM file with signed 16-bit stored values."""
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
@@ -58,11 +66,23 @@ def write_dicom(path: Path, stored: np.ndarray, slope: float = 1.0, intercept: f
     ds.save_as(path, enforce_file_format=True)
 
 
-def write_ct(path: Path, hu: np.ndarray, position: float = 0.0, instance: int = 1,
-             series_uid: str | None = None, study_uid: str | None = None) -> None:
+def write_ct(
+    path: Path,
+    hu: np.ndarray,
+    position: float = 0.0,
+    instance: int = 1,
+    series_uid: str | None = None,
+    study_uid: str | None = None,
+) -> None:
     """A CT slice in HU, stored with the usual intercept of -1024."""
-    write_dicom(path, np.round(hu + 1024), position=position, instance=instance,
-                series_uid=series_uid, study_uid=study_uid)
+    write_dicom(
+        path,
+        np.round(hu + 1024),
+        position=position,
+        instance=instance,
+        series_uid=series_uid,
+        study_uid=study_uid,
+    )
 
 
 def write_series(folder: Path, count: int = 3, n: int = 128) -> list[float]:

@@ -12,8 +12,9 @@ from restorer.io import ImageReadError, read_image, write_image
 from tests.ct_helpers import write_dicom
 
 
-def _write_ct(path: Path, stored: np.ndarray, slope: float, intercept: float,
-              modality: str = "CT") -> None:
+def _write_ct(
+    path: Path, stored: np.ndarray, slope: float, intercept: float, modality: str = "CT"
+) -> None:
     write_dicom(path, stored, slope, intercept, modality)
 
 
