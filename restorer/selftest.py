@@ -109,8 +109,11 @@ def run() -> int:
         )
     results.append(_check("CT slice (DICOM)", ct))
     # The window's modules (and the Qt libraries they load) are present; no screen is needed.
-    results.append(_check("window modules", lambda: (
-        importlib.import_module("restorer.gui.main_window"), "")[1]))
+    results.append(
+        _check(
+            "window modules", lambda: (importlib.import_module("restorer.gui.main_window"), "")[1]
+        )
+    )
     failed = results.count(False)
     print("self-test passed" if not failed else f"self-test FAILED: {failed} check(s)")
     return 1 if failed else 0

@@ -93,11 +93,58 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-class _Runner:
-    """Adapts a bench function to the `module.run(args, engine)` shape the dispatcher calls."""
+def _benchmarks() -> list[tuple[str, str, Any, Any]]:
+    """(name, help, add_arguments, run(args, device)) for each `restorer bench` command."""
+    from restorer.bench import denoise, inpaint, mar, upscale
+    from restorer.gui import latency_bench
 
-    def __init__(self, fn: Any) -> None:
-        self.run = fn
+    def with_engine(run: Any) -> Any:
+        def call(args: argparse.Namespace) -> int:
+            from restorer.engine.engine import Engine
+
+            return run(args, Engine(args.device))
+
+        return call
+
+    return [
+        (
+            "denoise",
+            "PSNR/SSIM/MP/s against NL-means and BM3D",
+            denoise.add_arguments,
+            with_engine(denoise.run),
+        ),
+        (
+            "upscale",
+            "PSNR/SSIM on Y and MP/s against bicubic, Lanczos",
+            upscale.add_arguments,
+            with_engine(upscale.run),
+        ),
+        (
+            "inpaint",
+            "PSNR/SSIM in the hole against OpenCV Telea and NS",
+            inpaint.add_arguments,
+            with_engine(inpaint.run),
+        ),
+        (
+            "automask",
+            "precision/recall of scratch and dust detection",
+            inpaint.add_automask_arguments,
+            with_engine(inpaint.run_automask),
+        ),
+        (
+            "mar",
+            "LI, NMAR and ours on SynDeepLesion and simulations",
+            mar.add_arguments,
+            with_engine(mar.run),
+        ),
+        # The window benchmark makes its own engine, inside the window.
+        (
+            "gui",
+            "event-loop stalls of the window during a job",
+            latency_bench.add_arguments,
+            latency_bench.run,
+        ),
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,43 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="measure quality and speed on test sets")
     bench_sub = bench.add_subparsers(dest="bench_task", metavar="TASK", required=True)
-    from restorer.bench import denoise as bench_denoise
-
-    b = bench_sub.add_parser("denoise", help="PSNR/SSIM/MP/s against NL-means and BM3D")
-    bench_denoise.add_arguments(b)
-    b.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
-    b.set_defaults(bench_module=bench_denoise)
-
-    from restorer.bench import upscale as bench_upscale
-
-    u = bench_sub.add_parser("upscale", help="PSNR/SSIM on Y and MP/s against bicubic, Lanczos")
-    bench_upscale.add_arguments(u)
-    u.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
-    u.set_defaults(bench_module=bench_upscale)
-
-    from restorer.bench import inpaint as bench_inpaint
-
-    i = bench_sub.add_parser("inpaint", help="PSNR/SSIM in the hole against OpenCV Telea and NS")
-    bench_inpaint.add_arguments(i)
-    i.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
-    i.set_defaults(bench_module=bench_inpaint)
-    a = bench_sub.add_parser("automask", help="precision/recall of scratch and dust detection")
-    bench_inpaint.add_automask_arguments(a)
-    a.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
-    a.set_defaults(bench_module=_Runner(bench_inpaint.run_automask))
-
-    from restorer.bench import mar as bench_mar
-
-    mr = bench_sub.add_parser("mar", help="LI, NMAR and ours on SynDeepLesion and simulations")
-    bench_mar.add_arguments(mr)
-    mr.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
-    mr.set_defaults(bench_module=bench_mar)
-
-    from restorer.gui import latency_bench as gui_latency
-
-    g = bench_sub.add_parser("gui", help="event-loop stalls of the window during a job")
-    gui_latency.add_arguments(g)
-    g.set_defaults(bench_module=gui_latency, standalone=True)
+    for name, help_text, add_arguments, run in _benchmarks():
+        b = bench_sub.add_parser(name, help=help_text)
+        add_arguments(b)
+        b.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+        b.set_defaults(bench_run=run)
 
     train = sub.add_parser("train", help="train a bundled model (see README: Training)")
     from restorer.training.cli import add_arguments as add_train_arguments
@@ -181,11 +196,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_info(args.file)
     if args.command == "bench":
-        if getattr(args, "standalone", False):
-            return args.bench_module.run(args)
-        from restorer.engine.engine import Engine
-
-        return args.bench_module.run(args, Engine(args.device))
+        return args.bench_run(args)
     if args.command == "train":
         from restorer.training.cli import run as run_train
 

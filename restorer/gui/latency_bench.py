@@ -19,7 +19,6 @@ TICK_MS = 10
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--side", type=int, default=4096, help="side of the test photo")
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
 
 
 def run(args: argparse.Namespace) -> int:
