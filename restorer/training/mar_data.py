@@ -51,7 +51,31 @@ def _resize(hu: np.ndarray, px_mm: float) -> tuple[np.ndarray, float]:
     return np.clip(out, -1024, 3071), px_mm * factor
 
 
+SLICES_FILE = "ct_slices.npz"
+
+
+def export_slices(data: Path, target: Path) -> int:
+    """The prepared 256x256 HU slices in one small file, for machines without pydicom (a
+    lent GPU): `clean_slices` reads it when it sits in the data folder."""
+    slices = list(clean_slices(data))
+    np.savez_compressed(
+        target,
+        hu=np.stack([s.hu for s in slices]).astype(np.float32),
+        px_mm=np.array([s.px_mm for s in slices], np.float32),
+        name=np.array([s.name for s in slices]),
+        patient=np.array([s.patient for s in slices]),
+    )
+    return len(slices)
+
+
 def clean_slices(data: Path) -> Iterator[Slice]:
+    prepared = data / SLICES_FILE
+    if prepared.is_file():
+        with np.load(prepared) as z:
+            for hu, px, name, patient in zip(z["hu"], z["px_mm"], z["name"], z["patient"],
+                                             strict=True):
+                yield Slice(str(name), str(patient), hu, float(px))
+        return
     ct = data / "ct"
     dicoms = [
         *sorted((ct / "dcm_qa_ct_ge_head").glob("*.dcm")),
@@ -101,13 +125,20 @@ def make_sample(s: Slice, rng: np.random.Generator, device: torch.device) -> dic
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m restorer.training.mar_data")
     parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path, default=Path("runs/mar_cache"))
     parser.add_argument("--per-slice", type=int, default=8, help="metal configurations per slice")
     parser.add_argument("--eval-per-slice", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument("--export-slices", type=Path, default=None,
+                        help=f"only write the prepared clean slices to this .npz ({SLICES_FILE} "
+                             "in a data folder replaces its ct/ subfolder) and stop")
     args = parser.parse_args(argv)
+    if args.export_slices is not None:
+        count = export_slices(args.data, args.export_slices)
+        print(f"wrote {count} slices to {args.export_slices}")
+        return 0
     if args.threads:
         torch.set_num_threads(args.threads)
     auto = "cuda" if torch.cuda.is_available() else "cpu"
