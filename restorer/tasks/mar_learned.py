@@ -13,10 +13,10 @@ import torch
 
 from restorer.models.mar_nets import HU_SCALE, SINO_SCALE
 from restorer.physics.mar import (
+    correction_hu,
     geometry_for,
     interpolate_trace,
     metal_trace,
-    reconstruct,
     sinogram,
 )
 from restorer.tasks.base import RunContext
@@ -27,7 +27,8 @@ WORK_SIZE = 256
 def _at_work_size(hu: np.ndarray, mask: np.ndarray, ctx: RunContext) -> np.ndarray:
     geometry = geometry_for(WORK_SIZE)
     trace = metal_trace(mask, geometry)
-    sino_li = interpolate_trace(sinogram(hu, geometry).numpy(), trace)
+    sino = sinogram(hu, geometry).numpy()
+    sino_li = interpolate_trace(sino, trace)
     packed = np.stack([sino_li * SINO_SCALE, trace.astype(np.float32)], axis=2)
 
     def complete(model: torch.nn.Module, t: torch.Tensor) -> torch.Tensor:
@@ -36,8 +37,8 @@ def _at_work_size(hu: np.ndarray, mask: np.ndarray, ctx: RunContext) -> np.ndarr
     completed = ctx.run_model("mar-sinogram", packed.astype(np.float32), complete, tiled=False)
     ctx.progress.set_progress(0.5)
     ctx.progress.check_aborted()
-    recon = reconstruct(completed[:, :, 0] / SINO_SCALE, geometry)
-    li = reconstruct(sino_li, geometry)
+    li = hu + correction_hu(sino_li - sino, geometry)
+    recon = li + correction_hu(completed[:, :, 0] / SINO_SCALE - sino_li, geometry)
     images = np.stack([recon, li], axis=2) * HU_SCALE
 
     def refine(model: torch.nn.Module, t: torch.Tensor) -> torch.Tensor:

@@ -17,7 +17,7 @@ from torch import nn
 
 from restorer.core.ops import psnr
 from restorer.models.mar_nets import HU_SCALE, SINO_SCALE, ImageNet, SinogramNet
-from restorer.physics.mar import geometry_for, reconstruct
+from restorer.physics.mar import correction_hu, geometry_for
 
 WINDOW = (-1000.0, 2000.0)  # HU range the image metrics are computed over
 
@@ -171,7 +171,9 @@ class MarImageJob:
             li = torch.from_numpy(s["sino_li"].astype(np.float32))[None, None] * SINO_SCALE
             trace = torch.from_numpy(s["trace"].astype(np.float32))[None, None]
             completed = stage1(li, trace)[0, 0] / SINO_SCALE
-            recon = reconstruct(completed.numpy(), geometry)
+            sino_li = s["sino_li"].astype(np.float32)
+            recon = s["li"].astype(np.float32) + correction_hu(completed.numpy() - sino_li,
+                                                               geometry)
             inputs.append(np.stack([recon, s["li"].astype(np.float32)]) * HU_SCALE)
             targets.append(s["clean"].astype(np.float32)[None] * HU_SCALE)
             keep.append(~s["mask"][None])

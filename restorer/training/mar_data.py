@@ -22,10 +22,10 @@ import torch
 
 from restorer.io import read_image
 from restorer.physics.mar import (
+    correction_hu,
     geometry_for,
     interpolate_trace,
     metal_trace,
-    reconstruct,
     segment_metal,
     sinogram,
 )
@@ -108,7 +108,7 @@ def make_sample(s: Slice, rng: np.random.Generator, device: torch.device) -> dic
     trace = metal_trace(mask, geometry, device)
     sino = sinogram(corrupted, geometry, device).numpy()
     sino_li = interpolate_trace(sino, trace)
-    li = reconstruct(sino_li, geometry, device)
+    li = corrupted + correction_hu(sino_li - sino, geometry, device)
     target_sino = sinogram(s.hu, geometry, device).numpy()
     return {
         "clean": s.hu.astype(np.float16),
