@@ -117,3 +117,22 @@ def test_cli_mar_on_a_series_folder(tmp_path: Path) -> None:
     outputs = sorted((tmp_path / "out").iterdir())
     assert len(outputs) == 2 and all(p.suffix == ".dcm" for p in outputs)
     assert read_image(outputs[0]).is_ct
+
+
+def test_large_slices_are_corrected_at_the_working_size(engine: Engine, tmp_path: Path) -> None:
+    import cv2
+
+    clean, scanned = _streaked_slice()
+    big_clean = cv2.resize(clean, (384, 384), interpolation=cv2.INTER_CUBIC)
+    big = cv2.resize(scanned, (384, 384), interpolation=cv2.INTER_CUBIC)
+    write_ct(tmp_path / "big.dcm", big)
+    image = read_image(tmp_path / "big.dcm")
+    out = engine.run_task(TASK, image, MarParams(method="nmar"))
+    metal = segment_metal(image.pixels)
+    keep = ~metal & (big_clean > -500)
+    assert out.pixels.shape == (384, 384)
+    assert (
+        np.abs(out.pixels - big_clean)[keep].mean()
+        < 0.9 * np.abs(image.pixels - big_clean)[keep].mean()
+    )
+    np.testing.assert_array_equal(out.pixels[metal], image.pixels[metal])

@@ -70,8 +70,9 @@ def reconstruct(
     return mu_to_hu(fbp(sino_t, geometry)).cpu().numpy()
 
 
-def correction_hu(delta: np.ndarray, geometry: ParallelGeometry,
-                  device: torch.device | None = None) -> np.ndarray:
+def correction_hu(
+    delta: np.ndarray, geometry: ParallelGeometry, device: torch.device | None = None
+) -> np.ndarray:
     """The change in HU that a change of the sinogram makes, by FBP.
 
     MAR adds this to the slice instead of replacing the slice with a reconstruction of the

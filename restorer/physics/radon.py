@@ -59,7 +59,7 @@ class ParallelGeometry:
         # t = x cos + y sin with x = column offset and y = -row offset (row 0 at the top):
         # separable, so it is one broadcast add of two small products. float32 keeps the
         # bin position to ~1e-4 bins, far below the spline's scale.
-        t = (offsets[None, None, :] * cos - offsets[None, :, None] * sin + self.centre)
+        t = offsets[None, None, :] * cos - offsets[None, :, None] * sin + self.centre
         t = t.reshape(t.shape[0], -1)
         nearest = torch.round(t)
         u = t - nearest  # in [-0.5, 0.5]

@@ -7,8 +7,10 @@ is corrected, the slice is reconstructed and the metal is put back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from restorer.core.image import Image
@@ -21,6 +23,23 @@ from restorer.physics.mar import (
 from restorer.tasks.base import RunContext, TaskSpec, param, validate_params
 
 METHODS = ("learned", "nmar", "li")
+WORK_SIZE = 256
+
+
+def at_work_size(
+    correct: Callable[[np.ndarray, np.ndarray], np.ndarray], hu: np.ndarray, mask: np.ndarray
+) -> np.ndarray:
+    """Run a correction on the slice reduced to WORK_SIZE and add the enlarged change to the
+    full-resolution slice: streaks are broad, anatomy keeps its detail."""
+    size = hu.shape[0]
+    small = cv2.resize(hu, (WORK_SIZE, WORK_SIZE), interpolation=cv2.INTER_AREA)
+    small_mask = cv2.resize(
+        mask.astype(np.uint8), (WORK_SIZE, WORK_SIZE), interpolation=cv2.INTER_NEAREST
+    ).astype(bool)
+    change = correct(small, small_mask) - small
+    change[small_mask] = 0
+    out = hu + cv2.resize(change, (size, size), interpolation=cv2.INTER_CUBIC)
+    return np.where(mask, hu, out).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,16 @@ class MarParams:
             maximum=4000.0,
             step=50.0,
             help="Pixels above this are metal. Lower it for thin or low-density implants.",
+        ),
+    )
+    full_resolution: bool = field(
+        default=False,
+        metadata=param(
+            "Full resolution",
+            "bool",
+            help="Compute the LI/NMAR correction at the slice's own size (a 512 slice takes ~20 s "
+            "on a laptop CPU) instead of at 256 (~1 s); the slice itself always keeps its "
+            "full resolution.",
         ),
     )
 
@@ -74,10 +103,12 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
         method = "nmar"
     ctx.progress.set_progress(0.1)
     ctx.progress.check_aborted()
-    if method == "li":
-        out = linear_interpolation_mar(hu, mask)
-    elif method == "nmar":
-        out = normalized_mar(hu, mask)
+    if method in ("li", "nmar"):
+        correct = linear_interpolation_mar if method == "li" else normalized_mar
+        if params.full_resolution or hu.shape[0] <= WORK_SIZE:
+            out = correct(hu, mask)
+        else:
+            out = at_work_size(correct, hu, mask)
     else:
         from restorer.tasks.mar_learned import learned_mar
 

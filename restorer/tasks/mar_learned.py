@@ -1,13 +1,12 @@
 """The learned dual-domain MAR pipeline at its working size (256 x 256).
 
-Larger slices are reduced to 256 for the networks; the correction they compute (result minus
+Other sizes are reduced to 256 for the networks; the correction they compute (result minus
 reduced input) is enlarged and added to the full-resolution slice, so anatomy keeps its full
-resolution while the streaks, which are broad, are removed.
+resolution while the streaks, which are broad, are removed (restorer.tasks.mar.at_work_size).
 """
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import torch
 
@@ -49,15 +48,11 @@ def _at_work_size(hu: np.ndarray, mask: np.ndarray, ctx: RunContext) -> np.ndarr
 
 
 def learned_mar(hu: np.ndarray, mask: np.ndarray, ctx: RunContext) -> np.ndarray:
-    size = hu.shape[0]
-    if size == WORK_SIZE:
-        out = _at_work_size(hu, mask, ctx)
-    else:
-        small = cv2.resize(hu, (WORK_SIZE, WORK_SIZE), interpolation=cv2.INTER_AREA)
-        small_mask = cv2.resize(
-            mask.astype(np.uint8), (WORK_SIZE, WORK_SIZE), interpolation=cv2.INTER_NEAREST
-        ).astype(bool)
-        correction = _at_work_size(small, small_mask, ctx) - small
-        correction[small_mask] = 0
-        out = hu + cv2.resize(correction, (size, size), interpolation=cv2.INTER_CUBIC)
-    return np.where(mask, hu, out).astype(np.float32)
+    from restorer.tasks.mar import at_work_size
+
+    def correct(small: np.ndarray, small_mask: np.ndarray) -> np.ndarray:
+        return _at_work_size(small, small_mask, ctx)
+
+    if hu.shape[0] == WORK_SIZE:
+        return np.where(mask, hu, correct(hu, mask)).astype(np.float32)
+    return at_work_size(correct, hu, mask)

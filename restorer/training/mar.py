@@ -172,8 +172,9 @@ class MarImageJob:
             trace = torch.from_numpy(s["trace"].astype(np.float32))[None, None]
             completed = stage1(li, trace)[0, 0] / SINO_SCALE
             sino_li = s["sino_li"].astype(np.float32)
-            recon = s["li"].astype(np.float32) + correction_hu(completed.numpy() - sino_li,
-                                                               geometry)
+            recon = s["li"].astype(np.float32) + correction_hu(
+                completed.numpy() - sino_li, geometry
+            )
             inputs.append(np.stack([recon, s["li"].astype(np.float32)]) * HU_SCALE)
             targets.append(s["clean"].astype(np.float32)[None] * HU_SCALE)
             keep.append(~s["mask"][None])

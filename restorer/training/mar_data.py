@@ -72,8 +72,9 @@ def clean_slices(data: Path) -> Iterator[Slice]:
     prepared = data / SLICES_FILE
     if prepared.is_file():
         with np.load(prepared) as z:
-            for hu, px, name, patient in zip(z["hu"], z["px_mm"], z["name"], z["patient"],
-                                             strict=True):
+            for hu, px, name, patient in zip(
+                z["hu"], z["px_mm"], z["name"], z["patient"], strict=True
+            ):
                 yield Slice(str(name), str(patient), hu, float(px))
         return
     ct = data / "ct"
@@ -131,9 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    parser.add_argument("--export-slices", type=Path, default=None,
-                        help=f"only write the prepared clean slices to this .npz ({SLICES_FILE} "
-                             "in a data folder replaces its ct/ subfolder) and stop")
+    parser.add_argument(
+        "--export-slices",
+        type=Path,
+        default=None,
+        help=f"only write the prepared clean slices to this .npz ({SLICES_FILE} "
+        "in a data folder replaces its ct/ subfolder) and stop",
+    )
     args = parser.parse_args(argv)
     if args.export_slices is not None:
         count = export_slices(args.data, args.export_slices)
