@@ -43,3 +43,12 @@ def test_nothing_imports_training_or_front_ends_from_below() -> None:
 def test_physics_never_imports_models() -> None:
     for path in (REPO / "restorer" / "physics").rglob("*.py"):
         assert "restorer.models" not in path.read_text(), path
+
+
+def test_only_the_train_command_reaches_training() -> None:
+    for path in (REPO / "restorer").rglob("*.py"):
+        parts = path.relative_to(REPO / "restorer").parts
+        if parts[0] == "training" or parts == ("cli", "main.py"):
+            continue
+        assert "restorer.training" not in path.read_text().replace(
+            "python -m restorer.training", ""), path

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from restorer.training.data import list_images
+from restorer.io import list_images
 
 
 def image_files(folder: Path) -> list[Path]:

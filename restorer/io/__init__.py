@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from restorer.core.image import Image
@@ -13,6 +14,7 @@ __all__ = [
     "ImageReadError",
     "ImageWriteError",
     "format_for_suffix",
+    "list_images",
     "read_image",
     "write_image",
 ]
@@ -30,6 +32,16 @@ _SUFFIX_FORMAT = {
 }
 READ_SUFFIXES = frozenset(_SUFFIX_FORMAT)
 WRITE_FORMATS = ("png", "tiff", "jpeg", "webp", "bmp", "dicom")
+
+
+def list_images(folder: Path, exclude: Sequence[str] = ()) -> list[Path]:
+    """Sorted image files of a folder (by suffix); names (stems) in exclude are left out."""
+    skip = set(exclude)
+    return sorted(
+        p
+        for p in Path(folder).iterdir()
+        if p.suffix.lower() in READ_SUFFIXES and p.stem not in skip
+    )
 
 
 def format_for_suffix(path: Path) -> str | None:

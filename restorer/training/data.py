@@ -12,18 +12,6 @@ from restorer.core.ops import to_gray
 from restorer.io import read_image
 from restorer.io.convert import float_to_integer
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
-
-
-def list_images(folder: Path, exclude: Sequence[str] = ()) -> list[Path]:
-    """Sorted image files of a folder; names (stems) in exclude are left out."""
-    skip = set(exclude)
-    return sorted(
-        p
-        for p in Path(folder).iterdir()
-        if p.suffix.lower() in IMAGE_SUFFIXES and p.stem not in skip
-    )
-
 
 def split_holdout(paths: list[Path], every: int = 50) -> tuple[list[Path], list[Path]]:
     """Deterministic train/validation split: every `every`-th file is held out."""

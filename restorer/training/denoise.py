@@ -19,12 +19,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from restorer.core.ops import psnr
+from restorer.io import list_images
 from restorer.models.denoise_unet import DenoiseUNet
 from restorer.physics.noise import effective_sigma, gaussian, poisson_gaussian
 from restorer.training.data import (
     PatchSampler,
     centre_crops,
-    list_images,
     load_uint8,
     no_autocast,
     split_holdout,

@@ -17,12 +17,12 @@ import torch
 from torch import nn
 
 from restorer.core.ops import psnr
+from restorer.io import list_images
 from restorer.models.inpaint_net import InpaintNet
 from restorer.physics.masks import benchmark_mask, random_mask
 from restorer.training.data import (
     PatchSampler,
     centre_crops,
-    list_images,
     load_uint8,
     split_holdout,
 )

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from restorer.core.ops import psnr, rgb_to_y
+from restorer.io import list_images
 from restorer.models.sr_unet import SRUNet
 from restorer.physics.blur import gaussian_blur
 from restorer.physics.jpeg import jpeg_compress
@@ -26,7 +27,6 @@ from restorer.physics.resize import imresize
 from restorer.training.data import (
     PatchSampler,
     centre_crops,
-    list_images,
     load_uint8,
     no_autocast,
     split_holdout,
