@@ -193,7 +193,7 @@ class TaskSection(QWidget):
         self.mask_tools = MaskTools() if task.needs_mask else None
         if self.mask_tools is not None:
             layout.addWidget(self.mask_tools)
-        self.run_button = QPushButton(f"Run {task.title.lower()}")
+        self.run_button = QPushButton(f"Run {task.title[:1].lower()}{task.title[1:]}")
         self.run_button.setObjectName(f"run_{task.name}")
         self.run_button.clicked.connect(self._run)
         layout.addWidget(self.run_button)
