@@ -64,7 +64,11 @@ def run(image: Image, params: SuperResolveParams, ctx: RunContext) -> Image:
     def forward(model: torch.nn.Module, tile: torch.Tensor) -> torch.Tensor:
         return model(tile)
 
-    out = ctx.run_model(model_id(params, _bundled_ids()), np.ascontiguousarray(rgb), forward)
+    chosen = model_id(params, _bundled_ids())
+    if chosen != model_id(params):
+        ctx.progress.message(f"No '{params.model}' model for ×{params.scale} is installed: "
+                             "using the clean one")
+    out = ctx.run_model(chosen, np.ascontiguousarray(rgb), forward)
     out = out.mean(axis=2) if gray else out
     if image.is_ct:
         lo, hi = CT_RANGE
