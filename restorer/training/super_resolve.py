@@ -101,8 +101,8 @@ class SRJob:
         self.val_hr = [
             hr[
                 ...,
-                : hr.shape[-2] // (4 * self.scale) * 4 * self.scale,
-                : hr.shape[-1] // (4 * self.scale) * 4 * self.scale,
+                : hr.shape[-2] // (8 * self.scale) * 8 * self.scale,
+                : hr.shape[-1] // (8 * self.scale) * 8 * self.scale,
             ]
             for hr in centre_crops(load_uint8(self.val_files, gray=False), 192, self.device)
         ]
