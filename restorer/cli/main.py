@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -226,7 +225,3 @@ def _open_gui(files: list[Path]) -> int:
     from restorer.gui.app import run_app
 
     return run_app(files)
-
-
-def replace_params(params: Any, **changes: Any) -> Any:
-    return dataclasses.replace(params, **changes)

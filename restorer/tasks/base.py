@@ -107,8 +107,6 @@ class TaskSpec:
     accepts_ct: bool = True
     ct_only: bool = False
     needs_mask: bool = False
-    # Optional reference for the before/after view when the result has another size.
-    reference: Callable[[Image, Any], Image] | None = None
 
     @property
     def command(self) -> str:

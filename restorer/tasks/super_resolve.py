@@ -66,8 +66,9 @@ def run(image: Image, params: SuperResolveParams, ctx: RunContext) -> Image:
 
     chosen = model_id(params, _bundled_ids())
     if chosen != model_id(params):
-        ctx.progress.message(f"No '{params.model}' model for ×{params.scale} is installed: "
-                             "using the clean one")
+        ctx.progress.message(
+            f"No '{params.model}' model for ×{params.scale} is installed: using the clean one"
+        )
     out = ctx.run_model(chosen, np.ascontiguousarray(rgb), forward)
     out = out.mean(axis=2) if gray else out
     if image.is_ct:
