@@ -29,6 +29,9 @@ class SinogramNet(nn.Module):
         self.head = conv3x3(2, widths[0])
         self.trunk = UNetTrunk(tuple(widths), blocks)
         self.tail = conv3x3(widths[0], 1)
+        # Start as the identity (LI): training can only move away from a sound baseline.
+        nn.init.zeros_(self.tail.weight)
+        nn.init.zeros_(self.tail.bias)
         self.multiple = self.trunk.size_multiple
 
     def forward(self, sino_li: torch.Tensor, trace: torch.Tensor) -> torch.Tensor:
@@ -47,6 +50,8 @@ class ImageNet(nn.Module):
         self.head = conv3x3(2, widths[0])
         self.trunk = UNetTrunk(tuple(widths), blocks)
         self.tail = conv3x3(widths[0], 1)
+        nn.init.zeros_(self.tail.weight)  # starts by returning its input unchanged
+        nn.init.zeros_(self.tail.bias)
         self.multiple = self.trunk.size_multiple
 
     def forward(self, recon: torch.Tensor, li: torch.Tensor) -> torch.Tensor:
