@@ -13,7 +13,7 @@ ARCH="$(uname -m)"
 python3 -m pip install torch==2.13.0 ${TORCH_INDEX:+--index-url "$TORCH_INDEX"}
 python3 -m pip install ".[build]"
 pyinstaller build_scripts/restorer.spec --noconfirm --distpath dist --workpath build
-dist/restorer/restorer-cli --selftest
+dist/restorer/restorer --selftest
 APP="dist/Restorer.app"
 if [ -n "${CODESIGN_IDENTITY:-}" ]; then
   codesign --force --deep --options runtime --timestamp --sign "$CODESIGN_IDENTITY" "$APP"
