@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
-from restorer.engine.device import DeviceUnavailableError, choose_device
+from restorer.core.image import Image
+from restorer.core.ops import psnr
+from restorer.engine.device import (
+    DeviceUnavailableError,
+    choose_device,
+    cpu_has_bfloat16_matrix_units,
+)
+from restorer.engine.engine import Engine
 from restorer.engine.fallback import run_with_fallback
+from restorer.io import read_image
 
 
 class Messages:
@@ -113,3 +123,42 @@ def test_oom_at_the_smallest_cpu_tile_is_a_memory_error() -> None:
 
     with pytest.raises(MemoryError, match="not enough memory"):
         run_with_fallback(attempt, 256, torch.device("cpu"), Messages())
+
+
+amx = pytest.mark.skipif(
+    not cpu_has_bfloat16_matrix_units(), reason="bfloat16 is only used on CPUs with AMX"
+)
+
+
+@amx
+def test_bfloat16_on_cpu_stays_within_a_level_of_float32(samples: Path) -> None:
+    from restorer.tasks.super_resolve import TASK, SuperResolveParams
+
+    lr = read_image(samples / "coffee.png").pixels[:160, :200]
+    params = SuperResolveParams(2, "clean")
+    fast = Engine("cpu", precision="auto")
+    assert fast.cpu_bfloat16 and "bfloat16" in fast.device_name
+    reduced = fast.run_task(TASK, Image(lr), params).pixels
+    full = Engine("cpu", precision="float32").run_task(TASK, Image(lr), params).pixels
+    assert not np.array_equal(reduced, full)  # the reduced path did run
+    assert np.abs(reduced - full).max() < 3 / 255
+    assert psnr(full, reduced) > 50
+
+
+@amx
+def test_models_without_reduced_precision_run_in_float32(samples: Path) -> None:
+    from restorer.tasks.inpaint import TASK, InpaintParams
+
+    pixels = read_image(samples / "coffee.png").pixels[:128, :128]
+    mask = np.zeros(pixels.shape[:2], np.float32)
+    mask[40:70, 50:90] = 1
+    params = InpaintParams(mask=mask)
+    fast = Engine("cpu", precision="auto").run_task(TASK, Image(pixels), params).pixels
+    full = Engine("cpu", precision="float32").run_task(TASK, Image(pixels), params).pixels
+    np.testing.assert_array_equal(fast, full)
+
+
+def test_unknown_precision_is_refused() -> None:
+    with pytest.raises(ValueError, match="precision"):
+        Engine("cpu", precision="int8")
+    assert not Engine("cpu", precision="float32").cpu_bfloat16

@@ -15,7 +15,12 @@ from torch import nn
 from restorer.core.image import Image
 from restorer.core.progress import NullProgress, Progress
 from restorer.core.tiling import TileSpec, process_tiled
-from restorer.engine.device import choose_device, describe_device
+from restorer.engine.device import (
+    PRECISION_CHOICES,
+    choose_device,
+    cpu_has_bfloat16_matrix_units,
+    describe_device,
+)
 from restorer.engine.fallback import run_with_fallback
 from restorer.models.descriptor import ModelDescriptor
 from restorer.models.loader import load_bundled, load_user_checkpoint
@@ -54,8 +59,16 @@ class Engine:
         tile: int | None = None,
         user_weights: dict[str, Path] | None = None,
         models_path: Path | None = None,
+        precision: str = "auto",
     ) -> None:
+        if precision not in PRECISION_CHOICES:
+            choices = ", ".join(PRECISION_CHOICES)
+            raise ValueError(f"unknown precision {precision!r} (use {choices})")
         self.device = choose_device(device)
+        # "auto": reduced precision where the hardware makes it pay and the model declares it
+        # safe (supports_half) - float16 on CUDA, bfloat16 on CPUs with AMX.
+        self.reduced_precision = precision == "auto"
+        self.cpu_bfloat16 = self.reduced_precision and cpu_has_bfloat16_matrix_units()
         self.tile_override = tile
         self.user_weights = dict(user_weights or {})
         self.models_path = models_path or models_dir()
@@ -64,7 +77,7 @@ class Engine:
 
     @property
     def device_name(self) -> str:
-        return describe_device(self.device)
+        return describe_device(self.device, self.device.type == "cpu" and self.cpu_bfloat16)
 
     def descriptor(self, model_id: str) -> ModelDescriptor:
         return get_model(model_id)
@@ -72,7 +85,9 @@ class Engine:
     def model(self, model_id: str, device: torch.device) -> tuple[nn.Module, torch.dtype]:
         descriptor = self.descriptor(model_id)
         dtype = (
-            torch.float16 if descriptor.supports_half and device.type == "cuda" else torch.float32
+            torch.float16
+            if self.reduced_precision and descriptor.supports_half and device.type == "cuda"
+            else torch.float32
         )
         key = (model_id, str(device), dtype)
         if key not in self._cache:
@@ -125,6 +140,7 @@ class Engine:
         tiled: bool = True,
     ) -> np.ndarray:
         descriptor = self.descriptor(model_id)
+        cpu_bfloat16 = self.cpu_bfloat16 and descriptor.supports_half
         base_tile = self.tile_override or descriptor.tile * (2 if self.device.type == "cuda" else 1)
         if not tiled:
             m = descriptor.size_multiple
@@ -145,7 +161,9 @@ class Engine:
                 t = t.to(device=device, dtype=dtype)
                 if device.type == "cpu":
                     t = t.contiguous(memory_format=torch.channels_last)
-                with torch.inference_mode():
+                with torch.inference_mode(), torch.autocast(
+                    "cpu", dtype=torch.bfloat16, enabled=cpu_bfloat16 and device.type == "cpu"
+                ):
                     y = forward(model, t)
                 return y[0].permute(1, 2, 0).float().cpu().numpy()
 
