@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import cv2
 import numpy as np
 import pydicom
 import pytest
@@ -136,3 +138,35 @@ def test_large_slices_are_corrected_at_the_working_size(engine: Engine, tmp_path
         < 0.9 * np.abs(image.pixels - big_clean)[keep].mean()
     )
     np.testing.assert_array_equal(out.pixels[metal], image.pixels[metal])
+
+
+class _UntrainedNetworks:
+    """A RunContext whose MAR networks are freshly built (zero-initialised output layers)."""
+
+    def __init__(self) -> None:
+        from restorer.core.progress import NullProgress
+        from restorer.models.mar_nets import ImageNet, SinogramNet
+
+        self.progress = NullProgress()
+        self.models = {"mar-sinogram": SinogramNet().eval(), "mar-image": ImageNet().eval()}
+
+    def run_model(
+        self, model_id: str, pixels: np.ndarray, forward: Any, *, tiled: bool = True
+    ) -> np.ndarray:
+        import torch
+
+        t = torch.from_numpy(pixels).permute(2, 0, 1)[None]
+        with torch.no_grad():
+            return forward(self.models[model_id], t)[0].permute(1, 2, 0).numpy()
+
+
+def test_learned_pipeline_starts_from_nmar() -> None:
+    """Both networks start as the identity, so training begins at NMAR, not below it."""
+    from restorer.physics.mar import normalized_mar
+    from restorer.tasks.mar_learned import learned_mar
+
+    _, scanned = _streaked_slice()
+    scanned = cv2.resize(scanned, (256, 256), interpolation=cv2.INTER_CUBIC)
+    mask = segment_metal(scanned)
+    untrained = learned_mar(scanned, mask, _UntrainedNetworks())
+    np.testing.assert_allclose(untrained, normalized_mar(scanned, mask), atol=0.05)

@@ -10,7 +10,7 @@ from torch import nn
 
 from restorer.models.blocks import UNetTrunk, conv3x3
 
-SINO_SCALE = 1 / 50.0  # line integrals of a 256-pixel slice reach ~50 (cm^-1 x pixel)
+SINO_SCALE = 1 / 50.0  # line integrals of a 256-pixel slice reach ~50 (cm^-1 x pixel): losses
 HU_SCALE = 1 / 1000.0
 
 
@@ -21,29 +21,32 @@ def _pad(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, int, int]:
 
 
 class SinogramNet(nn.Module):
-    """(B, 2, views, bins): LI-filled sinogram (scaled) and trace -> completed sinogram.
-    Only the trace changes: outside it the measured data are kept."""
+    """(B, 2, views, bins): NMAR's normalised sinogram (the measured one divided by the prior's,
+    linearly interpolated in the trace; about 1 inside the body) and the trace -> the completed
+    normalised sinogram. Normalising removes most of the anatomy, so the network learns the
+    trace's content rather than the training patients. Only the trace changes."""
 
     def __init__(self, widths: tuple[int, ...] = (32, 64, 128, 256), blocks: int = 1) -> None:
         super().__init__()
         self.head = conv3x3(2, widths[0])
         self.trunk = UNetTrunk(tuple(widths), blocks)
         self.tail = conv3x3(widths[0], 1)
-        # Start as the identity (LI): training can only move away from a sound baseline.
+        # Start as the identity (NMAR): training moves away from a sound baseline only where
+        # validation says it helps (the best validated weights are kept, step 0 included).
         nn.init.zeros_(self.tail.weight)
         nn.init.zeros_(self.tail.bias)
         self.multiple = self.trunk.size_multiple
 
-    def forward(self, sino_li: torch.Tensor, trace: torch.Tensor) -> torch.Tensor:
-        x, h, w = _pad(torch.cat([sino_li, trace], dim=1), self.multiple)
+    def forward(self, normalized: torch.Tensor, trace: torch.Tensor) -> torch.Tensor:
+        x, h, w = _pad(torch.cat([normalized, trace], dim=1), self.multiple)
         f = self.head(x)
         delta = self.tail(f + self.trunk(f))[..., :h, :w]
-        return sino_li + trace * delta
+        return normalized + trace * delta
 
 
 class ImageNet(nn.Module):
     """(B, 2, H, W): reconstruction from the completed sinogram and the LI image (HU/1000)
-    -> the slice without streaks (residual learning)."""
+    -> the slice without streaks (residual learning; starts as the identity)."""
 
     def __init__(self, widths: tuple[int, ...] = (32, 64, 128, 256), blocks: int = 2) -> None:
         super().__init__()

@@ -8,6 +8,7 @@ trace of that sinogram holds the inconsistent data the streaks come from.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 import cv2
@@ -102,16 +103,37 @@ def prior_image(hu: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return prior.astype(np.float32)
 
 
+@dataclass(frozen=True)
+class NmarSinograms:
+    """The sinogram-domain quantities NMAR works with (views x bins, float32)."""
+
+    measured: np.ndarray  # the slice's sinogram, metal trace included
+    trace: np.ndarray  # bool
+    li: np.ndarray  # measured, with the trace linearly interpolated
+    normalizer: np.ndarray  # the prior's sinogram (+ a small floor): dividing by it flattens
+    normalized: np.ndarray  # measured / normalizer, with the trace linearly interpolated
+
+    @property
+    def completed(self) -> np.ndarray:
+        """NMAR's sinogram: the interpolated normalised sinogram multiplied back."""
+        return self.normalized * self.normalizer
+
+
+def nmar_sinograms(hu: np.ndarray, mask: np.ndarray, geometry: ParallelGeometry) -> NmarSinograms:
+    sino = sinogram(hu, geometry).numpy()
+    trace = metal_trace(mask, geometry)
+    sino_li = interpolate_trace(sino, trace)
+    li = hu + correction_hu(sino_li - sino, geometry)
+    prior_sino = sinogram(prior_image(li, mask), geometry).numpy()
+    normalizer = prior_sino + 1e-3 * float(prior_sino.max())
+    normalized = interpolate_trace(sino / normalizer, trace)
+    return NmarSinograms(sino, trace, sino_li, normalizer, normalized)
+
+
 def normalized_mar(hu: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """NMAR (Meyer et al., Med. Phys. 2010): the sinogram is divided by the prior's sinogram,
     which flattens it, interpolated in the trace, multiplied back, reconstructed."""
     geometry = geometry_for(hu.shape[0])
-    sino = sinogram(hu, geometry).numpy()
-    trace = metal_trace(mask, geometry)
-    li = hu + correction_hu(interpolate_trace(sino, trace) - sino, geometry)
-    prior_sino = sinogram(prior_image(li, mask), geometry).numpy()
-    eps = 1e-3 * float(prior_sino.max())
-    normalized = sino / (prior_sino + eps)
-    corrected = interpolate_trace(normalized, trace) * (prior_sino + eps)
-    out = hu + correction_hu(corrected - sino, geometry)
+    sinos = nmar_sinograms(hu, mask, geometry)
+    out = hu + correction_hu(sinos.completed - sinos.measured, geometry)
     return np.where(mask, hu, out).astype(np.float32)

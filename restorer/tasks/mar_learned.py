@@ -1,5 +1,9 @@
 """The learned dual-domain MAR pipeline at its working size (256 x 256).
 
+Stage 1 completes NMAR's normalised sinogram in the metal trace; the change it makes to the
+measured sinogram is reconstructed and added to the slice. Stage 2 removes the streaks left
+in that image. Both networks start as the identity, so untrained weights give exactly NMAR.
+
 Other sizes are reduced to 256 for the networks; the correction they compute (result minus
 reduced input) is enlarged and added to the full-resolution slice, so anatomy keeps its full
 resolution while the streaks, which are broad, are removed (restorer.tasks.mar.at_work_size).
@@ -10,40 +14,45 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from restorer.models.mar_nets import HU_SCALE, SINO_SCALE
-from restorer.physics.mar import (
-    correction_hu,
-    geometry_for,
-    interpolate_trace,
-    metal_trace,
-    sinogram,
-)
+from restorer.models.mar_nets import HU_SCALE
+from restorer.physics.mar import NmarSinograms, correction_hu, geometry_for, nmar_sinograms
+from restorer.physics.radon import ParallelGeometry
 from restorer.tasks.base import RunContext
 
 WORK_SIZE = 256
 
 
+def sinogram_inputs(sinos: NmarSinograms) -> np.ndarray:
+    """Stage 1's input, (views, bins, 2): normalised sinogram and trace."""
+    return np.stack([sinos.normalized, sinos.trace.astype(np.float32)], axis=2).astype(np.float32)
+
+
+def image_inputs(
+    hu: np.ndarray,
+    sinos: NmarSinograms,
+    completed_normalized: np.ndarray,
+    geometry: ParallelGeometry,
+) -> np.ndarray:
+    """Stage 2's input, (H, W, 2) in HU/1000: the slice corrected with stage 1's sinogram, and
+    the LI-corrected slice (a second view of the same anatomy with other streaks)."""
+    completed = completed_normalized * sinos.normalizer
+    recon = hu + correction_hu(completed - sinos.measured, geometry)
+    li = hu + correction_hu(sinos.li - sinos.measured, geometry)
+    return (np.stack([recon, li], axis=2) * HU_SCALE).astype(np.float32)
+
+
+def _two_inputs(model: torch.nn.Module, t: torch.Tensor) -> torch.Tensor:
+    return model(t[:, :1], t[:, 1:])
+
+
 def _at_work_size(hu: np.ndarray, mask: np.ndarray, ctx: RunContext) -> np.ndarray:
     geometry = geometry_for(WORK_SIZE)
-    trace = metal_trace(mask, geometry)
-    sino = sinogram(hu, geometry).numpy()
-    sino_li = interpolate_trace(sino, trace)
-    packed = np.stack([sino_li * SINO_SCALE, trace.astype(np.float32)], axis=2)
-
-    def complete(model: torch.nn.Module, t: torch.Tensor) -> torch.Tensor:
-        return model(t[:, :1], t[:, 1:])
-
-    completed = ctx.run_model("mar-sinogram", packed.astype(np.float32), complete, tiled=False)
+    sinos = nmar_sinograms(hu, mask, geometry)
+    completed = ctx.run_model("mar-sinogram", sinogram_inputs(sinos), _two_inputs, tiled=False)
     ctx.progress.set_progress(0.5)
     ctx.progress.check_aborted()
-    li = hu + correction_hu(sino_li - sino, geometry)
-    recon = li + correction_hu(completed[:, :, 0] / SINO_SCALE - sino_li, geometry)
-    images = np.stack([recon, li], axis=2) * HU_SCALE
-
-    def refine(model: torch.nn.Module, t: torch.Tensor) -> torch.Tensor:
-        return model(t[:, :1], t[:, 1:])
-
-    out = ctx.run_model("mar-image", images.astype(np.float32), refine, tiled=False)
+    images = image_inputs(hu, sinos, completed[:, :, 0], geometry)
+    out = ctx.run_model("mar-image", images, _two_inputs, tiled=False)
     return out[:, :, 0] / HU_SCALE
 
 

@@ -80,6 +80,19 @@ def _lr_at(step: int, total: int, cfg: TrainConfig) -> float:
     return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
 
 
+def _validate(job: TrainJob, model: nn.Module, step: int) -> dict[str, float]:
+    model.eval()
+    with torch.no_grad():
+        metrics = job.validate(model)
+    model.train()
+    print(
+        f"[{job.model_id}] val step {step}: "
+        + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()),
+        flush=True,
+    )
+    return {**metrics, "step": step}
+
+
 def train(job: TrainJob, cfg: TrainConfig) -> dict[str, Any]:
     """Train, keep the best validated weights, export them; returns the training record."""
     if cfg.steps is None and cfg.minutes is None:
@@ -117,6 +130,14 @@ def train(job: TrainJob, cfg: TrainConfig) -> dict[str, Any]:
         rng = np.random.default_rng([cfg.seed, step])
         torch.manual_seed(cfg.seed + step)
         print(f"[{job.model_id}] resumed at step {step}/{total}", flush=True)
+
+    if step == 0:
+        # The starting point is a candidate too: a fine-tune (--init) or a network that starts
+        # as a sound baseline (the MAR pair) is never exported worse than it began.
+        metrics = _validate(job, model, 0)
+        history.append(metrics)
+        best_score = metrics["score"]
+        best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
 
     start = time.perf_counter()
     # Time steps 20..70 of this run: the first ones include cuDNN's algorithm search.
@@ -156,17 +177,8 @@ def train(job: TrainJob, cfg: TrainConfig) -> dict[str, Any]:
             )
         finished = total is not None and step >= total
         if step % cfg.val_every == 0 or finished:
-            model.eval()
-            with torch.no_grad():
-                metrics = job.validate(model)
-            model.train()
-            metrics["step"] = step
+            metrics = _validate(job, model, step)
             history.append(metrics)
-            print(
-                f"[{job.model_id}] val step {step}: "
-                + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k != "step"),
-                flush=True,
-            )
             if metrics["score"] > best_score:
                 best_score, stale = metrics["score"], 0
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
