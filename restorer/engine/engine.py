@@ -161,8 +161,11 @@ class Engine:
                 t = t.to(device=device, dtype=dtype)
                 if device.type == "cpu":
                     t = t.contiguous(memory_format=torch.channels_last)
-                with torch.inference_mode(), torch.autocast(
-                    "cpu", dtype=torch.bfloat16, enabled=cpu_bfloat16 and device.type == "cpu"
+                with (
+                    torch.inference_mode(),
+                    torch.autocast(
+                        "cpu", dtype=torch.bfloat16, enabled=cpu_bfloat16 and device.type == "cpu"
+                    ),
                 ):
                     y = forward(model, t)
                 return y[0].permute(1, 2, 0).float().cpu().numpy()

@@ -33,9 +33,12 @@ def at_work_size(
     full-resolution slice: streaks are broad, anatomy keeps its detail."""
     size = hu.shape[0]
     small = cv2.resize(hu, (WORK_SIZE, WORK_SIZE), interpolation=cv2.INTER_AREA)
-    small_mask = cv2.resize(
-        mask.astype(np.uint8), (WORK_SIZE, WORK_SIZE), interpolation=cv2.INTER_NEAREST
-    ).astype(bool)
+    # Any reduced pixel that holds some metal is metal: blended edge pixels (metal averaged
+    # with tissue, thousands of HU) would otherwise be "corrected" and smear the enlarged change.
+    small_mask = (
+        cv2.resize(mask.astype(np.float32), (WORK_SIZE, WORK_SIZE), interpolation=cv2.INTER_AREA)
+        > 0
+    )
     change = correct(small, small_mask) - small
     change[small_mask] = 0
     out = hu + cv2.resize(change, (size, size), interpolation=cv2.INTER_CUBIC)
@@ -45,13 +48,14 @@ def at_work_size(
 @dataclass(frozen=True)
 class MarParams:
     method: str = field(
-        default="learned",
+        default="nmar",
         metadata=param(
             "Method",
             "choice",
             choices=METHODS,
-            help="learned: dual-domain networks; nmar: normalised MAR (Meyer 2010); li: linear "
-            "interpolation of the metal trace.",
+            help="nmar: normalised MAR (Meyer 2010); learned: dual-domain networks trained on "
+            "simulated implants - removes more streaks but also smooths the noise texture; "
+            "li: linear interpolation of the metal trace.",
         ),
     )
     threshold: float = field(

@@ -15,11 +15,18 @@ import numpy as np
 import torch
 
 from restorer.models.mar_nets import HU_SCALE
-from restorer.physics.mar import NmarSinograms, correction_hu, geometry_for, nmar_sinograms
+from restorer.physics.mar import (
+    AIR_HU,
+    NmarSinograms,
+    correction_hu,
+    geometry_for,
+    nmar_sinograms,
+)
 from restorer.physics.radon import ParallelGeometry
 from restorer.tasks.base import RunContext
 
 WORK_SIZE = 256
+OUTSIDE_FOV_HU = -1500.0  # below this a pixel is padding, not a measurement
 
 
 def sinogram_inputs(sinos: NmarSinograms) -> np.ndarray:
@@ -62,6 +69,13 @@ def learned_mar(hu: np.ndarray, mask: np.ndarray, ctx: RunContext) -> np.ndarray
     def correct(small: np.ndarray, small_mask: np.ndarray) -> np.ndarray:
         return _at_work_size(small, small_mask, ctx)
 
+    # Scanners store the corners outside the field of view at -2048 or -3024 HU, which the
+    # networks never saw (noisy air below -1000 they did) and would "correct". The projector
+    # treats anything below air as air, so only the image networks' inputs change.
+    outside_fov = hu < OUTSIDE_FOV_HU
+    clipped = np.where(outside_fov, AIR_HU, hu)
     if hu.shape[0] == WORK_SIZE:
-        return np.where(mask, hu, correct(hu, mask)).astype(np.float32)
-    return at_work_size(correct, hu, mask)
+        out = correct(clipped, mask)
+    else:
+        out = at_work_size(correct, clipped, mask)
+    return np.where(mask | outside_fov, hu, out).astype(np.float32)

@@ -20,6 +20,10 @@ from restorer.models.mar_nets import HU_SCALE, SINO_SCALE, ImageNet, SinogramNet
 from restorer.physics.mar import NmarSinograms, geometry_for, nmar_sinograms
 from restorer.tasks.mar_learned import image_inputs, sinogram_inputs
 
+CACHE_NOTE = (
+    "cases made by python -m restorer.training.mar_data --data ../shared/data --out "
+    "runs/mar_cache: 6 metal configurations per training slice, 4 per held-out slice, seed 0"
+)
 WINDOW = (-1000.0, 2000.0)  # HU range the image metrics are computed over
 
 
@@ -131,8 +135,9 @@ class MarSinogramJob:
     @property
     def data_description(self) -> str:
         return (
-            f"{self.n_train} simulated metal cases (restorer.training.mar_data on the clean "
-            f"CT slices of ../shared/data/ct), {self.n_val} held-out cases for validation"
+            f"{self.n_train} simulated metal cases from the clean CT slices of "
+            f"../shared/data/ct, {self.n_val} cases of held-out patients for validation "
+            f"({CACHE_NOTE})"
         )
 
     def build_model(self) -> nn.Module:
@@ -250,7 +255,8 @@ class MarImageJob:
     def data_description(self) -> str:
         return (
             f"{self.n_train} simulated metal cases, inputs reconstructed from the frozen "
-            f"mar-sinogram output; {self.n_val} held-out cases for validation"
+            f"mar-sinogram output; {self.n_val} cases of held-out patients for validation "
+            f"({CACHE_NOTE})"
         )
 
     def build_model(self) -> nn.Module:

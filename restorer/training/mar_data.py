@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m restorer.training.mar_data")
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=Path("runs/mar_cache"))
-    parser.add_argument("--per-slice", type=int, default=8, help="metal configurations per slice")
+    parser.add_argument("--per-slice", type=int, default=6, help="metal configurations per slice")
     parser.add_argument("--eval-per-slice", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None)
