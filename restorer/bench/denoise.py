@@ -75,12 +75,14 @@ def evaluate(
     folder: Path, sigmas: list[float], table: dict[str, Method], limit: int | None = None
 ) -> dict[tuple[float, str], Score]:
     scores: dict[tuple[float, str], Score] = {}
-    for path in image_files(folder)[:limit]:
-        clean = read_image(path).pixels
-        for sigma in sigmas:
-            rng = np.random.default_rng(seed_for(path.name, sigma))
-            noisy = (clean + rng.normal(0, sigma / 255, clean.shape)).astype(np.float32)
-            for name, method in table.items():
+    images = [(path.name, read_image(path).pixels) for path in image_files(folder)[:limit]]
+    # One method at a time over all images: BM3D's OpenMP threads keep spinning after each
+    # call and would slow whichever method ran next on this small machine.
+    for name, method in table.items():
+        for image_name, clean in images:
+            for sigma in sigmas:
+                rng = np.random.default_rng(seed_for(image_name, sigma))
+                noisy = (clean + rng.normal(0, sigma / 255, clean.shape)).astype(np.float32)
                 out, seconds = timed(partial(method, noisy, sigma))
                 out = np.clip(out, 0, 1)
                 scores.setdefault((sigma, name), Score()).add(
@@ -127,7 +129,8 @@ def run(args: argparse.Namespace, engine: Engine) -> int:
     rows = []
     for folder in args.data:
         scores = evaluate(folder, sigmas, table, args.limit)
-        for (sigma, name), score in scores.items():
+        for sigma, name in ((s, n) for s in sigmas for n in table):
+            score = scores[(sigma, name)]
             rows.append(
                 (
                     folder.name,
