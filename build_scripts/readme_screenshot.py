@@ -1,6 +1,7 @@
 """Take the README's screenshot of the real window restoring a photo.
 
-Run under a virtual screen:  xvfb-run -a -s "-screen 0 1280x800x24" python build_scripts/readme_screenshot.py IMAGE OUT.png
+Run under a virtual screen:
+    xvfb-run -a -s "-screen 0 1280x800x24" python build_scripts/readme_screenshot.py IMAGE OUT.png
 It opens IMAGE, runs the default denoise, puts the split line in the middle and captures the
 screen with ImageMagick's `import`.
 """
