@@ -42,7 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
-    parser.add_argument("--no-amp", action="store_true", help="disable bfloat16 on CUDA")
+    parser.add_argument(
+        "--no-amp",
+        action="store_true",
+        help="disable bfloat16 autocast (used on CUDA and on CPUs with AMX)",
+    )
     parser.add_argument("--val-every", type=int, default=500)
     parser.add_argument("--patience", type=int, default=8)
     parser.add_argument("--checkpoint-dir", type=Path, default=Path("runs"))
