@@ -17,20 +17,16 @@ import numpy as np
 from restorer.bench.mar import methods
 from restorer.engine.engine import Engine
 from restorer.io.atomic import atomic_write_bytes
+from restorer.io.ct_view import apply_window
 from restorer.physics.mar import segment_metal
 
 CASE = "ct/adn/spineweb/with_art/patient0281_4555169_042.npy"
 WINDOW = (40.0, 400.0)
 
 
-def windowed(hu: np.ndarray) -> np.ndarray:
-    center, width = WINDOW
-    lo = center - width / 2
-    return (np.clip((hu - lo) / width, 0, 1) * 255).round().astype(np.uint8)
-
-
 def panel(hu: np.ndarray, label: str) -> np.ndarray:
-    big = cv2.resize(windowed(hu), None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    gray = (apply_window(hu, *WINDOW) * 255).round().astype(np.uint8)
+    big = cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
     out = cv2.cvtColor(big, cv2.COLOR_GRAY2BGR)
     cv2.rectangle(out, (0, 0), (out.shape[1], 30), (0, 0, 0), -1)
     cv2.putText(out, label, (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 1, cv2.LINE_AA)

@@ -197,13 +197,13 @@ def test_learned_beats_li_and_nmar_on_a_held_out_patient(engine: Engine, tmp_pat
 
 
 def test_padding_outside_the_field_of_view_is_found_but_not_dark_streaks() -> None:
-    from restorer.tasks.mar_learned import padding
+    from restorer.physics.mar import outside_field_of_view
 
     hu = water_phantom(128, metal=False)
     c = np.arange(128) - 63.5
     y, x = np.meshgrid(c, c, indexing="ij")
     hu[x**2 + y**2 > 62**2] = -3024.0  # the scanner's padding in the corners
     hu[60:62, 30:50] = -2200.0  # a dark streak inside the body
-    found = padding(hu)
+    found = outside_field_of_view(hu)
     assert found[0, 0] and found[-1, -1] and found.sum() == (x**2 + y**2 > 62**2).sum()
     assert not found[60:62, 30:50].any()

@@ -77,7 +77,7 @@ class Engine:
 
     @property
     def device_name(self) -> str:
-        return describe_device(self.device, self.device.type == "cpu" and self.cpu_bfloat16)
+        return describe_device(self.device, self.cpu_bfloat16)
 
     def descriptor(self, model_id: str) -> ModelDescriptor:
         return get_model(model_id)

@@ -20,6 +20,7 @@ from restorer.physics.radon import ParallelGeometry, fbp, forward_project
 
 DEFAULT_THRESHOLD = 2500.0  # HU; cortical bone stays below ~2000
 AIR_HU = -1000.0
+OUTSIDE_FOV_HU = -1500.0  # below this a pixel is padding, not a measurement
 
 
 @lru_cache(maxsize=4)
@@ -32,6 +33,16 @@ def segment_metal(hu: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> np.nd
     """Metal pixels (bool), grown by one pixel: the blooming edge of metal is metal too."""
     mask = (hu > threshold).astype(np.uint8)
     return cv2.dilate(mask, np.ones((3, 3), np.uint8)).astype(bool)
+
+
+def outside_field_of_view(hu: np.ndarray) -> np.ndarray:
+    """Pixels outside the field of view: below OUTSIDE_FOV_HU and connected to the image border
+    (dark streaks next to metal can be as low, but sit inside the body, walled off by air)."""
+    low = (hu < OUTSIDE_FOV_HU).astype(np.uint8)
+    _, labels = cv2.connectedComponents(low, connectivity=4)
+    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    touching = np.unique(border[border > 0])
+    return np.isin(labels, touching)
 
 
 def sinogram(

@@ -11,7 +11,6 @@ resolution while the streaks, which are broad, are removed (restorer.tasks.mar.a
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import torch
 
@@ -22,12 +21,11 @@ from restorer.physics.mar import (
     correction_hu,
     geometry_for,
     nmar_sinograms,
+    outside_field_of_view,
 )
 from restorer.physics.radon import ParallelGeometry
 from restorer.tasks.base import RunContext
-
-WORK_SIZE = 256
-OUTSIDE_FOV_HU = -1500.0  # below this a pixel is padding, not a measurement
+from restorer.tasks.mar import WORK_SIZE, at_work_size
 
 
 def sinogram_inputs(sinos: NmarSinograms) -> np.ndarray:
@@ -64,26 +62,14 @@ def _at_work_size(hu: np.ndarray, mask: np.ndarray, ctx: RunContext) -> np.ndarr
     return out[:, :, 0] / HU_SCALE
 
 
-def padding(hu: np.ndarray) -> np.ndarray:
-    """Pixels outside the field of view: below OUTSIDE_FOV_HU and connected to the image border
-    (dark streaks next to metal can be as low, but sit inside the body, walled off by air)."""
-    low = (hu < OUTSIDE_FOV_HU).astype(np.uint8)
-    _, labels = cv2.connectedComponents(low, connectivity=4)
-    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
-    touching = np.unique(border[border > 0])
-    return np.isin(labels, touching)
-
-
 def learned_mar(hu: np.ndarray, mask: np.ndarray, ctx: RunContext) -> np.ndarray:
-    from restorer.tasks.mar import at_work_size
-
     def correct(small: np.ndarray, small_mask: np.ndarray) -> np.ndarray:
         return _at_work_size(small, small_mask, ctx)
 
     # Scanners store the corners outside the field of view at -2048 or -3024 HU, which the
     # networks never saw (noisy air below -1000 they did) and would "correct". The projector
     # treats anything below air as air, so only the image networks' inputs change.
-    outside_fov = padding(hu)
+    outside_fov = outside_field_of_view(hu)
     clipped = np.where(outside_fov, AIR_HU, hu)
     if hu.shape[0] == WORK_SIZE:
         out = correct(clipped, mask)

@@ -7,6 +7,7 @@ trace (L1 there). Stage 2, `mar-image`: the reconstruction of stage 1's output +
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from torch import nn
 from restorer.core.ops import psnr
 from restorer.models.mar_nets import HU_SCALE, SINO_SCALE, ImageNet, SinogramNet
 from restorer.physics.mar import NmarSinograms, geometry_for, nmar_sinograms
+from restorer.tasks.mar import WORK_SIZE
 from restorer.tasks.mar_learned import image_inputs, sinogram_inputs
 
 CACHE_NOTE = (
@@ -72,17 +74,17 @@ class Prepared:
 def prepare(folder: Path) -> list[Prepared]:
     """The cached cases of `folder` with their NMAR sinograms, themselves cached beside them
     (about half a second per case)."""
-    geometry = geometry_for(256)
+    geometry = geometry_for(WORK_SIZE)
     cases = load_cache(folder)
     derived = folder.parent / f"nmar_{folder.name}.npz"
     fields = ("measured", "trace", "li", "normalizer", "normalized")
-    if derived.is_file():
+    newest_case = max(f.stat().st_mtime for f in folder.glob("*.npz"))
+    stored: dict[str, np.ndarray] = {}
+    if derived.is_file() and derived.stat().st_mtime > newest_case:
         with np.load(derived) as z:
             stored = {k: z[k] for k in z.files}
         if len(stored["measured"]) != len(cases):
             stored = {}
-    else:
-        stored = {}
     if not stored:
         per_case = [
             nmar_sinograms(c["corrupted"].astype(np.float32), c["mask"], geometry) for c in cases
@@ -101,7 +103,7 @@ def prepare(folder: Path) -> list[Prepared]:
     ]
 
 
-def _stack(cases: list[Prepared], get: Any) -> torch.Tensor:
+def _stack(cases: list[Prepared], get: Callable[[Prepared], np.ndarray]) -> torch.Tensor:
     return torch.from_numpy(np.stack([get(c) for c in cases]).astype(np.float32))
 
 
