@@ -103,6 +103,43 @@ def run() -> int:
                 raise AssertionError(f"{method} returned an unusable slice")
         return f"{' and '.join(methods)} on a phantom with a metal pin"
 
+    def file_formats() -> str:
+        """Every codec the application needs is present (a frozen build can miss one): 16-bit
+        PNG with alpha, gray + alpha, JPEG, WebP, BMP, and TIFF as scanners write it (LZW,
+        JPEG) and as we write it (deflate)."""
+        import tempfile
+        from pathlib import Path
+
+        import tifffile
+
+        from restorer.io import write_image
+
+        rgba = Image(
+            clean,
+            alpha=np.linspace(0, 1, clean.size // 3, dtype=np.float32).reshape(clean.shape[:2]),
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            for name, image, depth in (
+                ("rgba16.png", rgba, 16),
+                ("gray_alpha.png", Image(clean[:, :, 0], alpha=rgba.alpha), 8),
+                ("photo.jpg", Image(clean), 8),
+                ("photo.webp", Image(clean), 8),
+                ("photo.bmp", Image(clean), 8),
+                ("photo.tif", Image(clean), 16),
+            ):
+                write_image(image, folder / name, bit_depth=depth)
+                back = read_image(folder / name)
+                if back.pixels.shape != image.pixels.shape or psnr(image.pixels, back.pixels) < 30:
+                    raise AssertionError(f"{name} did not read back")
+            u16 = (clean * 65535).astype(np.uint16)
+            for compression in ("lzw", "jpeg"):
+                data = u16 if compression == "lzw" else (clean * 255).astype(np.uint8)
+                tifffile.imwrite(folder / f"{compression}.tif", data, compression=compression)
+                if read_image(folder / f"{compression}.tif").pixels.shape != clean.shape:
+                    raise AssertionError(f"{compression} TIFF did not read back")
+        return "PNG, JPEG, WebP, BMP, TIFF (deflate, LZW, JPEG)"
+
     checks = {"denoise": denoise, "inpaint": inpaint, "super_resolve": super_resolve, "mar": mar}
     for task in TASKS:
         check = checks.get(task.name)
@@ -112,6 +149,7 @@ def run() -> int:
             else _check(f"task {task.name}", lambda: "no self-test")
         )
     results.append(_check("CT slice (DICOM)", ct))
+    results.append(_check("file formats", file_formats))
     # The window's modules (and the Qt libraries they load) are present; no screen is needed.
     results.append(
         _check(

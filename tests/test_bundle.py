@@ -49,5 +49,7 @@ def test_pyinstaller_bundle_builds_and_passes_its_selftest(tmp_path: Path) -> No
     assert result.returncode == 0, result.stdout + result.stderr
     assert "self-test passed" in result.stdout
     assert str(bundle) in result.stdout  # resources came from the bundle, not the source tree
+    # Nothing the bundle left out (OpenCV, most torch sources) is missed, loudly or quietly.
+    assert "Warning" not in result.stderr and "Traceback" not in result.stderr, result.stderr
     size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file() and not p.is_symlink())
     print(f"bundle: {size / 1e6:.0f} MB")

@@ -105,3 +105,33 @@ def test_selftest_passes_without_a_screen() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "self-test passed" in result.stdout
     assert "FAIL" not in result.stdout
+
+
+WITHOUT_OPENCV = (
+    "import sys; sys.modules['cv2'] = None; sys.argv[0] = 'restorer'; "
+    "from restorer.cli.main import main; sys.exit(main())"
+)
+
+
+def restorer_without_opencv(*args: object) -> subprocess.CompletedProcess[str]:
+    """The command line as the installed application has it: OpenCV is not bundled."""
+    return subprocess.run(
+        [sys.executable, "-c", WITHOUT_OPENCV, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_application_runs_without_opencv(tmp_path: Path, samples: Path) -> None:
+    result = restorer_without_opencv("--selftest")
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = restorer_without_opencv(
+        "inpaint", samples / "camera.png", "--auto-mask", "-o", tmp_path / "filled.png"
+    )
+    assert result.returncode == 0, result.stderr
+    result = restorer_without_opencv("upscale", samples / "chelsea.png", "-o", tmp_path / "x2.png")
+    assert result.returncode == 0, result.stderr
+    result = restorer_without_opencv("bench", "inpaint", "--data", tmp_path)
+    assert result.returncode == 2
+    assert "needs cv2" in result.stderr and "Traceback" not in result.stderr

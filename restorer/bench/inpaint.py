@@ -15,7 +15,6 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from restorer.bench.common import Score, image_files, markdown_table, seed_for, timed
@@ -33,6 +32,8 @@ SIZES = ("small", "medium", "large")
 
 
 def _opencv(flag: int) -> Method:
+    import cv2  # a benchmark and training dependency, not the application's
+
     def run(pixels: np.ndarray, mask: np.ndarray) -> np.ndarray:
         u8 = float_to_integer(pixels, 8)
         if u8.ndim == 3:
@@ -88,6 +89,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, engine: Engine) -> int:
+    import cv2  # a benchmark and training dependency, not the application's
+
     methods: dict[str, Method] = {
         "ours": ours(engine),
         "OpenCV Telea": _opencv(cv2.INPAINT_TELEA),
@@ -124,6 +127,8 @@ def add_automask_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _dilate(mask: np.ndarray, px: int = 1) -> np.ndarray:
+    import cv2  # a benchmark and training dependency, not the application's
+
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * px + 1, 2 * px + 1))
     return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
 

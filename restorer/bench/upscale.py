@@ -13,7 +13,6 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
@@ -48,6 +47,8 @@ def bicubic(lr: np.ndarray, scale: int) -> np.ndarray:
 
 
 def lanczos(lr: np.ndarray, scale: int) -> np.ndarray:
+    import cv2  # a benchmark and training dependency, not the application's
+
     h, w = lr.shape[:2]
     return cv2.resize(lr, (w * scale, h * scale), interpolation=cv2.INTER_LANCZOS4)
 

@@ -13,6 +13,8 @@ from restorer.tasks.base import ParamSpec, TaskSpec, param_specs
 from restorer.tasks.registry import TASKS
 
 OTHER_COMMANDS = ("info", "bench", "train")
+# Used by benchmarks (baselines) and training (mask and metal drawing) only.
+DEVELOPMENT_MODULES = ("cv2", "bm3d")
 
 
 def _flag(spec: ParamSpec) -> str:
@@ -206,12 +208,23 @@ def main(argv: list[str] | None = None) -> int:
         from restorer.cli.info import run as run_info
 
         return run_info(args.file)
-    if args.command == "bench":
-        return args.bench_run(args)
-    if args.command == "train":
-        from restorer.training.cli import run as run_train
+    if args.command in ("bench", "train"):
+        try:
+            if args.command == "bench":
+                return args.bench_run(args)
+            from restorer.training.cli import run as run_train
 
-        return run_train(args)
+            return run_train(args)
+        except ModuleNotFoundError as exc:
+            if exc.name not in DEVELOPMENT_MODULES:
+                raise
+            # The installed application leaves out what only benchmarks and training use.
+            print(
+                f"restorer {args.command}: needs {exc.name}, which the application does not "
+                f"include; install Restorer from source with: pip install '.[{args.command}]'",
+                file=sys.stderr,
+            )
+            return 2
     from restorer.cli.run_task import run_batch
 
     specs = param_specs(args.task.params_type)

@@ -1,8 +1,10 @@
-"""Blind noise-level estimation and impulse detection, numpy only."""
+"""Blind noise-level estimation and impulse detection."""
 
 from __future__ import annotations
 
 import numpy as np
+
+from restorer.core.filters import median_at
 
 
 def _patches(
@@ -43,16 +45,42 @@ def estimate_noise_sigma(pixels: np.ndarray, patch: int = 8, max_patches: int = 
     return float(np.sqrt(max(eig[0], 0.0)))
 
 
+def _planes(pixels: np.ndarray) -> list[np.ndarray]:
+    return [pixels] if pixels.ndim == 2 else [pixels[:, :, c] for c in range(pixels.shape[2])]
+
+
+def _median5_at(pixels: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """5x5 medians (per channel) at the True samples of `where`, in the order np.nonzero
+    gives them per plane; computed only there, since impulses are a small part of an image."""
+    values = []
+    masks = _planes(where)
+    for plane, mask in zip(_planes(pixels), masks, strict=True):
+        rows, cols = np.nonzero(mask)
+        values.append(median_at(np.ascontiguousarray(plane, np.float32), 5, rows, cols))
+    return np.concatenate(values) if values else np.zeros(0, np.float32)
+
+
+def _scatter(shape: tuple[int, ...], where: np.ndarray, values: np.ndarray) -> np.ndarray:
+    out = np.zeros(shape, np.float32)
+    masks = _planes(where)
+    targets = _planes(out)
+    offset = 0
+    for mask, target in zip(masks, targets, strict=True):
+        n = int(mask.sum())
+        target[mask] = values[offset : offset + n]
+        offset += n
+    return out
+
+
 def impulse_mask(pixels: np.ndarray, threshold: float = 0.25) -> np.ndarray:
     """True where a sample is at the extremes (0 or 1) and far from its 5x5 median:
     the signature of salt-and-pepper noise, which Gaussian denoisers cannot remove."""
-    med = median5(pixels)
     extreme = (pixels <= 0.0) | (pixels >= 1.0)
-    return extreme & (np.abs(pixels - med) > threshold)
+    medians = _scatter(pixels.shape, extreme, _median5_at(pixels, extreme))
+    return extreme & (np.abs(pixels - medians) > threshold)
 
 
-def median5(pixels: np.ndarray) -> np.ndarray:
-    """5x5 median per channel (float32 kept)."""
-    import cv2
-
-    return cv2.medianBlur(np.ascontiguousarray(pixels, np.float32), 5)
+def replace_by_median(pixels: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """pixels with the samples in `where` replaced by their 5x5 median (float32)."""
+    medians = _scatter(pixels.shape, where, _median5_at(pixels, where))
+    return np.where(where, medians, pixels).astype(np.float32)

@@ -46,7 +46,7 @@ def ssim(
 
     Colour images average the per-channel SSIM maps; mask restricts the mean to a region.
     """
-    import cv2
+    from restorer.core.filters import gaussian_blur
 
     a = reference.astype(np.float64)
     b = test.astype(np.float64)
@@ -56,7 +56,7 @@ def ssim(
     c2 = (0.03 * data_range) ** 2
 
     def blur(x: np.ndarray) -> np.ndarray:
-        return cv2.GaussianBlur(x, (11, 11), 1.5, borderType=cv2.BORDER_REFLECT)
+        return gaussian_blur(x, 1.5, 11, border="symmetric")
 
     maps = []
     for c in range(a.shape[2]):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-import cv2
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -22,6 +21,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
+from restorer.core.brush import paint_segment
 from restorer.gui.display import Display, Pyramid, difference_rgb
 
 MIN_SCALE = 1 / 64
@@ -147,8 +147,7 @@ class ImageCanvas(QWidget):
             if box is None
             else [min(box[0], y0), max(box[1], y1), min(box[2], x0), max(box[3], x1)]
         )
-        cv2.line(self._mask, a, b, value, thickness=2 * r + 1, lineType=cv2.LINE_8)
-        cv2.circle(self._mask, a, r, value, thickness=-1)
+        paint_segment(self._mask, a, b, r, value)
         self.update()
 
     def _finish_stroke(self) -> None:

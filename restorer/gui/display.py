@@ -5,12 +5,49 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from restorer.core.image import Image
+from restorer.core.resample import resize
 from restorer.io.ct_view import apply_window
+
+# The "inferno" colour map (Smith and van der Walt, matplotlib), every 16th entry of its 256;
+# the rest is interpolated linearly.
+_INFERNO_STOPS = np.array(
+    [
+        (0, 0, 4),
+        (11, 7, 36),
+        (33, 12, 74),
+        (61, 9, 101),
+        (87, 16, 110),
+        (113, 25, 110),
+        (138, 34, 106),
+        (163, 44, 97),
+        (188, 55, 84),
+        (210, 70, 68),
+        (228, 90, 49),
+        (241, 115, 29),
+        (249, 142, 9),
+        (252, 172, 17),
+        (249, 203, 53),
+        (242, 234, 105),
+        (252, 255, 164),
+    ],
+    np.float64,
+)
+_INFERNO = (
+    np.stack(
+        [
+            np.interp(np.arange(256), [*range(0, 256, 16), 255], _INFERNO_STOPS[:, c])
+            for c in range(3)
+        ],
+        axis=1,
+    )
+    .round()
+    .astype(np.uint8)
+)
 
 # Levels are built down to this longest side; beyond that a level costs more than it saves.
 MIN_LEVEL_SIDE = 256
@@ -35,10 +72,7 @@ def resized_like(reference: Image, size: tuple[int, int]) -> Image:
     w, h = size
     if (reference.width, reference.height) == (w, h):
         return reference
-    larger = w > reference.width
-    pixels = cv2.resize(
-        reference.pixels, (w, h), interpolation=cv2.INTER_CUBIC if larger else cv2.INTER_AREA
-    )
+    pixels = resize(reference.pixels, (w, h))
     return reference.with_pixels(pixels.astype(np.float32), alpha=None)
 
 
@@ -46,8 +80,7 @@ def difference_rgb(before: np.ndarray, after: np.ndarray, gain: float = 4.0) -> 
     """Where and how much the result changed: |after - before| amplified, as a heat map."""
     diff = np.abs(after.astype(np.int16) - before.astype(np.int16)).max(axis=2)
     amplified = np.clip(diff.astype(np.float32) * gain, 0, 255).astype(np.uint8)
-    heat = cv2.applyColorMap(amplified, cv2.COLORMAP_INFERNO)
-    return np.ascontiguousarray(heat[:, :, ::-1])
+    return np.ascontiguousarray(_INFERNO[amplified])
 
 
 def qimage_from_rgb(rgb: np.ndarray) -> QImage:
@@ -67,13 +100,17 @@ class Pyramid:
     @classmethod
     def from_rgb(cls, rgb: np.ndarray) -> Pyramid:
         levels = [qimage_from_rgb(rgb)]
-        current = rgb
-        while max(current.shape[:2]) > MIN_LEVEL_SIDE * 2:
-            h, w = current.shape[:2]
-            current = cv2.resize(
-                current, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_AREA
+        while max(levels[-1].width(), levels[-1].height()) > MIN_LEVEL_SIDE * 2:
+            current = levels[-1]
+            # Qt's smooth reduction averages the covered pixels, like an area resize.
+            levels.append(
+                current.scaled(
+                    (current.width() + 1) // 2,
+                    (current.height() + 1) // 2,
+                    Qt.AspectRatioMode.IgnoreAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
             )
-            levels.append(qimage_from_rgb(current))
         return cls(levels)
 
     @property

@@ -20,25 +20,22 @@ NOTICE = "Processed by Restorer - not for diagnostic use"
 
 def burn_notice(view: np.ndarray, text: str = NOTICE) -> np.ndarray:
     """Write the notice into the bottom of a [0, 1] gray view, on a dark band."""
-    import cv2
+    from PIL import Image as PILImage
+    from PIL import ImageDraw, ImageFont
 
-    canvas = np.clip(np.rint(view * 255.0), 0, 255).astype(np.uint8)  # OpenCV draws on 8 bits
+    canvas = np.clip(np.rint(view * 255.0), 0, 255).astype(np.uint8)  # drawn on 8 bits
     h, w = canvas.shape[:2]
-    scale = max(0.3, w / 1400)
-    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
-    band = th + base + 6
-    canvas[h - band :, :] = (canvas[h - band :, :] * 0.3).astype(np.uint8)
-    cv2.putText(
-        canvas,
-        text,
-        (max(2, (w - tw) // 2), h - base - 3),
-        cv2.FONT_HERSHEY_SIMPLEX,
-        scale,
-        255,
-        1,
-        cv2.LINE_AA,
-    )
-    return canvas.astype(np.float32) / 255.0
+    # Pillow's built-in font (no font file to ship), sized to span about half the width.
+    font = ImageFont.load_default(size=max(9, round(w / 45)))
+    picture = PILImage.fromarray(canvas)
+    draw = ImageDraw.Draw(picture)
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    band = bottom - top + 8
+    dark = (np.asarray(picture)[h - band :, :] * 0.3).astype(np.uint8)
+    picture.paste(PILImage.fromarray(dark), (0, h - band))
+    draw = ImageDraw.Draw(picture)
+    draw.text((max(2, (w - (right - left)) // 2), h - band + 4 - top), text, fill=255, font=font)
+    return np.asarray(picture).astype(np.float32) / 255.0
 
 
 def windowed_view(image: Image, window: tuple[float, float] | None = None) -> Image:

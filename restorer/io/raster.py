@@ -1,4 +1,10 @@
-"""PNG, JPEG, BMP and WebP, 8- and 16-bit, gray, RGB and RGBA."""
+"""PNG, JPEG, BMP and WebP, 8- and 16-bit, gray, RGB and RGBA.
+
+PNG goes through imagecodecs (libpng): it reads and writes every PNG colour type at 8 and
+16 bits, gray + alpha and 16-bit colour included, which Pillow cannot write. JPEG, WebP and
+BMP hold 8 bits per sample and go through Pillow, which also writes their colour profile and
+EXIF natively.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +18,13 @@ from restorer.io.convert import float_to_integer, integer_to_float
 from restorer.io.errors import ImageReadError, ImageWriteError
 from restorer.io.limits import check_size
 from restorer.io.metadata import looks_truncated, png_with_metadata, read_raster_info
-from restorer.io.png_gray_alpha import encode_gray_alpha
 
-GRAY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "La"}
 JPEG_QUALITY = 95
+PNG_LEVEL = 3  # zlib level: most of level 9's size at a fraction of its time on large scans
+PILLOW_FORMATS = {"jpeg": "JPEG", "webp": "WEBP", "bmp": "BMP"}
 
 
 def read_raster(path: Path, data: bytes, fmt: str) -> Image:
-    import cv2
-
     try:
         info = read_raster_info(data)
     except Exception as exc:
@@ -28,25 +32,21 @@ def read_raster(path: Path, data: bytes, fmt: str) -> Image:
     check_size(path, info.width, info.height)
     if looks_truncated(data, fmt):
         raise ImageReadError(f"{path.name}: the file is truncated (incomplete {fmt.upper()} data)")
-    arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    if arr is None:
+    try:
+        arr = _decode_png(data) if fmt == "png" else _decode_with_pillow(data)
+    except Exception as exc:
         raise ImageReadError(
-            f"{path.name}: the {fmt.upper()} data is corrupt and cannot be decoded"
-        )
+            f"{path.name}: the {fmt.upper()} data is corrupt and cannot be decoded ({exc})"
+        ) from exc
 
     alpha: np.ndarray | None = None
-    if arr.ndim == 3 and arr.shape[2] == 4:
-        alpha = arr[:, :, 3]
-        arr = arr[:, :, :3]
-    if arr.ndim == 3 and arr.shape[2] == 2:  # gray + alpha as some decoders give it
-        alpha = arr[:, :, 1]
+    if arr.ndim == 3 and arr.shape[2] in (2, 4):
+        alpha = arr[:, :, -1]
+        arr = arr[:, :, :-1]
+    if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[:, :, 0]
-    if arr.ndim == 3:
-        arr = arr[:, :, ::-1]  # OpenCV's BGR to RGB
-        if info.mode in GRAY_MODES or (fmt == "png" and png_is_gray(data)):
-            arr = arr[:, :, 0]
     pixels, depth = integer_to_float(np.ascontiguousarray(arr))
-    alpha_f = integer_to_float(alpha)[0] if alpha is not None else None
+    alpha_f = integer_to_float(np.ascontiguousarray(alpha))[0] if alpha is not None else None
     meta = ImageMeta(
         source_path=path,
         format=fmt,
@@ -58,25 +58,35 @@ def read_raster(path: Path, data: bytes, fmt: str) -> Image:
     return Image(pixels, meta, alpha_f)
 
 
-def png_is_gray(data: bytes) -> bool:
-    """Colour type 0 or 4 in the IHDR chunk. Decoders expand 16-bit gray + alpha to RGBA."""
-    return len(data) > 25 and data[12:16] == b"IHDR" and data[25] in (0, 4)
+def _decode_png(data: bytes) -> np.ndarray:
+    """(H, W), (H, W, 2), (H, W, 3) or (H, W, 4), uint8 or uint16; palettes and 1-, 2- and
+    4-bit gray are expanded by libpng."""
+    import imagecodecs
+
+    return imagecodecs.png_decode(data)
 
 
-def _bgr(arr: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
-    if arr.ndim == 3:
-        arr = arr[:, :, ::-1]
-    if alpha is not None:
-        if arr.ndim == 2:
-            arr = np.stack([arr, arr, arr], axis=2)
-        arr = np.concatenate([arr, alpha[:, :, None]], axis=2)
-    return np.ascontiguousarray(arr)
+def _decode_with_pillow(data: bytes) -> np.ndarray:
+    from PIL import Image as PILImage
+
+    with PILImage.open(io.BytesIO(data)) as im:
+        if im.mode in ("L", "LA", "RGB", "RGBA", "I;16", "I;16L", "I;16B"):
+            converted = im
+        elif im.mode == "1":
+            converted = im.convert("L")
+        elif im.mode in ("P", "PA"):
+            has_alpha = im.mode == "PA" or "transparency" in im.info
+            converted = im.convert("RGBA" if has_alpha else "RGB")
+        else:  # CMYK and YCbCr JPEG, and the rest
+            converted = im.convert("RGB")
+        arr = np.asarray(converted)
+    if arr.dtype.byteorder == ">" or arr.dtype == np.int32:  # 16-bit gray modes
+        arr = arr.astype(np.uint16)
+    return arr
 
 
 def encode_raster(image: Image, fmt: str, bit_depth: int) -> bytes:
-    import cv2
-
-    if fmt in ("jpeg", "webp", "bmp") and bit_depth != 8:
+    if fmt in PILLOW_FORMATS and bit_depth != 8:
         bit_depth = 8  # these formats hold 8 bits per sample only
     if bit_depth not in (8, 16):
         raise ImageWriteError(f"{fmt.upper()} cannot hold {bit_depth}-bit samples; use TIFF")
@@ -85,38 +95,34 @@ def encode_raster(image: Image, fmt: str, bit_depth: int) -> bytes:
     meta = image.meta
 
     if fmt == "png":
-        if arr.ndim == 2 and alpha is not None:
-            png = encode_gray_alpha(arr, alpha)
-        else:
-            ok, buf = cv2.imencode(".png", _bgr(arr, alpha), [cv2.IMWRITE_PNG_COMPRESSION, 3])
-            if not ok:
-                raise ImageWriteError("PNG encoding failed")
-            png = buf.tobytes()
-        return png_with_metadata(png, meta.icc_profile, meta.exif)
-    if fmt == "bmp":
-        ok, buf = cv2.imencode(".bmp", _bgr(arr, alpha))
-        if not ok:
-            raise ImageWriteError("BMP encoding failed")
-        return buf.tobytes()
-    if fmt in ("jpeg", "webp"):
-        # Pillow writes the colour profile and EXIF natively for these 8-bit formats.
+        import imagecodecs
+
+        planes = arr if alpha is None else np.dstack([arr, alpha])
+        try:
+            png = imagecodecs.png_encode(np.ascontiguousarray(planes), level=PNG_LEVEL)
+        except Exception as exc:
+            raise ImageWriteError(f"PNG encoding failed ({exc})") from exc
+        return png_with_metadata(bytes(png), meta.icc_profile, meta.exif)
+    if fmt in PILLOW_FORMATS:
         from PIL import Image as PILImage
 
         if fmt == "jpeg":
             alpha = None  # JPEG has no alpha channel
         if alpha is not None:
             rgb = arr if arr.ndim == 3 else np.stack([arr] * 3, axis=2)
-            pil = PILImage.fromarray(np.concatenate([rgb, alpha[:, :, None]], axis=2), "RGBA")
+            pil = PILImage.fromarray(np.ascontiguousarray(np.dstack([rgb, alpha])), "RGBA")
         else:
             pil = PILImage.fromarray(arr, "RGB" if arr.ndim == 3 else "L")
-        kwargs: dict[str, object] = {"quality": JPEG_QUALITY}
+        kwargs: dict[str, object] = {}
+        if fmt in ("jpeg", "webp"):
+            kwargs["quality"] = JPEG_QUALITY
+            if meta.icc_profile:
+                kwargs["icc_profile"] = meta.icc_profile
+            if meta.exif:
+                kwargs["exif"] = meta.exif
         if fmt == "jpeg":
             kwargs["subsampling"] = 0
-        if meta.icc_profile:
-            kwargs["icc_profile"] = meta.icc_profile
-        if meta.exif:
-            kwargs["exif"] = meta.exif
         out = io.BytesIO()
-        pil.save(out, format="JPEG" if fmt == "jpeg" else "WEBP", **kwargs)
+        pil.save(out, format=PILLOW_FORMATS[fmt], **kwargs)
         return out.getvalue()
     raise ImageWriteError(f"unsupported output format {fmt}")

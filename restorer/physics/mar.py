@@ -11,10 +11,11 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-import cv2
 import numpy as np
 import torch
 
+from restorer.core.filters import gaussian_blur
+from restorer.core.morphology import connected_components, dilate
 from restorer.physics.metal import MU_WATER, hu_to_mu, mu_to_hu
 from restorer.physics.radon import ParallelGeometry, fbp, forward_project
 
@@ -31,15 +32,13 @@ def geometry_for(size: int) -> ParallelGeometry:
 
 def segment_metal(hu: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> np.ndarray:
     """Metal pixels (bool), grown by one pixel: the blooming edge of metal is metal too."""
-    mask = (hu > threshold).astype(np.uint8)
-    return cv2.dilate(mask, np.ones((3, 3), np.uint8)).astype(bool)
+    return dilate(hu > threshold, np.ones((3, 3), bool))
 
 
 def outside_field_of_view(hu: np.ndarray) -> np.ndarray:
     """Pixels outside the field of view: below OUTSIDE_FOV_HU and connected to the image border
     (dark streaks next to metal can be as low, but sit inside the body, walled off by air)."""
-    low = (hu < OUTSIDE_FOV_HU).astype(np.uint8)
-    _, labels = cv2.connectedComponents(low, connectivity=4)
+    labels = connected_components(hu < OUTSIDE_FOV_HU, connectivity=4).labels
     border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
     touching = np.unique(border[border > 0])
     return np.isin(labels, touching)
@@ -59,8 +58,7 @@ def metal_trace(
     """Detector bins whose rays cross metal (bool, views x bins), one bin wider on each side."""
     flat = torch.from_numpy(mask.astype(np.float32)).to(device or "cpu")
     projected = forward_project(flat, geometry).cpu().numpy()
-    trace = (projected > 0.05).astype(np.uint8)
-    return cv2.dilate(trace, np.ones((1, 3), np.uint8)).astype(bool)
+    return dilate(projected > 0.05, np.ones((1, 3), bool))
 
 
 def interpolate_trace(sino: np.ndarray, trace: np.ndarray) -> np.ndarray:
@@ -106,7 +104,7 @@ def linear_interpolation_mar(hu: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def prior_image(hu: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """NMAR's prior: air, water-like soft tissue and bone, from a smoothed LI image."""
-    smooth = cv2.GaussianBlur(hu.astype(np.float32), (0, 0), 1.0)
+    smooth = gaussian_blur(hu.astype(np.float32), 1.0)
     prior = np.where(smooth < -500, AIR_HU, 0.0)
     bone = smooth > 500
     prior = np.where(bone, smooth, prior)

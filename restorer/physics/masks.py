@@ -3,11 +3,12 @@ rectangles. numpy + OpenCV drawing; 1.0 marks missing pixels."""
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 
 def _stroke(mask: np.ndarray, rng: np.random.Generator, max_width: int) -> None:
+    import cv2  # a benchmark and training dependency, not the application's
+
     h, w = mask.shape
     x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
     width = int(rng.integers(max(3, max_width // 4), max_width + 1))
@@ -23,6 +24,8 @@ def _stroke(mask: np.ndarray, rng: np.random.Generator, max_width: int) -> None:
 
 def scratch(mask: np.ndarray, rng: np.random.Generator) -> None:
     """A long, thin, gently curved line, like a scratch on film or a print."""
+    import cv2  # a benchmark and training dependency, not the application's
+
     h, w = mask.shape
     vertical = rng.random() < 0.6
     n = 12
@@ -41,6 +44,8 @@ def scratch(mask: np.ndarray, rng: np.random.Generator) -> None:
 
 def specks(mask: np.ndarray, rng: np.random.Generator, count: int) -> None:
     """Dust: small round or irregular spots."""
+    import cv2  # a benchmark and training dependency, not the application's
+
     h, w = mask.shape
     for _ in range(count):
         c = (int(rng.integers(0, w)), int(rng.integers(0, h)))
@@ -49,6 +54,8 @@ def specks(mask: np.ndarray, rng: np.random.Generator, count: int) -> None:
 
 
 def _blob(mask: np.ndarray, rng: np.random.Generator, size: float) -> None:
+    import cv2  # a benchmark and training dependency, not the application's
+
     h, w = mask.shape
     cx, cy = rng.uniform(0, w), rng.uniform(0, h)
     n = int(rng.integers(6, 12))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 import torch
 
@@ -68,6 +67,8 @@ def _draw(
     rng: np.random.Generator,
 ) -> None:
     """Draw one object (value 1) on a mask at 4x resolution; centre in mask pixels."""
+    import cv2  # simulation only: the application runs without OpenCV
+
     s = 4 / px_mm  # mask pixels per mm
     cx, cy = centre
     angle = float(rng.uniform(0, 180))
@@ -100,6 +101,8 @@ KINDS = (
 
 def random_metal(hu: np.ndarray, px_mm: float, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Fractional (partial volume) metal maps per material, objects placed inside the body."""
+    import cv2  # simulation only: the application runs without OpenCV
+
     n = hu.shape[0]
     big = np.zeros((4 * n, 4 * n), np.float32)
     maps = {"titanium": big.copy(), "iron": big.copy()}

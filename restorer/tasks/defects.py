@@ -13,11 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
+from restorer.core.filters import box_extremes, median_at
+from restorer.core.morphology import connected_components, dilate, disc, distance_inside
 from restorer.core.ops import to_gray
 from restorer.io.convert import float_to_integer
+
+BACKGROUND_WINDOW = 9  # the median that removes scratches and specks
+TEXTURE_WINDOW = 15  # the median of residuals that measures local texture
 
 
 @dataclass(frozen=True)
@@ -31,37 +35,59 @@ class DefectSettings:
     grow: int = 1  # pixels added around every detection (defect edges are soft)
 
 
-def _median(plane: np.ndarray, size: int) -> np.ndarray:
-    # OpenCV's large-window median runs on 8-bit data; 1/255 is ample for detection.
-    return cv2.medianBlur(float_to_integer(plane, 8), size).astype(np.float32) / 255.0
+def _residual_where_needed(gray: np.ndarray, floor: float) -> np.ndarray:
+    """|gray - its 9x9 median| (median on 8 bits; 1/255 is ample for detection), exact where
+    it can exceed `floor` and over the 15x15 surroundings of those pixels; 0 elsewhere.
+
+    Medians are computed pixel by pixel, so only where the answer matters: a residual can
+    exceed `floor` only where the window's minimum or maximum is that far from the pixel.
+    """
+    g8 = float_to_integer(gray, 8)
+    lo, hi = box_extremes(g8, BACKGROUND_WINDOW)
+    reach = np.maximum(gray - lo / np.float32(255), hi / np.float32(255) - gray)
+    residual = np.zeros_like(gray)
+
+    def fill(where: np.ndarray) -> None:
+        rows, cols = np.nonzero(where)
+        med = median_at(g8, BACKGROUND_WINDOW, rows, cols).astype(np.float32) / np.float32(255)
+        residual[rows, cols] = np.abs(gray[rows, cols] - med)
+
+    possible = reach > floor
+    fill(possible)
+    strong = (residual > floor).astype(np.uint8)
+    surroundings = box_extremes(strong, TEXTURE_WINDOW)[1].astype(bool)
+    fill(surroundings & ~possible)
+    return residual
 
 
 def detect_defects(pixels: np.ndarray, settings: DefectSettings | None = None) -> np.ndarray:
     """A float32 mask (H, W), 1.0 over detected scratches and dust."""
     settings = settings or DefectSettings()
     gray = np.ascontiguousarray(np.clip(to_gray(pixels), 0, 1), dtype=np.float32)
-    residual = np.abs(gray - _median(gray, 9))
-    typical = _median(residual, 15)
     s = settings.sensitivity
-    candidates = (
-        (residual > settings.min_contrast / s) & (residual > settings.texture_ratio / s * typical)
-    ).astype(np.uint8)
+    floor = settings.min_contrast / s
+    residual = _residual_where_needed(gray, floor)
+    rows, cols = np.nonzero(residual > floor)
+    typical = median_at(float_to_integer(residual, 8), TEXTURE_WINDOW, rows, cols)
+    typical = typical.astype(np.float32) / np.float32(255)
+    texture_ok = residual[rows, cols] > settings.texture_ratio / s * typical
+    candidates = np.zeros(gray.shape, bool)
+    candidates[rows[texture_ok], cols[texture_ok]] = True
 
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(candidates, connectivity=8)
-    keep = np.zeros(count, bool)
-    for i in range(1, count):
-        x, y, w, h, area = stats[i]
+    parts = connected_components(candidates, connectivity=8)
+    keep = np.zeros(parts.count + 1, bool)
+    for i in range(1, parts.count + 1):
+        x, y, w, h, area = parts.box(i)
         if area <= settings.max_speck_area and max(w, h) <= 3 * min(w, h) + 2:
             keep[i] = True
         elif max(w, h) >= settings.min_scratch_length:
-            component = np.pad((labels[y : y + h, x : x + w] == i).astype(np.uint8), 1)
-            half_width = float(cv2.distanceTransform(component, cv2.DIST_L2, 3).max())
+            component = np.pad(parts.labels[y : y + h, x : x + w] == i, 1)
+            half_width = float(distance_inside(component).max())
             length = area / max(half_width, 1.0)
             keep[i] = (
                 half_width <= settings.max_scratch_width and length >= settings.min_scratch_length
             )
-    mask = keep[labels].astype(np.uint8)
+    mask = keep[parts.labels]
     if settings.grow > 0:
-        size = 2 * settings.grow + 1
-        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+        mask = dilate(mask, disc(2 * settings.grow + 1))
     return mask.astype(np.float32)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from restorer.core.image import Image
-from restorer.core.noise_estimate import estimate_noise_sigma, impulse_mask, median5
+from restorer.core.noise_estimate import estimate_noise_sigma, impulse_mask, replace_by_median
 from restorer.tasks.base import RunContext, TaskSpec, param, validate_params
 
 GRAY_MODEL = "denoise-gray"
@@ -66,7 +66,7 @@ def run(image: Image, params: DenoiseParams, ctx: RunContext) -> Image:
         impulses = impulse_mask(x)
         fraction = float(impulses.mean())
         if fraction > IMPULSE_FRACTION:
-            x = np.where(impulses, median5(x), x)
+            x = replace_by_median(x, impulses)
             ctx.progress.message(
                 f"Removed salt-and-pepper noise ({fraction:.1%} of samples) with a median filter"
             )

@@ -4,21 +4,22 @@ Each connected hole is filled in a crop around it with context on every side; ho
 than the context distance share one crop, so a scan with hundreds of dust specks needs a few
 network runs, not hundreds. Small holes are filled at full resolution; a crop whose largest
 hole is wider than what the network learned (96 pixels) is reduced until it fits, filled,
-and enlarged back, and near the hole's edge that softer fill is cross-faded into a
-full-resolution fill (feathered inside the hole). Crops larger than a tile run tiled. Every
-pixel outside the mask stays bit-identical.
+and enlarged back, and near the hole's edge that softer fill is cross-faded into a smooth
+full-resolution fill that continues the edge (feathered inside the hole). Crops larger
+than a tile run tiled. Every pixel outside the mask stays bit-identical.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 import torch
 
+from restorer.core.fill import smooth_fill
 from restorer.core.image import Image
-from restorer.io.convert import float_to_integer
+from restorer.core.morphology import connected_components, distance_inside
+from restorer.core.resample import enlarge_cubic, reduce_area
 from restorer.tasks.base import RunContext, TaskSpec, param, validate_params
 from restorer.tasks.defects import DefectSettings, detect_defects
 
@@ -79,26 +80,13 @@ def full_mask(image: Image, params: InpaintParams) -> np.ndarray:
     return mask
 
 
-def _edge_fill(crop: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """Telea's fast marching fill at full resolution, used only along a hole's edge."""
-    hole_u8 = (hole > 0.5).astype(np.uint8)
-    # 16-bit planes: OpenCV's float32 inpainting returns garbage (seen with OpenCV 5.0).
-    planes = [
-        cv2.inpaint(
-            float_to_integer(np.ascontiguousarray(crop[:, :, c]), 16), hole_u8, 3, cv2.INPAINT_TELEA
-        )
-        for c in range(crop.shape[2])
-    ]
-    return np.stack(planes, axis=2).astype(np.float32) / 65535.0
-
-
 def _network_fill(ctx: RunContext, crop: np.ndarray, hole: np.ndarray, scale: float) -> np.ndarray:
     """The network's fill of a crop, computed `scale` times smaller and enlarged back."""
     h, w = hole.shape
     if scale > 1:
         size = (max(8, round(w / scale)), max(8, round(h / scale)))
-        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-        hole = (cv2.resize(hole, size, interpolation=cv2.INTER_AREA) > 0).astype(np.float32)
+        crop = reduce_area(crop, size)
+        hole = (reduce_area(hole, size) > 0).astype(np.float32)
     packed = np.ascontiguousarray(np.concatenate([crop, hole[:, :, None]], axis=2), np.float32)
 
     def forward(model: torch.nn.Module, t: torch.Tensor) -> torch.Tensor:
@@ -106,7 +94,7 @@ def _network_fill(ctx: RunContext, crop: np.ndarray, hole: np.ndarray, scale: fl
 
     out = ctx.run_model(MODEL, packed, forward)
     if scale > 1:
-        out = cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC)
+        out = enlarge_cubic(out, (w, h))
     return out
 
 
@@ -115,16 +103,16 @@ def clusters(mask: np.ndarray) -> list[tuple[slice, slice, float]]:
     crop holds its holes plus context around them, and carries the reduction factor that
     brings its widest hole to at most MAX_HOLE pixels."""
     height, width = mask.shape
-    holes = (mask > 0.5).astype(np.uint8)
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * CONTEXT + 1, 2 * CONTEXT + 1))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(holes, disc), 8)
+    holes = mask > 0.5
+    near = distance_inside(~holes) <= CONTEXT  # the holes grown by CONTEXT pixels
+    groups = connected_components(near, connectivity=8)
     crops = []
-    for i in range(1, count):
-        x, y, w, h, _ = stats[i]
-        inner = holes[y : y + h, x : x + w] * (labels[y : y + h, x : x + w] == i)
+    for i in range(1, groups.count + 1):
+        x, y, w, h, _ = groups.box(i)
+        inner = holes[y : y + h, x : x + w] & (groups.labels[y : y + h, x : x + w] == i)
         # A hole's difficulty is its width, not its length: a long thin scratch fills well
         # at full resolution, a wide blob needs the view from further away.
-        width_px = 2.0 * float(cv2.distanceTransform(inner.astype(np.uint8), cv2.DIST_L2, 3).max())
+        width_px = 2.0 * float(distance_inside(inner).max())
         scale = max(1.0, width_px / MAX_HOLE)
         grow = int(max(0, width_px - CONTEXT))  # context at least as wide as the hole
         x0, y0 = max(0, x - grow), max(0, y - grow)
@@ -150,9 +138,9 @@ def run(image: Image, params: InpaintParams, ctx: RunContext) -> Image:
         if scale > 1:
             # The enlarged fill is softer than the pixels around it. Within `scale` pixels of
             # the hole's edge, cross-fade to a full-resolution fill that continues the edge.
-            inside = cv2.distanceTransform((hole > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+            inside = distance_inside(hole > 0.5)
             ramp = np.clip((inside - 1) / scale, 0, 1)[:, :, None]
-            fill = _edge_fill(work[rows, cols], hole) * (1 - ramp) + fill * ramp
+            fill = smooth_fill(work[rows, cols], hole > 0.5) * (1 - ramp) + fill * ramp
         region = work[rows, cols]
         region[:] = np.where(hole[:, :, None] > 0.5, fill, region)
         ctx.progress.set_progress((done + 1) / len(crops))

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
 from restorer.core.image import Image
+from restorer.core.resample import resize, resize_mask
 from restorer.physics.mar import (
     DEFAULT_THRESHOLD,
     linear_interpolation_mar,
@@ -32,16 +32,13 @@ def at_work_size(
     """Run a correction on the slice reduced to WORK_SIZE and add the enlarged change to the
     full-resolution slice: streaks are broad, anatomy keeps its detail."""
     size = hu.shape[0]
-    small = cv2.resize(hu, (WORK_SIZE, WORK_SIZE), interpolation=cv2.INTER_AREA)
+    small = resize(hu, (WORK_SIZE, WORK_SIZE))
     # Any reduced pixel that holds some metal is metal: blended edge pixels (metal averaged
     # with tissue, thousands of HU) would otherwise be "corrected" and smear the enlarged change.
-    small_mask = (
-        cv2.resize(mask.astype(np.float32), (WORK_SIZE, WORK_SIZE), interpolation=cv2.INTER_AREA)
-        > 0
-    )
+    small_mask = resize_mask(mask, (WORK_SIZE, WORK_SIZE))
     change = correct(small, small_mask) - small
     change[small_mask] = 0
-    out = hu + cv2.resize(change, (size, size), interpolation=cv2.INTER_CUBIC)
+    out = hu + resize(change, (size, size))
     return np.where(mask, hu, out).astype(np.float32)
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 import torch
 
 from restorer.core.image import Image
+from restorer.core.resample import enlarge_cubic
 from restorer.tasks.base import RunContext, TaskSpec, param, validate_params
 
 CT_RANGE = (-1024.0, 3071.0)
@@ -79,9 +79,7 @@ def run(image: Image, params: SuperResolveParams, ctx: RunContext) -> Image:
     alpha = None
     if image.alpha is not None:
         h, w = image.alpha.shape
-        alpha = np.clip(
-            cv2.resize(image.alpha, (w * s, h * s), interpolation=cv2.INTER_CUBIC), 0.0, 1.0
-        ).astype(np.float32)
+        alpha = np.clip(enlarge_cubic(image.alpha, (w * s, h * s)), 0.0, 1.0).astype(np.float32)
     return image.with_pixels(out.astype(np.float32), alpha=alpha)
 
 

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
@@ -46,6 +45,8 @@ class Slice:
 
 
 def _resize(hu: np.ndarray, px_mm: float) -> tuple[np.ndarray, float]:
+    import cv2  # a benchmark and training dependency, not the application's
+
     factor = hu.shape[0] / SIZE
     out = cv2.resize(hu.astype(np.float32), (SIZE, SIZE), interpolation=cv2.INTER_AREA)
     return np.clip(out, -1024, 3071), px_mm * factor

@@ -1,0 +1,81 @@
+"""Linear and rank filters on images, numpy only.
+
+Gaussian blur is separable and runs on the whole image. The median is costly on a whole
+image without a compiled histogram filter, and its users need it only at few pixels
+(impulse candidates, defect candidates), so it is computed where asked: `median_at`.
+Borders follow OpenCV's conventions for the same filters, which the tests compare against.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MEDIAN_CHUNK = 1 << 20  # positions per gather: bounds the window copy to ~k*k MB
+
+
+def gaussian_kernel(sigma: float, size: int | None = None) -> np.ndarray:
+    """Normalised 1-D Gaussian of odd length (OpenCV's default length for float images)."""
+    if size is None:
+        size = round(sigma * 8 + 1) | 1
+    x = np.arange(size) - (size - 1) / 2
+    k = np.exp(-(x * x) / (2 * sigma * sigma))
+    return k / k.sum()
+
+
+def gaussian_blur(
+    plane: np.ndarray, sigma: float, size: int | None = None, border: str = "reflect101"
+) -> np.ndarray:
+    """2-D Gaussian blur of an (H, W) plane; border "reflect101" (gfedcb|abcdefgh, OpenCV's
+    default) or "symmetric" (fedcba|abcdef, OpenCV's BORDER_REFLECT). Keeps the dtype
+    (float32 or float64)."""
+    k = gaussian_kernel(sigma, size)
+    r = k.size // 2
+    mode = {"reflect101": "reflect", "symmetric": "symmetric"}[border]
+    x = np.asarray(plane)
+    padded = np.pad(x, r, mode=mode)
+    h, w = x.shape
+    rows = np.zeros((h, w + 2 * r), x.dtype)
+    for i, weight in enumerate(k.astype(x.dtype)):
+        rows += weight * padded[i : i + h]
+    out = np.zeros((h, w), x.dtype)
+    for i, weight in enumerate(k.astype(x.dtype)):
+        out += weight * rows[:, i : i + w]
+    return out
+
+
+def median_at(plane: np.ndarray, size: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The size x size median of an (H, W) plane at the given positions (edge pixels
+    replicated beyond the border, as OpenCV's medianBlur does); plane's dtype."""
+    r = size // 2
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(plane, r, mode="edge"), (size, size))
+    middle = size * size // 2
+    out = np.empty(rows.size, plane.dtype)
+    for s in range(0, rows.size, MEDIAN_CHUNK):
+        chunk = windows[rows[s : s + MEDIAN_CHUNK], cols[s : s + MEDIAN_CHUNK]]
+        flat = chunk.reshape(chunk.shape[0], -1)
+        out[s : s + MEDIAN_CHUNK] = np.partition(flat, middle, axis=1)[:, middle]
+    return out
+
+
+def median_filter(plane: np.ndarray, size: int) -> np.ndarray:
+    """The median everywhere (small images only: it costs size*size per pixel)."""
+    rows, cols = np.indices(plane.shape)
+    return median_at(plane, size, rows.ravel(), cols.ravel()).reshape(plane.shape)
+
+
+def box_extremes(plane: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum and maximum over size x size windows (edges replicated)."""
+    r = size // 2
+    padded = np.pad(plane, r, mode="edge")
+    h, w = plane.shape
+
+    def running(op: np.ufunc, x: np.ndarray, axis: int, length: int) -> np.ndarray:
+        take = (lambda i: x[i : i + length]) if axis == 0 else (lambda i: x[:, i : i + length])
+        out = take(0).copy()
+        for i in range(1, size):
+            op(out, take(i), out=out)
+        return out
+
+    lo = running(np.minimum, running(np.minimum, padded, 0, h), 1, w)
+    hi = running(np.maximum, running(np.maximum, padded, 0, h), 1, w)
+    return lo, hi
