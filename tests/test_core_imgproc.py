@@ -3,6 +3,8 @@ OpenCV itself (a test dependency only)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -130,3 +132,62 @@ def test_brush_paints_a_capsule() -> None:
     assert not mask[15, 30] and not mask[20, 5]
     paint_segment(mask, (30, 20), (30, 20), 0, 0)  # a zero-radius eraser clears one pixel
     assert mask[20, 30] == 0 and mask[20, 29] == 1
+
+
+def test_median_bounds_hold(rng: np.random.Generator) -> None:
+    from restorer.core.filters import median_bounds
+
+    u8 = (rng.random((60, 70)) * 255).astype(np.uint8)
+    median = cv2.medianBlur(u8, 9)
+    lo, hi = median_bounds(u8, 9)
+    assert (lo <= median).all() and (median <= hi).all()
+    assert (hi.astype(int) - lo).mean() < 0.5 * (
+        box_extremes(u8, 9)[1].astype(int) - box_extremes(u8, 9)[0]
+    ).mean()
+
+
+def _defects_with_opencv(pixels: np.ndarray, sensitivity: float) -> np.ndarray:
+    """The detector written with OpenCV's whole-image medians, as it was before."""
+    from restorer.core.ops import to_gray
+    from restorer.io.convert import float_to_integer
+    from restorer.tasks.defects import DefectSettings
+
+    s = DefectSettings(sensitivity=sensitivity)
+    gray = np.ascontiguousarray(np.clip(to_gray(pixels), 0, 1), dtype=np.float32)
+
+    def median(plane: np.ndarray, size: int) -> np.ndarray:
+        return cv2.medianBlur(float_to_integer(plane, 8), size).astype(np.float32) / 255.0
+
+    residual = np.abs(gray - median(gray, 9))
+    typical = median(residual, 15)
+    candidates = (residual > s.min_contrast / sensitivity) & (
+        residual > s.texture_ratio / sensitivity * typical
+    )
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(candidates.astype(np.uint8), 8)
+    keep = np.zeros(count, bool)
+    for i in range(1, count):
+        x, y, w, h, area = stats[i]
+        if area <= s.max_speck_area and max(w, h) <= 3 * min(w, h) + 2:
+            keep[i] = True
+        elif max(w, h) >= s.min_scratch_length:
+            part = np.pad((labels[y : y + h, x : x + w] == i).astype(np.uint8), 1)
+            half = float(cv2.distanceTransform(part, cv2.DIST_L2, 3).max())
+            keep[i] = half <= s.max_scratch_width and area / max(half, 1.0) >= s.min_scratch_length
+    grown = cv2.dilate(keep[labels].astype(np.uint8), cv2.getStructuringElement(2, (3, 3)))
+    return grown.astype(np.float32)
+
+
+@pytest.mark.parametrize("sensitivity", [0.5, 1.0, 2.0])
+def test_defect_detection_equals_the_opencv_version(
+    samples: Path, rng: np.random.Generator, sensitivity: float
+) -> None:
+    from restorer.io import read_image
+    from restorer.tasks.defects import DefectSettings, detect_defects
+
+    for name in ("camera.png", "coffee.png"):
+        pixels = read_image(samples / name).pixels.copy()
+        for _ in range(6):  # scratches of random brightness
+            y = int(rng.integers(0, pixels.shape[0] - 3))
+            pixels[y : y + 2, 10:220] = rng.random()
+        ours = detect_defects(pixels, DefectSettings(sensitivity=sensitivity))
+        np.testing.assert_array_equal(ours, _defects_with_opencv(pixels, sensitivity))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from restorer.core.filters import box_extremes, median_at
+from restorer.core.filters import box_extremes, median_at, median_bounds
 from restorer.core.morphology import connected_components, dilate, disc, distance_inside
 from restorer.core.ops import to_gray
 from restorer.io.convert import float_to_integer
@@ -40,10 +40,11 @@ def _residual_where_needed(gray: np.ndarray, floor: float) -> np.ndarray:
     it can exceed `floor` and over the 15x15 surroundings of those pixels; 0 elsewhere.
 
     Medians are computed pixel by pixel, so only where the answer matters: a residual can
-    exceed `floor` only where the window's minimum or maximum is that far from the pixel.
+    exceed `floor` only where a bound of the median (the lowest or highest median of the
+    window's rows) is that far from the pixel.
     """
     g8 = float_to_integer(gray, 8)
-    lo, hi = box_extremes(g8, BACKGROUND_WINDOW)
+    lo, hi = median_bounds(g8, BACKGROUND_WINDOW)
     reach = np.maximum(gray - lo / np.float32(255), hi / np.float32(255) - gray)
     residual = np.zeros_like(gray)
 
