@@ -207,3 +207,19 @@ def test_padding_outside_the_field_of_view_is_found_but_not_dark_streaks() -> No
     found = outside_field_of_view(hu)
     assert found[0, 0] and found[-1, -1] and found.sum() == (x**2 + y**2 > 62**2).sum()
     assert not found[60:62, 30:50].any()
+
+
+@pytest.mark.parametrize("method", ["li", "nmar", "learned"])
+def test_padding_stays_as_stored(engine: Engine, method: str) -> None:
+    from restorer.core.image import Image, ImageMeta, Modality
+
+    _, hu = _streaked_slice()
+    n = hu.shape[0]
+    c = np.arange(n) - (n - 1) / 2
+    y, x = np.meshgrid(c, c, indexing="ij")
+    outside = x**2 + y**2 > (0.49 * n) ** 2
+    hu = np.where(outside, -3024.0, hu).astype(np.float32)
+    image = Image(hu, ImageMeta(modality=Modality.CT))
+    out = engine.run_task(TASK, image, MarParams(method=method)).pixels
+    np.testing.assert_array_equal(out[outside], hu[outside])
+    assert np.abs(out - hu)[~outside].max() > 100  # the streaks inside were corrected

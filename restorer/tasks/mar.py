@@ -18,6 +18,7 @@ from restorer.physics.mar import (
     DEFAULT_THRESHOLD,
     linear_interpolation_mar,
     normalized_mar,
+    outside_field_of_view,
     segment_metal,
 )
 from restorer.tasks.base import RunContext, TaskSpec, param, validate_params
@@ -114,6 +115,9 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
         from restorer.tasks.mar_learned import learned_mar
 
         out = learned_mar(hu, mask, ctx)
+    # Padding outside the scanner's field of view is not a measurement: it stays as stored
+    # (the interpolation methods would otherwise add their correction's streaks onto it).
+    out = np.where(outside_field_of_view(hu), hu, out)
     ctx.progress.set_progress(1.0)
     return image.with_pixels(out.astype(np.float32))
 
