@@ -135,3 +135,10 @@ def test_the_application_runs_without_opencv(tmp_path: Path, samples: Path) -> N
     result = restorer_without_opencv("bench", "inpaint", "--data", tmp_path)
     assert result.returncode == 2
     assert "needs cv2" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bench_and_train_name_a_missing_data_folder(tmp_path: Path) -> None:
+    for args in (("bench", "mar"), ("train", "denoise-gray", "--steps", "1")):
+        result = restorer(*args, "--data", tmp_path / "nowhere")
+        assert result.returncode == 2
+        assert "no such data folder" in result.stderr and "Traceback" not in result.stderr

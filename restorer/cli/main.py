@@ -209,6 +209,15 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_info(args.file)
     if args.command in ("bench", "train"):
+        folders = getattr(args, "data", None)
+        folders = folders if isinstance(folders, list) else [folders] if folders else []
+        missing = [str(f) for f in folders if not Path(f).is_dir()]
+        if missing:
+            print(
+                f"restorer {args.command}: no such data folder: {', '.join(missing)}",
+                file=sys.stderr,
+            )
+            return 2
         try:
             if args.command == "bench":
                 return args.bench_run(args)
