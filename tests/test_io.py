@@ -168,6 +168,20 @@ def test_truncated_and_corrupt_files_are_refused(tmp_path: Path, samples: Path, 
         read_image(tmp_path / "junk.png")
 
 
+@pytest.mark.parametrize("suffix", [".tif", ".webp", ".bmp"])
+def test_damaged_files_get_one_clear_error_and_nothing_else(
+    tmp_path: Path, samples: Path, suffix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_image(read_image(samples / "chelsea.png"), tmp_path / f"a{suffix}")
+    data = (tmp_path / f"a{suffix}").read_bytes()
+    noise = np.random.default_rng(0).integers(0, 256, 2000, dtype=np.uint8).tobytes()
+    for damaged in (data[: len(data) // 2], data[:40] + noise):
+        (tmp_path / f"b{suffix}").write_bytes(damaged)
+        with pytest.raises(ImageReadError, match=r"truncated|corrupt|not a readable"):
+            read_image(tmp_path / f"b{suffix}")
+    assert not caplog.records  # no library chatter beside the message
+
+
 def test_truncated_jpeg_is_refused(tmp_path: Path, samples: Path) -> None:
     image = read_image(samples / "chelsea.png")
     write_image(image, tmp_path / "a.jpg")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,9 @@ from restorer.core.image import Image, ImageMeta
 from restorer.io.convert import float_to_integer, integer_to_float
 from restorer.io.errors import ImageReadError, ImageWriteError
 from restorer.io.limits import check_size
+
+# tifffile logs an error per damaged tag before failing; the reader's one-line error says it.
+logging.getLogger("tifffile").setLevel(logging.CRITICAL)
 
 ICC_TAG = 34675
 ORIENTATION_TAG = 274
