@@ -1,6 +1,8 @@
 """Train every bundled model with one command.
 
     python -m restorer.training.all --data ../shared/data --minutes 7.5 --export out/
+    python -m restorer.training.all --data .traindata --minutes 4 --only denoise-gray \
+        --fine-tune resources/models --lr 2e-4 --export out/      # continue the bundled ones
 
 On a GPU the jobs run side by side (small networks leave most of the card idle); on a CPU
 they run one after another. Each job's log goes to <export>/<id>.log.
@@ -19,6 +21,11 @@ from pathlib import Path
 from restorer.training.cli import JOBS
 
 
+def _init_arguments(models_dir: Path | None, model: str) -> list[str]:
+    weights = models_dir / f"{model}.safetensors" if models_dir else None
+    return ["--init", str(weights)] if weights and weights.is_file() else []
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m restorer.training.all")
     parser.add_argument("--data", type=Path, required=True)
@@ -28,6 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", choices=JOBS, default=list(JOBS))
     parser.add_argument("--sequential", action="store_true", help="one job at a time (CPU)")
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument(
+        "--fine-tune",
+        type=Path,
+        metavar="MODELS_DIR",
+        help="start each model from its weights in this folder (resources/models): a short "
+        "run continues the bundled models instead of starting over",
+    )
+    parser.add_argument("--lr", type=float, help="peak learning rate for every job")
     args = parser.parse_args(argv)
     args.export.mkdir(parents=True, exist_ok=True)
 
@@ -62,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
                 str(args.checkpoint_dir),
             ]
             + (["--resume"] if args.resume else [])
+            + (["--lr", f"{args.lr:g}"] if args.lr else [])
+            + _init_arguments(args.fine_tune, model)
             for model in chain
         ]
         script = " && ".join(" ".join(shlex.quote(c) for c in cmd) for cmd in commands)
