@@ -80,7 +80,7 @@ def _decode_with_pillow(data: bytes) -> np.ndarray:
         else:  # CMYK and YCbCr JPEG, and the rest
             converted = im.convert("RGB")
         arr = np.asarray(converted)
-    if arr.dtype.byteorder == ">" or arr.dtype == np.int32:  # 16-bit gray modes
+    if arr.dtype.byteorder == ">":  # big-endian 16-bit gray (I;16B)
         arr = arr.astype(np.uint16)
     return arr
 
