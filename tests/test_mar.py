@@ -15,7 +15,7 @@ import pytest
 from restorer.engine.engine import Engine
 from restorer.io import read_image, write_image
 from restorer.io.series import read_ct_stack
-from restorer.physics.mar import geometry_for, segment_metal
+from restorer.physics.mar import geometry_for, outside_field_of_view, segment_metal
 from restorer.physics.metal import simulate_scan
 from restorer.tasks.mar import TASK, MarParams
 from tests.ct_helpers import water_phantom, write_ct, write_series
@@ -168,7 +168,7 @@ def test_learned_pipeline_starts_from_nmar() -> None:
     _, scanned = _streaked_slice()
     scanned = cv2.resize(scanned, (256, 256), interpolation=cv2.INTER_CUBIC)
     mask = segment_metal(scanned)
-    untrained = learned_mar(scanned, mask, _UntrainedNetworks())
+    untrained = learned_mar(scanned, mask, outside_field_of_view(scanned), _UntrainedNetworks())
     np.testing.assert_allclose(untrained, normalized_mar(scanned, mask), atol=0.05)
 
 

@@ -57,27 +57,27 @@ def median_at(plane: np.ndarray, size: int, rows: np.ndarray, cols: np.ndarray) 
     return out
 
 
-def median_filter(plane: np.ndarray, size: int) -> np.ndarray:
-    """The median everywhere (small images only: it costs size*size per pixel)."""
-    rows, cols = np.indices(plane.shape)
-    return median_at(plane, size, rows.ravel(), cols.ravel()).reshape(plane.shape)
+def _running(op: np.ufunc, x: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """op (minimum or maximum) over `size` consecutive elements along an axis of a padded
+    array: the result is size - 1 shorter along that axis."""
+    length = x.shape[axis] - size + 1
+
+    def window(i: int) -> np.ndarray:  # a view, not a copy
+        index = [slice(None)] * x.ndim
+        index[axis] = slice(i, i + length)
+        return x[tuple(index)]
+
+    out = window(0).copy()
+    for i in range(1, size):
+        op(out, window(i), out=out)
+    return out
 
 
 def box_extremes(plane: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Minimum and maximum over size x size windows (edges replicated)."""
-    r = size // 2
-    padded = np.pad(plane, r, mode="edge")
-    h, w = plane.shape
-
-    def running(op: np.ufunc, x: np.ndarray, axis: int, length: int) -> np.ndarray:
-        take = (lambda i: x[i : i + length]) if axis == 0 else (lambda i: x[:, i : i + length])
-        out = take(0).copy()
-        for i in range(1, size):
-            op(out, take(i), out=out)
-        return out
-
-    lo = running(np.minimum, running(np.minimum, padded, 0, h), 1, w)
-    hi = running(np.maximum, running(np.maximum, padded, 0, h), 1, w)
+    padded = np.pad(plane, size // 2, mode="edge")
+    lo = _running(np.minimum, _running(np.minimum, padded, size, 0), size, 1)
+    hi = _running(np.maximum, _running(np.maximum, padded, size, 0), size, 1)
     return lo, hi
 
 
@@ -122,13 +122,6 @@ def median_bounds(plane: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]
     far tighter than the window's minimum and maximum on texture: if every row of the window
     has its median at or above t, more than half the window is at or above t, so the lowest
     row median bounds the window's median from below (and the highest from above)."""
-    r = size // 2
-    padded = np.pad(plane, r, mode="edge")
-    h, w = plane.shape
-    rows = _row_medians(padded, size, w)
-    lo = rows[0:h].copy()
-    hi = rows[0:h].copy()
-    for i in range(1, size):
-        np.minimum(lo, rows[i : i + h], out=lo)
-        np.maximum(hi, rows[i : i + h], out=hi)
-    return lo, hi
+    padded = np.pad(plane, size // 2, mode="edge")
+    rows = _row_medians(padded, size, plane.shape[1])
+    return _running(np.minimum, rows, size, 0), _running(np.maximum, rows, size, 0)

@@ -45,42 +45,28 @@ def estimate_noise_sigma(pixels: np.ndarray, patch: int = 8, max_patches: int = 
     return float(np.sqrt(max(eig[0], 0.0)))
 
 
-def _planes(pixels: np.ndarray) -> list[np.ndarray]:
-    return [pixels] if pixels.ndim == 2 else [pixels[:, :, c] for c in range(pixels.shape[2])]
-
-
-def _median5_at(pixels: np.ndarray, where: np.ndarray) -> np.ndarray:
-    """5x5 medians (per channel) at the True samples of `where`, in the order np.nonzero
-    gives them per plane; computed only there, since impulses are a small part of an image."""
-    values = []
-    masks = _planes(where)
-    for plane, mask in zip(_planes(pixels), masks, strict=True):
+def _median5_where(pixels: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """5x5 medians (per channel) at the True samples of `where`, 0 elsewhere; computed only
+    there, since impulses are a small part of an image."""
+    medians = np.zeros(pixels.shape, np.float32)
+    planes = (
+        [(pixels, where, medians)]
+        if pixels.ndim == 2
+        else [(pixels[:, :, c], where[:, :, c], medians[:, :, c]) for c in range(pixels.shape[2])]
+    )
+    for plane, mask, out in planes:
         rows, cols = np.nonzero(mask)
-        values.append(median_at(np.ascontiguousarray(plane, np.float32), 5, rows, cols))
-    return np.concatenate(values) if values else np.zeros(0, np.float32)
-
-
-def _scatter(shape: tuple[int, ...], where: np.ndarray, values: np.ndarray) -> np.ndarray:
-    out = np.zeros(shape, np.float32)
-    masks = _planes(where)
-    targets = _planes(out)
-    offset = 0
-    for mask, target in zip(masks, targets, strict=True):
-        n = int(mask.sum())
-        target[mask] = values[offset : offset + n]
-        offset += n
-    return out
+        out[rows, cols] = median_at(np.ascontiguousarray(plane, np.float32), 5, rows, cols)
+    return medians
 
 
 def impulse_mask(pixels: np.ndarray, threshold: float = 0.25) -> np.ndarray:
     """True where a sample is at the extremes (0 or 1) and far from its 5x5 median:
     the signature of salt-and-pepper noise, which Gaussian denoisers cannot remove."""
     extreme = (pixels <= 0.0) | (pixels >= 1.0)
-    medians = _scatter(pixels.shape, extreme, _median5_at(pixels, extreme))
-    return extreme & (np.abs(pixels - medians) > threshold)
+    return extreme & (np.abs(pixels - _median5_where(pixels, extreme)) > threshold)
 
 
 def replace_by_median(pixels: np.ndarray, where: np.ndarray) -> np.ndarray:
     """pixels with the samples in `where` replaced by their 5x5 median (float32)."""
-    medians = _scatter(pixels.shape, where, _median5_at(pixels, where))
-    return np.where(where, medians, pixels).astype(np.float32)
+    return np.where(where, _median5_where(pixels, where), pixels).astype(np.float32)

@@ -105,6 +105,7 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
         method = "nmar"
     ctx.progress.set_progress(0.1)
     ctx.progress.check_aborted()
+    outside_fov = outside_field_of_view(hu)
     if method in ("li", "nmar"):
         correct = linear_interpolation_mar if method == "li" else normalized_mar
         if params.full_resolution or hu.shape[0] <= WORK_SIZE:
@@ -114,10 +115,10 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
     else:
         from restorer.tasks.mar_learned import learned_mar
 
-        out = learned_mar(hu, mask, ctx)
-    # Padding outside the scanner's field of view is not a measurement: it stays as stored
-    # (the interpolation methods would otherwise add their correction's streaks onto it).
-    out = np.where(outside_field_of_view(hu), hu, out)
+        out = learned_mar(hu, mask, outside_fov, ctx)
+    # Metal, and padding outside the scanner's field of view (not a measurement), stay as
+    # stored: the interpolation methods would otherwise add their correction's streaks there.
+    out = np.where(mask | outside_fov, hu, out)
     ctx.progress.set_progress(1.0)
     return image.with_pixels(out.astype(np.float32))
 

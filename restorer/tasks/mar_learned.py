@@ -21,7 +21,6 @@ from restorer.physics.mar import (
     correction_hu,
     geometry_for,
     nmar_sinograms,
-    outside_field_of_view,
 )
 from restorer.physics.radon import ParallelGeometry
 from restorer.tasks.base import RunContext
@@ -62,14 +61,18 @@ def _at_work_size(hu: np.ndarray, mask: np.ndarray, ctx: RunContext) -> np.ndarr
     return out[:, :, 0] / HU_SCALE
 
 
-def learned_mar(hu: np.ndarray, mask: np.ndarray, ctx: RunContext) -> np.ndarray:
+def learned_mar(
+    hu: np.ndarray, mask: np.ndarray, outside_fov: np.ndarray, ctx: RunContext
+) -> np.ndarray:
+    """The learned correction of a slice, with metal and the padding outside the field of
+    view (`outside_fov`, found once by the caller) as stored."""
+
     def correct(small: np.ndarray, small_mask: np.ndarray) -> np.ndarray:
         return _at_work_size(small, small_mask, ctx)
 
     # Scanners store the corners outside the field of view at -2048 or -3024 HU, which the
     # networks never saw (noisy air below -1000 they did) and would "correct". The projector
     # treats anything below air as air, so only the image networks' inputs change.
-    outside_fov = outside_field_of_view(hu)
     clipped = np.where(outside_fov, AIR_HU, hu)
     if hu.shape[0] == WORK_SIZE:
         out = correct(clipped, mask)

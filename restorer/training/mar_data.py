@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from restorer.core.resample import reduce_area
 from restorer.io import read_image
 from restorer.physics.mar import (
     correction_hu,
@@ -45,10 +46,8 @@ class Slice:
 
 
 def _resize(hu: np.ndarray, px_mm: float) -> tuple[np.ndarray, float]:
-    import cv2  # a benchmark and training dependency, not the application's
-
     factor = hu.shape[0] / SIZE
-    out = cv2.resize(hu.astype(np.float32), (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+    out = reduce_area(hu.astype(np.float32), (SIZE, SIZE))
     return np.clip(out, -1024, 3071), px_mm * factor
 
 
