@@ -19,14 +19,14 @@ from restorer.core.image import Image
 from restorer.core.ops import psnr, ssim
 from restorer.engine.engine import Engine
 from restorer.io import read_image
-from restorer.tasks.denoise import TASK, DenoiseParams
+from restorer.tasks.denoise import PASS_CHOICES, TASK, DenoiseParams
 
 Method = Callable[[np.ndarray, float], np.ndarray]
 
 
-def _ours(engine: Engine, blind: bool) -> Method:
+def _ours(engine: Engine, blind: bool, passes: int = 1) -> Method:
     def run(noisy: np.ndarray, sigma: float) -> np.ndarray:
-        params = DenoiseParams(strength=None if blind else sigma)
+        params = DenoiseParams(strength=None if blind else sigma, passes=passes)
         return engine.run_task(TASK, Image(noisy.astype(np.float32)), params).pixels
 
     return run
@@ -59,12 +59,16 @@ def _bm3d() -> Method | None:
     return run
 
 
-def methods(engine: Engine, include_bm3d: bool = True) -> dict[str, Method]:
-    table: dict[str, Method] = {
-        "ours": _ours(engine, blind=False),
-        "ours, blind": _ours(engine, blind=True),
-        "OpenCV NL-means": _nlmeans,
-    }
+def methods(
+    engine: Engine, include_bm3d: bool = True, passes: tuple[int, ...] = (1,)
+) -> dict[str, Method]:
+    """Ours with the level given, for each pass count; ours blind (one pass); the baselines."""
+    table: dict[str, Method] = {}
+    for count in passes:
+        name = "ours" if count == 1 else f"ours, {count} passes"
+        table[name] = _ours(engine, blind=False, passes=count)
+    table["ours, blind"] = _ours(engine, blind=True)
+    table["OpenCV NL-means"] = _nlmeans
     bm = _bm3d() if include_bm3d else None
     if bm is not None:
         table["BM3D"] = bm
@@ -94,14 +98,27 @@ def evaluate(
     return scores
 
 
-def speed(engine: Engine, side: int = 2048, repeats: int = 2) -> float:
+def speed(engine: Engine, side: int = 2048, repeats: int = 2, passes: int = 1) -> float:
     """Megapixels per second of the colour denoiser on a side x side image, end to end."""
     rng = np.random.default_rng(0)
     img = np.clip(0.5 + 0.1 * rng.standard_normal((side, side, 3)), 0, 1).astype(np.float32)
-    run = _ours(engine, blind=False)
+    run = _ours(engine, blind=False, passes=passes)
     run(img[:256, :256], 25)  # load the model outside the timing
     best = min(timed(lambda: run(img, 25))[1] for _ in range(repeats))
     return side * side / 1e6 / best
+
+
+def _pass_counts(text: str) -> tuple[int, ...]:
+    allowed = PASS_CHOICES
+    try:
+        counts = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        counts = ()
+    if not counts or any(count not in allowed for count in counts):
+        raise argparse.ArgumentTypeError(
+            f"expected pass counts from {', '.join(map(str, allowed))}, e.g. 1,2,8"
+        )
+    return counts
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -116,6 +133,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=None, help="first N images per folder")
     parser.add_argument("--no-bm3d", action="store_true", help="skip BM3D (slow)")
     parser.add_argument(
+        "--passes",
+        type=_pass_counts,
+        default=(1,),
+        help="comma-separated self-ensemble pass counts for ours (1, 2, 4, 8), e.g. 1,2,8",
+    )
+    parser.add_argument(
         "--speed-side",
         type=int,
         default=2048,
@@ -125,7 +148,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, engine: Engine) -> int:
     sigmas = [float(s) for s in args.sigma.split(",")]
-    table = methods(engine, include_bm3d=not args.no_bm3d)
+    passes: tuple[int, ...] = args.passes
+    table = methods(engine, include_bm3d=not args.no_bm3d, passes=passes)
     rows = []
     for folder in args.data:
         scores = evaluate(folder, sigmas, table, args.limit)
@@ -142,10 +166,11 @@ def run(args: argparse.Namespace, engine: Engine) -> int:
                 )
             )
     print(markdown_table(["set", "σ", "method", "PSNR dB", "SSIM", "MP/s"], rows))
-    if args.speed_side:
-        mps = speed(engine, args.speed_side)
+    for count in passes if args.speed_side else ():
+        mps = speed(engine, args.speed_side, passes=count)
+        label = "" if count == 1 else f", {count} passes"
         print(
-            f"\nours, colour, {args.speed_side}×{args.speed_side}, {engine.device_name}: "
-            f"{mps:.2f} MP/s"
+            f"\nours{label}, colour, {args.speed_side}×{args.speed_side}, "
+            f"{engine.device_name}: {mps:.2f} MP/s"
         )
     return 0

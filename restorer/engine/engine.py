@@ -21,6 +21,7 @@ from restorer.engine.device import (
     cpu_has_bfloat16_matrix_units,
     describe_device,
 )
+from restorer.engine.ensemble import self_ensemble
 from restorer.engine.fallback import run_with_fallback
 from restorer.models.descriptor import ModelDescriptor
 from restorer.models.loader import load_bundled, load_user_checkpoint
@@ -47,9 +48,17 @@ class _Context:
         self.progress = progress
 
     def run_model(
-        self, model_id: str, pixels: np.ndarray, forward: Forward, *, tiled: bool = True
+        self,
+        model_id: str,
+        pixels: np.ndarray,
+        forward: Forward,
+        *,
+        tiled: bool = True,
+        passes: int = 1,
     ) -> np.ndarray:
-        return self._engine.run_model(model_id, pixels, forward, self.progress, tiled=tiled)
+        return self._engine.run_model(
+            model_id, pixels, forward, self.progress, tiled=tiled, passes=passes
+        )
 
 
 class Engine:
@@ -138,8 +147,10 @@ class Engine:
         progress: Progress,
         *,
         tiled: bool = True,
+        passes: int = 1,
     ) -> np.ndarray:
         descriptor = self.descriptor(model_id)
+        forward = self_ensemble(forward, passes)
         cpu_bfloat16 = self.cpu_bfloat16 and descriptor.supports_half
         base_tile = self.tile_override or descriptor.tile * (2 if self.device.type == "cuda" else 1)
         if not tiled:

@@ -89,10 +89,17 @@ class RunContext(Protocol):
     progress: Progress
 
     def run_model(
-        self, model_id: str, pixels: np.ndarray, forward: Callable[..., Any], *, tiled: bool = True
+        self,
+        model_id: str,
+        pixels: np.ndarray,
+        forward: Callable[..., Any],
+        *,
+        tiled: bool = True,
+        passes: int = 1,
     ) -> np.ndarray:
         """Run forward(model, tile_tensor) over pixels (H, W, C) in tiles on the chosen
-        device, with out-of-memory fallback; returns float32 (H*scale, W*scale, C')."""
+        device, with out-of-memory fallback; returns float32 (H*scale, W*scale, C').
+        passes > 1 averages the output over that many flips and rotations of each tile."""
         ...
 
 
