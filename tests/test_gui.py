@@ -191,6 +191,10 @@ def test_task_panel_is_built_from_the_parameter_description(window: MainWindow) 
     control.auto.setChecked(False)
     control.editor.setValue(30)
     assert section.params().strength == 30
+    passes = section.controls[1]
+    assert passes.spec.name == "passes" and section.params().passes == 1
+    passes.editor.setCurrentIndex(passes.editor.findData(8))
+    assert section.params().passes == 8
 
 
 def test_settings_remember_recent_files(window: MainWindow, samples: Path) -> None:
