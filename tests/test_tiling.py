@@ -14,12 +14,12 @@ import torch
 from restorer.core.progress import Cancelled
 from restorer.core.tiling import TileSpec, process_tiled, tile_layout
 from restorer.io import read_image
+from restorer.models.registry import get_model
 
 
 @pytest.fixture(scope="module")
 def denoiser() -> Callable[[np.ndarray], np.ndarray]:
     from restorer.models.loader import load_bundled
-    from restorer.models.registry import get_model
     from restorer.resources import models_dir
 
     model = load_bundled(get_model("denoise-gray"), models_dir())
@@ -55,8 +55,9 @@ def test_layout_covers_the_image_with_the_overlap() -> None:
 def test_tiled_equals_whole_image_within_one_level(
     denoiser: Callable[[np.ndarray], np.ndarray], noisy_photo: np.ndarray
 ) -> None:
+    overlap = get_model("denoise-gray").tile_overlap  # the overlap the app uses
     whole = process_tiled(noisy_photo, denoiser, TileSpec(tile=0, overlap=0, multiple=16))
-    tiled = process_tiled(noisy_photo, denoiser, TileSpec(tile=384, overlap=128, multiple=16))
+    tiled = process_tiled(noisy_photo, denoiser, TileSpec(tile=384, overlap=overlap, multiple=16))
     assert tiled.shape == whole.shape
     assert np.abs(tiled - whole).max() < 1 / 255
 
