@@ -109,14 +109,13 @@ def speed(engine: Engine, side: int = 2048, repeats: int = 2, passes: int = 1) -
 
 
 def _pass_counts(text: str) -> tuple[int, ...]:
-    allowed = PASS_CHOICES
     try:
         counts = tuple(int(part) for part in text.split(","))
     except ValueError:
         counts = ()
-    if not counts or any(count not in allowed for count in counts):
+    if not counts or any(count not in PASS_CHOICES for count in counts):
         raise argparse.ArgumentTypeError(
-            f"expected pass counts from {', '.join(map(str, allowed))}, e.g. 1,2,8"
+            f"expected pass counts from {', '.join(map(str, PASS_CHOICES))}, e.g. 1,2,8"
         )
     return counts
 

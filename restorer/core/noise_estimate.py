@@ -86,24 +86,16 @@ def impulse_mask(pixels: np.ndarray, threshold: float = 0.25) -> np.ndarray:
 
 
 def isolated_fraction(pixels: np.ndarray, impulses: np.ndarray, tolerance: float = 0.25) -> float:
-    """The fraction of samples that are impulses with no 3x3 neighbour within
+    """The fraction of samples that are impulses with no 3x3 neighbour (same channel) within
     `tolerance` of their value: the evidence that an image carries salt-and-pepper noise.
 
     Dark or bright pixels along a high-contrast edge or a thin line are far from their median
     too, but have neighbours like them. (Dense impulse noise has neighbouring impulses, so the
     replacement itself uses every impulse, isolated or not.)
     """
-    return float(_isolated(pixels, impulses, tolerance).mean())
-
-
-def _isolated(pixels: np.ndarray, where: np.ndarray, tolerance: float) -> np.ndarray:
-    """True at the samples of `where` with no 3x3 neighbour (same channel) within
-    `tolerance` of their value."""
-    isolated = np.zeros(where.shape, bool)
     height, width = pixels.shape[:2]
-    index = np.nonzero(where)
-    rows, cols = index[0], index[1]
-    channel = index[2:]  # empty for a gray image
+    index = np.nonzero(impulses)
+    rows, cols, channel = index[0], index[1], index[2:]  # channel: empty for a gray image
     value = pixels[index]
     similar = np.zeros(rows.size, np.int8)
     for dy in (-1, 0, 1):
@@ -112,8 +104,7 @@ def _isolated(pixels: np.ndarray, where: np.ndarray, tolerance: float) -> np.nda
                 r = np.clip(rows + dy, 0, height - 1)
                 c = np.clip(cols + dx, 0, width - 1)
                 similar += np.abs(pixels[(r, c, *channel)] - value) <= tolerance
-    isolated[index] = similar == 0
-    return isolated
+    return np.count_nonzero(similar == 0) / impulses.size
 
 
 def replace_by_median(pixels: np.ndarray, where: np.ndarray) -> np.ndarray:
