@@ -13,18 +13,7 @@ from restorer.core.ops import psnr
 from restorer.engine.engine import Engine
 from restorer.io import read_image
 from restorer.tasks.denoise import TASK, DenoiseParams
-
-
-class _Messages:
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def set_progress(self, fraction: float) -> None: ...
-
-    def message(self, text: str) -> None:
-        self.messages.append(text)
-
-    def check_aborted(self) -> None: ...
+from tests.progress_helpers import Messages
 
 
 def _noisy(clean: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
@@ -72,10 +61,10 @@ def test_salt_and_pepper_is_removed(engine: Engine, samples: Path) -> None:
     speckled = clean.copy()
     speckled[u < 0.03] = 0.0
     speckled[u > 0.97] = 1.0
-    progress = _Messages()
+    progress = Messages()
     out = engine.run_task(TASK, Image(speckled), DenoiseParams(), progress).pixels
     assert psnr(clean, out) > psnr(clean, speckled) + 10
-    assert any("salt-and-pepper" in m for m in progress.messages)
+    assert any("salt-and-pepper" in m for m in progress.texts)
 
 
 @pytest.mark.parametrize("sigma", [15, 25, 50])
@@ -89,9 +78,9 @@ def test_gaussian_noise_is_not_taken_for_salt_and_pepper(
         noisy = _noisy(read_image(samples / name).pixels, sigma, seed=6)
         if as_file:  # clipped and quantised, as a noisy 8-bit photo holds it
             noisy = np.clip(np.rint(noisy * 255) / 255, 0, 1).astype(np.float32)
-        progress = _Messages()
+        progress = Messages()
         engine.run_task(TASK, Image(noisy), DenoiseParams(strength=sigma), progress)
-        assert not any("salt-and-pepper" in m for m in progress.messages), (name, sigma)
+        assert not any("salt-and-pepper" in m for m in progress.texts), (name, sigma)
 
 
 def test_thin_lines_and_edges_are_not_evidence_of_impulses() -> None:

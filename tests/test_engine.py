@@ -18,20 +18,7 @@ from restorer.engine.device import (
 from restorer.engine.engine import Engine
 from restorer.engine.fallback import run_with_fallback
 from restorer.io import read_image
-
-
-class Messages:
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def set_progress(self, fraction: float) -> None:
-        pass
-
-    def message(self, text: str) -> None:
-        self.texts.append(text)
-
-    def check_aborted(self) -> None:
-        pass
+from tests.progress_helpers import Messages
 
 
 def test_auto_is_cpu_without_accelerators(monkeypatch: pytest.MonkeyPatch) -> None:

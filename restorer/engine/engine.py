@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,15 +20,13 @@ from restorer.engine.device import (
     cpu_has_bfloat16_matrix_units,
     describe_device,
 )
-from restorer.engine.ensemble import self_ensemble
+from restorer.engine.ensemble import Forward, self_ensemble
 from restorer.engine.fallback import run_with_fallback
 from restorer.models.descriptor import ModelDescriptor
 from restorer.models.loader import load_bundled, load_user_checkpoint
 from restorer.models.registry import get_model
 from restorer.resources import models_dir
 from restorer.tasks.base import TaskSpec
-
-Forward = Callable[[nn.Module, torch.Tensor], torch.Tensor]
 
 
 @dataclass
