@@ -172,6 +172,23 @@ def test_learned_pipeline_starts_from_nmar() -> None:
     np.testing.assert_allclose(untrained, normalized_mar(scanned, mask), atol=0.05)
 
 
+def test_learned_pipeline_at_full_resolution_works_on_the_slice_grid() -> None:
+    """With identity networks the pipeline is NMAR on whichever grid it runs on: at full
+    resolution that is the slice's own, by default the 256 working grid."""
+    from restorer.physics.mar import normalized_mar
+    from restorer.tasks.mar_learned import learned_mar
+
+    _, scanned = _streaked_slice()
+    scanned = cv2.resize(scanned, (320, 320), interpolation=cv2.INTER_CUBIC)
+    mask = segment_metal(scanned)
+    outside = outside_field_of_view(scanned)
+    nmar = normalized_mar(scanned, mask)
+    full = learned_mar(scanned, mask, outside, _UntrainedNetworks(), full_resolution=True)
+    np.testing.assert_allclose(full, nmar, atol=0.05)
+    reduced = learned_mar(scanned, mask, outside, _UntrainedNetworks())
+    assert np.abs(reduced - nmar).max() > 1.0
+
+
 def test_learned_beats_li_and_nmar_on_a_held_out_patient(engine: Engine, tmp_path: Path) -> None:
     """Seeded random implants simulated by our physics in a chest slice of a patient kept out
     of training; the bundled networks against LI and NMAR, outside the metal."""

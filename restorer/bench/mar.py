@@ -42,11 +42,17 @@ def methods(engine: Engine) -> dict[str, Method]:
     }
     if learned_available():
 
-        def ours(hu: np.ndarray, mask: np.ndarray) -> np.ndarray:
-            image = Image(hu.astype(np.float32), ImageMeta(modality=Modality.CT))
-            return engine.run_task(TASK, image, MarParams(method="learned")).pixels
+        def ours(full_resolution: bool) -> Method:
+            params = MarParams(method="learned", full_resolution=full_resolution)
 
-        table["ours (learned)"] = ours
+            def correct(hu: np.ndarray, mask: np.ndarray) -> np.ndarray:
+                image = Image(hu.astype(np.float32), ImageMeta(modality=Modality.CT))
+                return engine.run_task(TASK, image, params).pixels
+
+            return correct
+
+        table["ours (learned, 256)"] = ours(False)
+        table["ours (learned, full resolution)"] = ours(True)
     return table
 
 

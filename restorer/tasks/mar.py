@@ -72,9 +72,10 @@ class MarParams:
         metadata=param(
             "Full resolution",
             "bool",
-            help="Compute the LI/NMAR correction at the slice's own size (a 512 slice takes ~20 s "
-            "on a laptop CPU) instead of at 256 (~1 s); the slice itself always keeps its "
-            "full resolution.",
+            help="Compute the correction on the slice's own grid instead of at 256 (~1 s) and "
+            "enlarged: slower (a 512 slice on a laptop CPU: LI/NMAR ~20 s, learned ~SEC s), "
+            "and it also removes streaks finer than a 256 pixel. The slice itself always "
+            "keeps its full resolution.",
         ),
     )
 
@@ -115,7 +116,7 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
     else:
         from restorer.tasks.mar_learned import learned_mar
 
-        out = learned_mar(hu, mask, outside_fov, ctx)
+        out = learned_mar(hu, mask, outside_fov, ctx, full_resolution=params.full_resolution)
     # Metal, and padding outside the scanner's field of view (not a measurement), stay as
     # stored: the interpolation methods would otherwise add their correction's streaks there.
     out = np.where(mask | outside_fov, hu, out)
