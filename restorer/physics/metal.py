@@ -28,9 +28,24 @@ MASS_ATTENUATION = {  # cm^2 / g at ENERGIES_KEV
     "iron": np.array([25.68, 8.176, 3.629, 1.958, 1.205, 0.5952, 0.3717, 0.2800]),
 }
 DENSITY = {"water": 1.0, "bone": 1.92, "titanium": 4.5, "iron": 7.87}
-# The water attenuation that 0 HU stands for after the water correction (cm^-1).
-MU_WATER = float((SPECTRUM * MASS_ATTENUATION["water"]).sum())
+# HU are attenuations at one energy: the beam's effective energy behind a body, where the
+# scanner's calibration makes tissue read true. At 75 keV a metal-free simulation of our clean
+# slices reproduces their HU (bone at 500-2000 HU within 1-5 %; 70 keV: -8 %, 80 keV: +5 %).
+# The spectrum's average before the body (rich in soft photons, where bone attenuates 4x
+# water) made the simulated scans show bone at half its HU above water, and the networks
+# trained on them brightened bone and contrast by up to 50 % on real scans.
+REFERENCE_KEV = 75.0
 BONE_START, BONE_FULL = 100.0, 1500.0  # HU range over which tissue turns into bone
+
+
+def mass_attenuation_at(material: str, kev: float) -> float:
+    """cm^2/g at `kev`, interpolated log-log in the table (how XCOM tables are read)."""
+    log_mu = np.interp(np.log(kev), np.log(ENERGIES_KEV), np.log(MASS_ATTENUATION[material]))
+    return float(np.exp(log_mu))
+
+
+# The water attenuation that 0 HU stands for after the water correction (cm^-1).
+MU_WATER = mass_attenuation_at("water", REFERENCE_KEV) * DENSITY["water"]
 
 
 def hu_to_mu(hu: torch.Tensor) -> torch.Tensor:
@@ -44,10 +59,10 @@ def mu_to_hu(mu: torch.Tensor) -> torch.Tensor:
 
 def split_materials(hu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Water and bone density maps (g/cm^3) from HU: bone fraction grows from 100 to
-    1500 HU; the total keeps the HU's attenuation at the effective energy."""
+    1500 HU; the total keeps the HU's attenuation at the reference energy."""
     bone_fraction = np.clip((hu - BONE_START) / (BONE_FULL - BONE_START), 0, 1)
     mu = np.maximum(MU_WATER * (1 + hu / 1000.0), 0)
-    mu_bone = DENSITY["bone"] * float((SPECTRUM * MASS_ATTENUATION["bone"]).sum())
+    mu_bone = DENSITY["bone"] * mass_attenuation_at("bone", REFERENCE_KEV)
     bone = bone_fraction * mu / mu_bone * DENSITY["bone"]
     water = (1 - bone_fraction) * mu / MU_WATER
     return water.astype(np.float32), bone.astype(np.float32)
