@@ -40,7 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     hu = np.load(args.data / CASE).astype(np.float32)
     mask = segment_metal(hu)
-    panels = [panel(fn(hu, mask), name) for name, fn in methods(Engine("auto")).items()]
+    # The case is 256 px, the learned pipeline's working size: its full-resolution variant
+    # computes the same image, so it gets no panel of its own.
+    chosen = {n: fn for n, fn in methods(Engine("auto")).items() if "full resolution" not in n}
+    panels = [panel(fn(hu, mask), name.replace(", 256", "")) for name, fn in chosen.items()]
     ok, png = cv2.imencode(".png", np.hstack(panels))
     if not ok:
         raise SystemExit("PNG encoding failed")

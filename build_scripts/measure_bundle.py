@@ -27,16 +27,19 @@ def main() -> int:
     args = parser.parse_args()
     exe = args.bundle / ("restorer.exe" if sys.platform == "win32" else "restorer")
     print(f"bundle size: {folder_size(args.bundle) / 1e6:.0f} MB")
-    selftest = subprocess.run([str(exe), "--selftest"], capture_output=True, text=True,
-                              env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    selftest = subprocess.run(
+        [str(exe), "--selftest"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+    )
     print(selftest.stdout.strip())
     print(f"self-test exit code: {selftest.returncode}")
     starts = []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             report = Path(tmp) / "shown"
-            env = dict(os.environ, RESTORER_STARTUP_REPORT=str(report),
-                       XDG_CONFIG_HOME=tmp)
+            env = dict(os.environ, RESTORER_STARTUP_REPORT=str(report), XDG_CONFIG_HOME=tmp)
             begin = time.time()
             subprocess.run([str(exe)], env=env, timeout=120)
             starts.append(float(report.read_text()) - begin)

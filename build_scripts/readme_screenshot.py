@@ -42,8 +42,7 @@ def main() -> int:
         QTimer.singleShot(800, capture)
 
     def capture() -> None:
-        subprocess.run(["import", "-window", "root", "-crop", "1280x800+0+0", str(out)],
-                       check=True)
+        subprocess.run(["import", "-window", "root", "-crop", "1280x800+0+0", str(out)], check=True)
         window.history.setClean()
         QApplication.quit()
 

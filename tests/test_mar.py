@@ -39,8 +39,11 @@ def test_classical_mar_reduces_streaks(engine: Engine, tmp_path: Path, method: s
     out = engine.run_task(TASK, image, MarParams(method=method))
     metal = segment_metal(image.pixels)
     keep = ~metal & (clean > -500)
+    # LI's straight lines across the trace cut through bone beside the metal and add streaks
+    # of their own, so it gains less than NMAR (test_ct_physics compares the two).
+    gain = {"li": 0.95, "nmar": 0.85}[method]
     assert (
-        np.abs(out.pixels - clean)[keep].mean() < 0.85 * np.abs(image.pixels - clean)[keep].mean()
+        np.abs(out.pixels - clean)[keep].mean() < gain * np.abs(image.pixels - clean)[keep].mean()
     )
     np.testing.assert_array_equal(out.pixels[metal], image.pixels[metal])
 
@@ -211,6 +214,30 @@ def test_learned_beats_li_and_nmar_on_a_held_out_patient(engine: Engine, tmp_pat
 
     learned, li, nmar = error("learned"), error("li"), error("nmar")
     assert learned < 0.9 * li and learned < nmar, (learned, li, nmar)
+
+
+def test_learned_keeps_bone_hu_away_from_the_metal(engine: Engine) -> None:
+    """MAR removes streaks; it must not recalibrate tissue. Bone well away from the implant
+    stays at its HU (networks trained on scans that read bone at half its HU once brightened
+    it by 30-50 %: 380 -> 604 HU here)."""
+    from restorer.core.image import Image, ImageMeta, Modality
+    from restorer.physics.metal import random_metal
+
+    with np.load(Path(__file__).parent / "data" / "ct_chest_256.npz") as z:
+        clean, px_mm = z["hu"].astype(np.float32), float(z["px_mm"])
+    rng = np.random.default_rng(7)
+    scanned = simulate_scan(
+        clean, random_metal(clean, px_mm, rng), geometry_for(256), px_mm, 2e6, rng
+    )
+    mask = segment_metal(scanned)
+    far = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 5) > 20
+    bone = far & (clean > 300)
+    assert bone.sum() > 100
+    image = Image(scanned, ImageMeta(modality=Modality.CT))
+    out = engine.run_task(TASK, image, MarParams(method="learned")).pixels
+    true, before, after = (float(x[bone].mean()) for x in (clean, scanned, out))
+    # The scan blurs thin ribs (448 -> 380 HU here); MAR may bring them back, never past.
+    assert abs(after - true) < abs(before - true) + 10, (true, before, after)
 
 
 def test_padding_outside_the_field_of_view_is_found_but_not_dark_streaks() -> None:
