@@ -96,3 +96,9 @@ def write_series(folder: Path, count: int = 3, n: int = 128) -> list[float]:
         hu = water_phantom(n, metal=True) + 5.0 * i  # each slice a little different
         write_ct(folder / f"img{order:03d}", hu, positions[i], i + 1, series, study)
     return positions
+
+
+def held_out_chest_slice() -> tuple[np.ndarray, float]:
+    """(HU, pixel size in mm) of a 256 x 256 chest slice of a patient kept out of MAR training."""
+    with np.load(Path(__file__).parent / "data" / "ct_chest_256.npz") as z:
+        return z["hu"].astype(np.float32), float(z["px_mm"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -127,9 +125,9 @@ def test_simulated_scan_without_metal_keeps_the_slice_hu() -> None:
 
     from restorer.physics.mar import geometry_for
     from restorer.physics.metal import simulate_scan
+    from tests.ct_helpers import held_out_chest_slice
 
-    with np.load(Path(__file__).parent / "data" / "ct_chest_256.npz") as z:
-        clean, px_mm = z["hu"].astype(np.float32), float(z["px_mm"])
+    clean, px_mm = held_out_chest_slice()
     no_metal = {"titanium": np.zeros_like(clean)}
     scanned = simulate_scan(
         clean, no_metal, geometry_for(256), px_mm, 2e6, np.random.default_rng(0)

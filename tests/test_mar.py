@@ -18,7 +18,7 @@ from restorer.io.series import read_ct_stack
 from restorer.physics.mar import geometry_for, outside_field_of_view, segment_metal
 from restorer.physics.metal import simulate_scan
 from restorer.tasks.mar import TASK, MarParams
-from tests.ct_helpers import water_phantom, write_ct, write_series
+from tests.ct_helpers import held_out_chest_slice, water_phantom, write_ct, write_series
 
 
 def _streaked_slice() -> tuple[np.ndarray, np.ndarray]:
@@ -199,8 +199,7 @@ def test_learned_beats_li_and_nmar_on_a_held_out_patient(engine: Engine, tmp_pat
     from restorer.tasks.mar import learned_available
 
     assert learned_available()
-    with np.load(Path(__file__).parent / "data" / "ct_chest_256.npz") as z:
-        clean, px_mm = z["hu"].astype(np.float32), float(z["px_mm"])
+    clean, px_mm = held_out_chest_slice()
     rng = np.random.default_rng(7)
     metal = random_metal(clean, px_mm, rng)
     scanned = simulate_scan(clean, metal, geometry_for(256), px_mm, 2e6, rng)
@@ -223,8 +222,7 @@ def test_learned_keeps_bone_hu_away_from_the_metal(engine: Engine) -> None:
     from restorer.core.image import Image, ImageMeta, Modality
     from restorer.physics.metal import random_metal
 
-    with np.load(Path(__file__).parent / "data" / "ct_chest_256.npz") as z:
-        clean, px_mm = z["hu"].astype(np.float32), float(z["px_mm"])
+    clean, px_mm = held_out_chest_slice()
     rng = np.random.default_rng(7)
     scanned = simulate_scan(
         clean, random_metal(clean, px_mm, rng), geometry_for(256), px_mm, 2e6, rng
