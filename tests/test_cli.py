@@ -93,6 +93,20 @@ def test_info_reports_what_was_read(samples: Path) -> None:
     assert "CT" in ct.stdout and "HU range" in ct.stdout and "-1024" in ct.stdout
 
 
+def test_info_into_a_closed_pipe_ends_quietly(samples: Path) -> None:
+    # `restorer info FILE | head -1`: the reader is gone before anything is written.
+    child = subprocess.Popen(
+        [sys.executable, "-m", "restorer", "info", samples / "chelsea.png"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()
+    errors = child.stderr.read().decode()
+    assert child.wait(timeout=300) == 1
+    assert errors == ""
+
+
 def test_ct_dicom_in_dicom_out(tmp_path: Path, samples: Path) -> None:
     result = restorer("denoise", samples / "ct_small.dcm", "-o", tmp_path / "out.dcm")
     assert result.returncode == 0, result.stderr

@@ -194,6 +194,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # a reader that went away shows here at the latest
+        return code
+    except BrokenPipeError:
+        # Whoever read our output stopped early (`restorer info FILE | head`): end quietly, as
+        # command-line tools do. Python flushes stdout again at exit and would fail a second
+        # time, so stdout is pointed at the null device first (Python's signal docs, "Note on
+        # SIGPIPE").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _run(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = {t.command for t in TASKS} | set(OTHER_COMMANDS)
     wants_gui = not argv or (argv[0] not in commands and not argv[0].startswith("-"))
