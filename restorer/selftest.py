@@ -69,6 +69,17 @@ def run() -> int:
             raise AssertionError("pixels outside the mask changed")
         return f"{psnr(clean, out, mask=mask > 0):.1f} dB in the hole"
 
+    def defects() -> str:
+        from restorer.tasks.inpaint import DETECT_TASK, DetectParams
+
+        scratched = clean.copy()
+        scratched[40:42, 10:118] = 1.0  # a white scratch across the sample
+        found = engine.run_task(DETECT_TASK, Image(scratched), DetectParams()).pixels > 0.5
+        marked = found[40:42, 10:118].mean()
+        if marked < 0.8 or found.mean() > 0.1:
+            raise AssertionError(f"{marked:.0%} of a scratch found, {found.mean():.1%} flagged")
+        return f"{marked:.0%} of a drawn scratch found"
+
     def super_resolve() -> str:
         task = next(t for t in TASKS if t.name == "super_resolve")
         out = engine.run_task(task, Image(clean[::2, ::2].copy()), task.default_params()).pixels
@@ -148,6 +159,7 @@ def run() -> int:
             if check
             else _check(f"task {task.name}", lambda: "no self-test")
         )
+    results.append(_check("scratch and dust detection", defects))
     results.append(_check("CT slice (DICOM)", ct))
     results.append(_check("file formats", file_formats))
     # The window's modules (and the Qt libraries they load) are present; no screen is needed.

@@ -188,12 +188,12 @@ def test_defect_detection_equals_the_opencv_version(
     samples: Path, rng: np.random.Generator, sensitivity: float
 ) -> None:
     from restorer.io import read_image
-    from restorer.tasks.defects import DefectSettings, detect_defects
+    from restorer.tasks.defects import DefectSettings, contrast_defects
 
     for name in ("camera.png", "coffee.png"):
         pixels = read_image(samples / name).pixels.copy()
         for _ in range(6):  # scratches of random brightness
             y = int(rng.integers(0, pixels.shape[0] - 3))
             pixels[y : y + 2, 10:220] = rng.random()
-        ours = detect_defects(pixels, DefectSettings(sensitivity=sensitivity))
+        ours = contrast_defects(pixels, DefectSettings(sensitivity=sensitivity))
         np.testing.assert_array_equal(ours, _defects_with_opencv(pixels, sensitivity))

@@ -266,6 +266,8 @@ def test_detect_proposes_an_editable_mask(
     window.open_file(tmp_path / "scan.png")
     window.panel.show_task("inpaint")
     window.panel.sections["inpaint"].mask_tools.action.emit("detect")
+    assert window.runner.busy  # the network runs on the job thread, not in the window's
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=JOB_TIMEOUT_MS)
     assert window.document.mask.sum() > 100
     assert window.history.undoText() == "Detect scratches and dust"
 

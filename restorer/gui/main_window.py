@@ -602,17 +602,7 @@ class MainWindow(QMainWindow):
         elif name == "invert":
             self._replace_mask(1 - mask, "Invert mask")
         elif name == "detect":
-            from restorer.tasks.inpaint import proposed_mask
-
-            section = self._mask_section()
-            sensitivity = 1.0
-            if section is not None:
-                sensitivity = getattr(section.params(), "sensitivity", 1.0)
-            found = proposed_mask(doc.current, sensitivity) > 0.5
-            self._replace_mask(np.maximum(mask, found), "Detect scratches and dust")
-            self.statusBar().showMessage(
-                f"Marked {found.mean():.2%} of the image: check the mask before filling", 8000
-            )
+            self.detect_defects()
         elif name == "load":
             self._load_mask()
         elif name == "save":
@@ -685,10 +675,8 @@ class MainWindow(QMainWindow):
                 )
                 return
             params = dataclasses.replace(params, mask=mask.astype(np.float32))
-        try:
-            engine = self.engine()
-        except Exception as exc:  # e.g. the chosen GPU is gone: say so, stay usable
-            QMessageBox.warning(self, "Cannot start", str(exc))
+        engine = self._engine_or_warning()
+        if engine is None:
             return
         window, original = doc.window, doc.original
 
@@ -702,11 +690,40 @@ class MainWindow(QMainWindow):
             return displays
 
         worker = TaskWorker(engine, task, doc.current, params, prepare)
+        worker.succeeded.connect(self._job_succeeded)
+        self._start(worker, task, engine)
+
+    def detect_defects(self) -> None:
+        """Propose a mask of scratches, dust and hairs (the network runs in the background);
+        it joins the mask as one step that can be undone."""
+        from restorer.tasks.inpaint import DETECT_TASK, DetectParams
+
+        doc = self.document
+        if doc is None or self.runner.busy:
+            return
+        section = self._mask_section()
+        sensitivity = getattr(section.params(), "sensitivity", 1.0) if section else 1.0
+        engine = self._engine_or_warning()
+        if engine is None:
+            return
+        worker = TaskWorker(engine, DETECT_TASK, doc.current, DetectParams(sensitivity))
+        worker.succeeded.connect(self._defects_found)
+        self._start(worker, DETECT_TASK, engine)
+
+    def _engine_or_warning(self) -> Any:
+        try:
+            return self.engine()
+        except Exception as exc:  # e.g. the chosen GPU is gone: say so, stay usable
+            QMessageBox.warning(self, "Cannot start", str(exc))
+            return None
+
+    def _start(self, worker: TaskWorker, task: TaskSpec, engine: Any) -> None:
+        """Connect the signals every job shares (its own `succeeded` is already connected),
+        then start it on the job thread."""
         worker.progressed.connect(self.panel.set_fraction)
         # Bound methods of GUI-thread objects only: PySide6 runs a lambda slot in the emitting
         # (worker) thread.
         worker.messaged.connect(self._job_message)
-        worker.succeeded.connect(self._job_succeeded)
         worker.failed.connect(self._job_failed)
         worker.cancelled.connect(self._job_cancelled)
         self._job_task = task
@@ -715,6 +732,17 @@ class MainWindow(QMainWindow):
         self.panel.set_busy(True)
         self._update_actions()
         self.statusBar().showMessage(f"{task.title}: running on {engine.device_name}…")
+
+    def _defects_found(self, result: Image, _extra: object) -> None:
+        doc = self.document
+        if doc is None:
+            return
+        mask = doc.ensure_mask()
+        found = result.pixels > 0.5
+        self._replace_mask(np.maximum(mask, found), "Detect scratches and dust")
+        message = f"Marked {found.mean():.2%} of the image: check the mask before filling"
+        self.panel.finish(message)
+        self.statusBar().showMessage(message, 8000)
 
     def cancel_job(self) -> None:
         if self.runner.busy:

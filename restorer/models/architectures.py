@@ -7,6 +7,7 @@ from typing import Any
 
 from torch import nn
 
+from restorer.models.defect_net import DefectNet
 from restorer.models.denoise_unet import DenoiseUNet
 from restorer.models.inpaint_net import InpaintNet
 from restorer.models.mar_nets import ImageNet, SinogramNet
@@ -18,6 +19,7 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
     "inpaint_gated_ffc": InpaintNet,
     "mar_sinogram_unet": SinogramNet,
     "mar_image_unet": ImageNet,
+    "defect_unet": DefectNet,
 }
 
 

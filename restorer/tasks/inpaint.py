@@ -21,7 +21,7 @@ from restorer.core.image import Image
 from restorer.core.morphology import connected_components, distance_inside
 from restorer.core.resample import enlarge_cubic, reduce_area
 from restorer.tasks.base import RunContext, TaskSpec, param, validate_params
-from restorer.tasks.defects import DefectSettings, detect_defects
+from restorer.tasks.defects import find_defects
 
 MODEL = "inpaint"
 CONTEXT = 48  # pixels of known surroundings around every hole (and the merge distance)
@@ -60,12 +60,12 @@ def _unit(image: Image) -> np.ndarray:
     return image.pixels
 
 
-def proposed_mask(image: Image, sensitivity: float = 1.0) -> np.ndarray:
-    """Detected scratches and dust, for the user to edit before filling."""
-    return detect_defects(np.clip(_unit(image), 0, 1), DefectSettings(sensitivity=sensitivity))
+def proposed_mask(image: Image, ctx: RunContext, sensitivity: float = 1.0) -> np.ndarray:
+    """Detected scratches, dust and hairs, for the user to edit before filling."""
+    return find_defects(ctx, _unit(image), sensitivity)
 
 
-def full_mask(image: Image, params: InpaintParams) -> np.ndarray:
+def full_mask(image: Image, params: InpaintParams, ctx: RunContext) -> np.ndarray:
     """The user's mask, plus detected defects when asked; float32 (H, W), 1 = fill."""
     mask = np.zeros(image.pixels.shape[:2], np.float32)
     if params.mask is not None:
@@ -76,7 +76,7 @@ def full_mask(image: Image, params: InpaintParams) -> np.ndarray:
             )
         mask = np.maximum(mask, (params.mask > 0.5).astype(np.float32))
     if params.auto_mask:
-        mask = np.maximum(mask, proposed_mask(image, params.sensitivity))
+        mask = np.maximum(mask, proposed_mask(image, ctx, params.sensitivity))
     return mask
 
 
@@ -123,7 +123,7 @@ def clusters(mask: np.ndarray) -> list[tuple[slice, slice, float]]:
 
 def run(image: Image, params: InpaintParams, ctx: RunContext) -> Image:
     validate_params(params)
-    mask = full_mask(image, params)
+    mask = full_mask(image, params, ctx)
     if not mask.any():
         ctx.progress.message("The mask is empty: nothing to fill")
         return image
@@ -160,4 +160,24 @@ TASK = TaskSpec(
     params_type=InpaintParams,
     run=run,
     needs_mask=True,
+)
+
+
+@dataclass(frozen=True)
+class DetectParams:
+    sensitivity: float = InpaintParams.__dataclass_fields__["sensitivity"].default
+    # The same control as the inpaint panel's: the window passes that value on.
+
+
+def detect(image: Image, params: DetectParams, ctx: RunContext) -> Image:
+    """The proposed defect mask as an image (1 = defect), for the window's Detect button."""
+    return Image(proposed_mask(image, ctx, params.sensitivity))
+
+
+DETECT_TASK = TaskSpec(
+    name="detect-defects",
+    title="Detect scratches and dust",
+    description="Mark scratches, dust and hairs in the mask, to check before filling.",
+    params_type=DetectParams,
+    run=detect,
 )

@@ -21,6 +21,7 @@ JOBS = (
     "inpaint",
     "mar-sinogram",
     "mar-image",
+    "defects",
 )
 
 
@@ -100,6 +101,10 @@ def make_job(args: argparse.Namespace, device: torch.device):  # noqa: ANN201 - 
             sinogram_weights=stage1 if stage1 and stage1.is_file() else None,
             **overrides,
         )
+    if args.model == "defects":
+        from restorer.training.defects import DefectJob
+
+        return DefectJob(args.data, device=device, **overrides)
     from restorer.training.inpaint import InpaintJob
 
     return InpaintJob(args.data, device=device, **overrides)
