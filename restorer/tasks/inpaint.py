@@ -165,8 +165,8 @@ TASK = TaskSpec(
 
 @dataclass(frozen=True)
 class DetectParams:
-    sensitivity: float = InpaintParams.__dataclass_fields__["sensitivity"].default
-    # The same control as the inpaint panel's: the window passes that value on.
+    # No control of its own: the window passes on the inpaint panel's sensitivity.
+    sensitivity: float = 1.0
 
 
 def detect(image: Image, params: DetectParams, ctx: RunContext) -> Image:

@@ -2,10 +2,12 @@
 
 Clean colour crops (two in five turned gray, as many old prints are) get synthetic scratches,
 dust and hairs from restorer.physics.masks.varied_scan_defects and a little film grain; the
-network learns where they are. Loss: binary cross-entropy (defects are weighted up, they
-cover ~2 % of the pixels) plus soft Dice, which keeps thin lines from being traded away for
-the background. Defect pixels that do not change the image (white on white) are left out of
-the loss: nothing in the pixels says they are there.
+network learns where they are. Loss: binary cross-entropy plus half a soft Dice term, which
+keeps thin lines (~2 % of the pixels) from being traded away for the background. Defects are
+not weighted up in the cross-entropy: with weight 3 the network marked door frames and
+outlines in real old photographs (3-6 % of Set12's old scans at p > 0.5), and a wrongly
+marked edge is painted over by the fill. Defect pixels that do not change the image (white
+on white) are left out of the loss: nothing in the pixels says they are there.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from restorer.models.defect_net import DefectNet
 from restorer.physics.masks import varied_scan_defects
 from restorer.training.data import PatchSampler, centre_crops, load_uint8, split_holdout
 
-POSITIVE_WEIGHT = 3.0
+DICE_WEIGHT = 0.5
 GRAIN = 0.02  # largest film-grain sigma added to the damaged image (0..1 scale)
 
 
@@ -106,12 +108,10 @@ class DefectJob:
         clean = self.sampler.sample(self.batch, self.patch, rng)
         images, target, weight = _batch(clean, rng, self.device)
         logits = model.logits(images).float()
-        bce = F.binary_cross_entropy_with_logits(
-            logits, target, weight=weight * (1 + (POSITIVE_WEIGHT - 1) * target)
-        )
+        bce = F.binary_cross_entropy_with_logits(logits, target, weight=weight)
         p = torch.sigmoid(logits) * weight
         dice = 1 - (2 * (p * target).sum() + 1) / (p.sum() + (target * weight).sum() + 1)
-        return bce + dice
+        return bce + DICE_WEIGHT * dice
 
     def validate(self, model: nn.Module) -> dict[str, float]:
         scores = [f1_score(model(images).float(), t, w) for images, t, w in self.val]
