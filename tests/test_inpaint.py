@@ -124,3 +124,42 @@ def test_cli_with_mask_file_and_auto_mask(tmp_path: Path, samples: Path) -> None
         timeout=300,
     )
     assert no_mask.returncode == 2 and "--mask" in no_mask.stderr
+
+
+def test_cli_proposes_a_mask_to_edit_before_filling(tmp_path: Path, samples: Path) -> None:
+    # An archivist's batch: masks for a folder of JPEG scans, checked and edited, then used.
+    image = read_image(samples / "coffee.png")
+    damaged, truth = scan_defects(image.pixels, np.random.default_rng(4))
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    write_image(image.with_pixels(damaged), scans / "scan.jpg")
+    restorer = [sys.executable, "-m", "restorer"]
+    found = subprocess.run(
+        [*restorer, "detect-defects", str(scans), "-o", str(tmp_path / "masks")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert found.returncode == 0, found.stderr
+    mask_file = tmp_path / "masks" / "scan.png"  # PNG, whatever the input's format
+    mask = read_image(mask_file).pixels
+    assert set(np.unique(mask)) == {0.0, 1.0}
+    assert (mask[truth > 0.5] > 0.5).mean() > 0.8
+    mask[:10] = 1.0  # the user's edit
+    write_image(Image(mask), mask_file, overwrite=True)
+    filled = subprocess.run(
+        [
+            *restorer,
+            "inpaint",
+            str(scans),
+            "--mask",
+            str(tmp_path / "masks"),
+            "-o",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert filled.returncode == 0, filled.stderr
+    assert (tmp_path / "out" / "scan.jpg").is_file()

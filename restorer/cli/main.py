@@ -10,7 +10,7 @@ from typing import Any
 
 from restorer import __version__
 from restorer.tasks.base import ParamSpec, TaskSpec, param_specs
-from restorer.tasks.registry import TASKS
+from restorer.tasks.registry import COMMANDS
 
 OTHER_COMMANDS = ("info", "bench", "train")
 # Used by benchmarks (baselines) and training (mask and metal drawing) only.
@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run every task on a bundled sample, without a screen; exit 0 or 1",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for task in TASKS:
+    for task in COMMANDS:
         _add_task_command(sub, task)
     info = sub.add_parser("info", help="print what was read from an image file")
     info.add_argument("file", type=Path)
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {t.command for t in TASKS} | set(OTHER_COMMANDS)
+    commands = {t.command for t in COMMANDS} | set(OTHER_COMMANDS)
     wants_gui = not argv or (argv[0] not in commands and not argv[0].startswith("-"))
     if wants_gui:
         return _open_gui([Path(a) for a in argv])

@@ -57,7 +57,8 @@ def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
         validate_params(params)
         if task.needs_mask and args.mask is None and not getattr(params, "auto_mask", False):
             raise ValueError("give a --mask image, or --auto-mask to find scratches and dust")
-        jobs = plan(args.inputs, args.output, "dcm" if args.format == "dcm" else args.format)
+        output_format = args.format or task.output_format or None
+        jobs = plan(args.inputs, args.output, output_format)
         engine = Engine(args.device, tile=args.tile, precision=args.precision)
     except (UsageError, ValueError, DeviceUnavailableError) as exc:
         _error(str(exc))

@@ -114,6 +114,7 @@ class TaskSpec:
     accepts_ct: bool = True
     ct_only: bool = False
     needs_mask: bool = False
+    output_format: str = ""  # what batch outputs are written as when not told; "": the input's
 
     @property
     def command(self) -> str:

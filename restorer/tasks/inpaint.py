@@ -165,8 +165,10 @@ TASK = TaskSpec(
 
 @dataclass(frozen=True)
 class DetectParams:
-    # No control of its own: the window passes on the inpaint panel's sensitivity.
-    sensitivity: float = 1.0
+    # In the window the inpaint panel's sensitivity is passed on.
+    sensitivity: float = field(
+        default=1.0, metadata=InpaintParams.__dataclass_fields__["sensitivity"].metadata
+    )
 
 
 def detect(image: Image, params: DetectParams, ctx: RunContext) -> Image:
@@ -177,7 +179,9 @@ def detect(image: Image, params: DetectParams, ctx: RunContext) -> Image:
 DETECT_TASK = TaskSpec(
     name="detect-defects",
     title="Detect scratches and dust",
-    description="Mark scratches, dust and hairs in the mask, to check before filling.",
+    description="Write a mask of the scratches, dust and hairs found (white = defect), to "
+    "check and edit before `restorer inpaint --mask`.",
     params_type=DetectParams,
     run=detect,
+    output_format="png",  # a mask must survive exactly: never the input's JPEG
 )
