@@ -5,10 +5,10 @@ medium: brush strokes, large: blobs and rectangles); PSNR and SSIM inside the ho
 network, OpenCV Telea and OpenCV Navier-Stokes; seconds per image.
 
 automask: synthetic scratches and dust drawn on test images (restorer.physics.masks.
-scan_defects, not the training generator), then detected by our network and by the contrast
-rule it replaced; pixel precision and recall with one pixel of tolerance (defect edges are
-soft), recall also over the visible defect pixels only, and the area flagged on the undamaged
-images.
+scan_defects; the detector's training generator draws the same kinds, and more, on other
+images), then detected by our network and by the contrast rule it replaced; pixel precision
+and recall with one pixel of tolerance (defect edges are soft), recall also over the visible
+defect pixels only, the area flagged on the undamaged images, and megapixels per second.
 """
 
 from __future__ import annotations

@@ -52,11 +52,14 @@ def _batch(
         images.append(damaged)
         targets.append(target)
         weights.append(weight)
-    as_tensor = lambda arrays: torch.from_numpy(np.stack(arrays)).to(device)  # noqa: E731
+
+    def stacked(arrays: list[np.ndarray]) -> torch.Tensor:
+        return torch.from_numpy(np.stack(arrays)).to(device)
+
     return (
-        as_tensor(images).permute(0, 3, 1, 2),
-        as_tensor(targets)[:, None],
-        as_tensor(weights)[:, None],
+        stacked(images).permute(0, 3, 1, 2),
+        stacked(targets)[:, None],
+        stacked(weights)[:, None],
     )
 
 
