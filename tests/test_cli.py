@@ -11,16 +11,7 @@ import numpy as np
 
 from restorer.core.ops import psnr
 from restorer.io import read_image, write_image
-
-
-def restorer(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "restorer", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-    )
+from tests.cli_helpers import restorer
 
 
 def test_batch_goes_on_past_a_corrupt_file(tmp_path: Path, samples: Path) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
@@ -17,6 +15,7 @@ from restorer.io import read_image, write_image
 from restorer.physics.masks import benchmark_mask, scan_defects
 from restorer.tasks.defects import contrast_defects
 from restorer.tasks.inpaint import DETECT_TASK, TASK, DetectParams, InpaintParams, clusters
+from tests.cli_helpers import restorer
 
 
 def _medium_mask(shape: tuple[int, ...], seed: int = 3) -> np.ndarray:
@@ -90,19 +89,13 @@ def test_cli_with_mask_file_and_auto_mask(tmp_path: Path, samples: Path) -> None
     image = read_image(samples / "coffee.png")
     mask = _medium_mask(image.pixels.shape)
     write_image(Image(mask), tmp_path / "mask.png")
-    run = [sys.executable, "-m", "restorer", "inpaint"]
-    result = subprocess.run(
-        [
-            *run,
-            str(samples / "coffee.png"),
-            "--mask",
-            str(tmp_path / "mask.png"),
-            "-o",
-            str(tmp_path / "out.png"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = restorer(
+        "inpaint",
+        samples / "coffee.png",
+        "--mask",
+        tmp_path / "mask.png",
+        "-o",
+        tmp_path / "out.png",
     )
     assert result.returncode == 0, result.stderr
     out = read_image(tmp_path / "out.png").pixels
@@ -110,19 +103,9 @@ def test_cli_with_mask_file_and_auto_mask(tmp_path: Path, samples: Path) -> None
     np.testing.assert_array_equal(out[outside], image.pixels[outside])
     damaged, _ = scan_defects(image.pixels, np.random.default_rng(4))
     write_image(image.with_pixels(damaged), tmp_path / "scan.png")
-    auto = subprocess.run(
-        [*run, str(tmp_path / "scan.png"), "--auto-mask", "-o", str(tmp_path / "fixed.png")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    auto = restorer("inpaint", tmp_path / "scan.png", "--auto-mask", "-o", tmp_path / "fixed.png")
     assert auto.returncode == 0, auto.stderr
-    no_mask = subprocess.run(
-        [*run, str(samples / "coffee.png"), "-o", str(tmp_path / "x.png")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    no_mask = restorer("inpaint", samples / "coffee.png", "-o", tmp_path / "x.png")
     assert no_mask.returncode == 2 and "--mask" in no_mask.stderr
 
 
@@ -133,13 +116,7 @@ def test_cli_proposes_a_mask_to_edit_before_filling(tmp_path: Path, samples: Pat
     scans = tmp_path / "scans"
     scans.mkdir()
     write_image(image.with_pixels(damaged), scans / "scan.jpg")
-    restorer = [sys.executable, "-m", "restorer"]
-    found = subprocess.run(
-        [*restorer, "detect-defects", str(scans), "-o", str(tmp_path / "masks")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    found = restorer("detect-defects", scans, "-o", tmp_path / "masks")
     assert found.returncode == 0, found.stderr
     mask_file = tmp_path / "masks" / "scan.png"  # PNG, whatever the input's format
     mask = read_image(mask_file).pixels
@@ -147,19 +124,6 @@ def test_cli_proposes_a_mask_to_edit_before_filling(tmp_path: Path, samples: Pat
     assert (mask[truth > 0.5] > 0.5).mean() > 0.8
     mask[:10] = 1.0  # the user's edit
     write_image(Image(mask), mask_file, overwrite=True)
-    filled = subprocess.run(
-        [
-            *restorer,
-            "inpaint",
-            str(scans),
-            "--mask",
-            str(tmp_path / "masks"),
-            "-o",
-            str(tmp_path / "out"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    filled = restorer("inpaint", scans, "--mask", tmp_path / "masks", "-o", tmp_path / "out")
     assert filled.returncode == 0, filled.stderr
     assert (tmp_path / "out" / "scan.jpg").is_file()

@@ -28,6 +28,16 @@ CONTEXT = 48  # pixels of known surroundings around every hole (and the merge di
 MAX_HOLE = 96  # widest hole filled at full resolution (the network trained on 256 crops)
 CT_WINDOW = (-1024.0, 3071.0)
 
+# Shared by the inpaint panel and the detect-defects command.
+SENSITIVITY = param(
+    "Detection sensitivity",
+    "float",
+    minimum=0.5,
+    maximum=2.0,
+    step=0.1,
+    help="Higher finds fainter defects (and more false ones).",
+)
+
 
 @dataclass(frozen=True)
 class InpaintParams:
@@ -39,17 +49,7 @@ class InpaintParams:
             help="Detect thin scratches and dust specks and add them to the mask.",
         ),
     )
-    sensitivity: float = field(
-        default=1.0,
-        metadata=param(
-            "Detection sensitivity",
-            "float",
-            minimum=0.5,
-            maximum=2.0,
-            step=0.1,
-            help="Higher finds fainter defects (and more false ones).",
-        ),
-    )
+    sensitivity: float = field(default=1.0, metadata=SENSITIVITY)
     # The mask itself comes from the brush or a mask file, not from a form field.
     mask: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -166,9 +166,7 @@ TASK = TaskSpec(
 @dataclass(frozen=True)
 class DetectParams:
     # In the window the inpaint panel's sensitivity is passed on.
-    sensitivity: float = field(
-        default=1.0, metadata=InpaintParams.__dataclass_fields__["sensitivity"].metadata
-    )
+    sensitivity: float = field(default=1.0, metadata=SENSITIVITY)
 
 
 def detect(image: Image, params: DetectParams, ctx: RunContext) -> Image:

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from restorer.core.ops import to_gray
-from restorer.io import read_image
+from restorer.io import list_images, read_image
 from restorer.io.convert import float_to_integer
 
 
@@ -18,6 +18,17 @@ def split_holdout(paths: list[Path], every: int = 50) -> tuple[list[Path], list[
     val = paths[::every]
     held = set(val)
     return [p for p in paths if p not in held], val
+
+
+def colour_split(data: Path, exclude: Sequence[str] = ()) -> tuple[list[Path], list[Path]]:
+    """The colour training sets, CBSD432 (stems in `exclude` left out) then T91, split by
+    split_holdout into (train, validation)."""
+    return split_holdout(
+        [
+            *list_images(data / "train/color/cbsd432", exclude=exclude),
+            *list_images(data / "train/color/t91"),
+        ]
+    )
 
 
 def load_uint8(paths: Sequence[Path], gray: bool, min_side: int = 0) -> list[np.ndarray]:

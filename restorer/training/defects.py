@@ -21,10 +21,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from restorer.io import list_images
 from restorer.models.defect_net import DefectNet
 from restorer.physics.masks import varied_scan_defects
-from restorer.training.data import PatchSampler, centre_crops, load_uint8, split_holdout
+from restorer.training.data import PatchSampler, centre_crops, colour_split, load_uint8
 
 DICE_WEIGHT = 0.5
 GRAIN = 0.02  # largest film-grain sigma added to the damaged image (0..1 scale)
@@ -81,11 +80,7 @@ class DefectJob:
 
     def __post_init__(self) -> None:
         self.model_id = "defects"
-        files = [
-            *list_images(self.data / "train/color/cbsd432"),
-            *list_images(self.data / "train/color/t91"),
-        ]
-        self.train_files, self.val_files = split_holdout(files)
+        self.train_files, self.val_files = colour_split(self.data)
         self.sampler = PatchSampler(
             load_uint8(self.train_files, gray=False, min_side=self.patch), self.device
         )

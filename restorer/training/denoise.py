@@ -25,6 +25,7 @@ from restorer.physics.noise import effective_sigma, gaussian, poisson_gaussian
 from restorer.training.data import (
     PatchSampler,
     centre_crops,
+    colour_split,
     load_uint8,
     no_autocast,
     split_holdout,
@@ -46,11 +47,7 @@ class DenoiseJob:
 
     def __post_init__(self) -> None:
         self.model_id = "denoise-gray" if self.gray else "denoise-color"
-        color = [
-            *list_images(self.data / "train/color/cbsd432"),
-            *list_images(self.data / "train/color/t91"),
-        ]
-        train, val = split_holdout(color)
+        train, val = colour_split(self.data)
         if self.gray:
             g_train, g_val = split_holdout(list_images(self.data / "train/bsd400"))
             train, val = g_train + train, g_val + val

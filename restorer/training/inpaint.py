@@ -17,14 +17,13 @@ import torch
 from torch import nn
 
 from restorer.core.ops import psnr
-from restorer.io import list_images
 from restorer.models.inpaint_net import InpaintNet
 from restorer.physics.masks import benchmark_mask, random_mask
 from restorer.training.data import (
     PatchSampler,
     centre_crops,
+    colour_split,
     load_uint8,
-    split_holdout,
 )
 
 WORK_SIZE = 256
@@ -47,11 +46,7 @@ class InpaintJob:
 
     def __post_init__(self) -> None:
         self.model_id = "inpaint"
-        files = [
-            *list_images(self.data / "train/color/cbsd432"),
-            *list_images(self.data / "train/color/t91"),
-        ]
-        self.train_files, self.val_files = split_holdout(files)
+        self.train_files, self.val_files = colour_split(self.data)
         self.sampler = PatchSampler(
             load_uint8(self.train_files, gray=False, min_side=self.patch), self.device
         )

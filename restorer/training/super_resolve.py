@@ -18,7 +18,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from restorer.core.ops import psnr, rgb_to_y
-from restorer.io import list_images
 from restorer.models.sr_unet import SRUNet
 from restorer.physics.blur import gaussian_blur
 from restorer.physics.jpeg import jpeg_compress
@@ -27,9 +26,9 @@ from restorer.physics.resize import imresize
 from restorer.training.data import (
     PatchSampler,
     centre_crops,
+    colour_split,
     load_uint8,
     no_autocast,
-    split_holdout,
 )
 
 # CBSD432 images that are also in BSD100 (MANIFEST.md): left out so that BSD100 stays a test set.
@@ -89,11 +88,7 @@ class SRJob:
         # pixels per input pixel and can afford a wider network.
         self.widths = self.widths or ((48, 96, 192) if self.scale == 2 else (64, 128, 256))
         self.model_id = f"sr-x{self.scale}" + ("-real" if self.realistic else "")
-        files = [
-            *list_images(self.data / "train/color/cbsd432", exclude=BSD100_OVERLAP),
-            *list_images(self.data / "train/color/t91"),
-        ]
-        self.train_files, self.val_files = split_holdout(files)
+        self.train_files, self.val_files = colour_split(self.data, exclude=BSD100_OVERLAP)
         hr = self.patch * self.scale
         self.sampler = PatchSampler(
             load_uint8(self.train_files, gray=False, min_side=hr), self.device
