@@ -104,7 +104,8 @@ def make_job(args: argparse.Namespace, device: torch.device):  # noqa: ANN201 - 
     if args.model == "defects":
         from restorer.training.defects import DefectJob
 
-        return DefectJob(args.data, device=device, **overrides)
+        # Fine-tuning a detector mines its false alarms (see training.defects).
+        return DefectJob(args.data, device=device, mine_with=args.init, **overrides)
     from restorer.training.inpaint import InpaintJob
 
     return InpaintJob(args.data, device=device, **overrides)

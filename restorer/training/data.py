@@ -72,13 +72,30 @@ class PatchSampler:
                     break
             y = int(rng.integers(0, h - size + 1))
             x = int(rng.integers(0, w - size + 1))
-            p = im[:, y : y + size, x : x + size]
-            k = int(rng.integers(8))
-            if k & 4:
-                p = p.flip(2)
-            p = torch.rot90(p, k & 3, dims=(1, 2))
-            patches.append(p)
+            patches.append(_symmetry(im[:, y : y + size, x : x + size], rng))
         return torch.stack(patches).float() / 255.0
+
+    def sample_around(
+        self, points: Sequence[tuple[int, int, int]], size: int, rng: np.random.Generator
+    ) -> torch.Tensor:
+        """One patch per (image index, y, x), placed at random among those that contain that
+        pixel (and fit in the image), with a random symmetry."""
+        patches = []
+        for index, py, px in points:
+            im = self.images[index]
+            h, w = im.shape[1:]
+            y = int(rng.integers(max(0, py - size + 1), min(py, h - size) + 1))
+            x = int(rng.integers(max(0, px - size + 1), min(px, w - size) + 1))
+            patches.append(_symmetry(im[:, y : y + size, x : x + size], rng))
+        return torch.stack(patches).float() / 255.0
+
+
+def _symmetry(patch: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """One of the 8 flips and 90-degree rotations of a (C, H, W) patch, at random."""
+    k = int(rng.integers(8))
+    if k & 4:
+        patch = patch.flip(2)
+    return torch.rot90(patch, k & 3, dims=(1, 2))
 
 
 def centre_crops(
