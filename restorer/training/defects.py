@@ -10,12 +10,12 @@ marked edge is painted over by the fill. Defect pixels that do not change the im
 on white) are left out of the loss: nothing in the pixels says they are there.
 
 Hard negatives: a detector trained on random crops marked fur, whiskers and dense foliage
-(the mandrill of Set14: 6 % of it at p > 0.5), textures that random crops seldom show it.
+(16.6 % of Set14's mandrill as the window marks it), textures that random crops seldom show.
 Fine-tuning from such a detector (--init) first runs it over the clean training images, in
 colour and in gray, and then draws half of every batch around the pixels it wrongly marks;
 defects are drawn on those crops as on the others, so it learns to find them in such texture
-as well as to leave the texture alone (online hard example mining, Shrivastava et al. 2016,
-done once per run).
+as well as to leave the texture alone (hard example mining as in Shrivastava et al. 2016,
+but once per run instead of online).
 """
 
 from __future__ import annotations
@@ -129,7 +129,8 @@ class DefectJob:
         self.train_files, self.val_files = colour_split(self.data)
         train_images = load_uint8(self.train_files, gray=False, min_side=self.patch)
         self.sampler = PatchSampler(train_images, self.device)
-        val_images = load_uint8(self.val_files, gray=False, min_side=self.patch)
+        val_all = load_uint8(self.val_files, gray=False)
+        val_images = [v for v in val_all if min(v.shape[:2]) >= self.patch]
         self.hard: list[tuple[int, int, int]] = []
         # Undamaged held-out crops around the starting detector's false alarms: validation
         # pools them with the damaged crops, so a marked texture costs precision there.
@@ -148,7 +149,7 @@ class DefectJob:
             )
             self.val_hard = [crop[None] for crop in around]
         rng = np.random.default_rng(7)
-        self.val_clean = centre_crops(load_uint8(self.val_files, gray=False), 256, self.device)
+        self.val_clean = centre_crops(val_all, 256, self.device)
         self.val = [_batch(crop, rng, self.device) for crop in self.val_clean]
 
     @property
@@ -170,10 +171,10 @@ class DefectJob:
         return DefectNet(widths=self.widths, blocks=self.blocks)
 
     def loss(self, model: nn.Module, step: int, rng: np.random.Generator) -> torch.Tensor:
-        hard = round(self.batch * HARD_FRACTION) if self.hard else 0
-        clean = self.sampler.sample(self.batch - hard, self.patch, rng)
-        if hard:
-            picks = rng.choice(len(self.hard), hard)
+        hard_count = round(self.batch * HARD_FRACTION) if self.hard else 0
+        clean = self.sampler.sample(self.batch - hard_count, self.patch, rng)
+        if hard_count:
+            picks = rng.choice(len(self.hard), hard_count)
             around = self.sampler.sample_around([self.hard[i] for i in picks], self.patch, rng)
             clean = torch.cat([clean, around])
         images, target, weight = _batch(clean, rng, self.device)
