@@ -127,3 +127,29 @@ def test_cli_proposes_a_mask_to_edit_before_filling(tmp_path: Path, samples: Pat
     filled = restorer("inpaint", scans, "--mask", tmp_path / "masks", "-o", tmp_path / "out")
     assert filled.returncode == 0, filled.stderr
     assert (tmp_path / "out" / "scan.jpg").is_file()
+
+
+def test_detect_defects_warns_when_the_proposal_is_too_large_to_be_damage(
+    tmp_path: Path, samples: Path
+) -> None:
+    # A frame crossed by hundreds of thin bright lines (like fur or grass) is not a scratched
+    # photograph: the user is told to check before filling. A real scan with a few defects is not.
+    rng = np.random.default_rng(0)
+    image = np.full((256, 256), 0.3, np.float32)
+    for _ in range(400):
+        y, x = rng.uniform(0, 256, 2)
+        angle = rng.uniform(0, np.pi)
+        t = np.linspace(0, 25, 60)
+        ys = np.clip(y + t * np.sin(angle), 0, 255).astype(int)
+        xs = np.clip(x + t * np.cos(angle), 0, 255).astype(int)
+        image[ys, xs] = 0.95
+    write_image(Image(image), tmp_path / "lines.png")
+    crowded = restorer("detect-defects", tmp_path / "lines.png", "-o", tmp_path / "m1")
+    assert crowded.returncode == 0, crowded.stderr
+    assert "damage seldom covers this much" in crowded.stderr
+
+    damaged, _ = scan_defects(read_image(samples / "coffee.png").pixels, np.random.default_rng(4))
+    write_image(Image(damaged), tmp_path / "scan.png")
+    scan = restorer("detect-defects", tmp_path / "scan.png", "-o", tmp_path / "m2")
+    assert scan.returncode == 0, scan.stderr
+    assert "Marked" in scan.stderr and "seldom" not in scan.stderr

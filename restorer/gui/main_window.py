@@ -740,7 +740,9 @@ class MainWindow(QMainWindow):
         mask = doc.ensure_mask()
         found = result.pixels > 0.5
         self._replace_mask(np.maximum(mask, found), "Detect scratches and dust")
-        message = f"Marked {found.mean():.2%} of the image: check the mask before filling"
+        from restorer.tasks.inpaint import detection_summary
+
+        message = detection_summary(float(found.mean()))
         self.panel.finish(message)
         self.statusBar().showMessage(message, 8000)
 
