@@ -6,6 +6,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from restorer.bench.inpaint import _opencv
 from restorer.core.image import Image
@@ -83,6 +84,28 @@ def test_detector_finds_scratches_and_dust(engine: Engine, samples: Path) -> Non
     assert precision > 0.6 and precision > rule_precision
     flagged = engine.run_task(DETECT_TASK, Image(clean), DetectParams()).pixels
     assert flagged.mean() < 0.02  # little flagged on the undamaged photo
+
+
+# 3-px white lines: 0.67 found (0.54 before the training generator drew exact widths); a gap
+# noted on issue 5, guarded here so that it does not widen.
+@pytest.mark.parametrize(("width", "floor"), [(1, 0.8), (2, 0.8), (3, 0.6)])
+def test_detector_finds_straight_hard_edged_scratches(
+    engine: Engine, samples: Path, width: int, floor: float
+) -> None:
+    # Film scratches run straight along the transport; a detector whose training never drew
+    # a 2-px line (OpenCV draws thickness 2 as 3 px) found 61 % of a white one here.
+    clean = read_image(samples / "coffee.png").pixels
+    h, w = clean.shape[:2]
+    for value in (1.0, 0.0):
+        damaged = clean.copy()
+        line = np.zeros((h, w), bool)
+        line[20 : h - 20, w // 3 : w // 3 + width] = True
+        line[h // 2 : h // 2 + width, 20 : w - 20] = True
+        damaged[line] = value
+        # Only where the line shows: a white line over the white cup is not there to find.
+        visible = line & (np.abs(damaged - clean).max(axis=2) > 0.2)
+        found = engine.run_task(DETECT_TASK, Image(damaged), DetectParams()).pixels > 0.5
+        assert found[visible].mean() > floor, (value, found[visible].mean())
 
 
 def test_cli_with_mask_file_and_auto_mask(tmp_path: Path, samples: Path) -> None:
