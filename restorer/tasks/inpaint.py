@@ -29,7 +29,7 @@ MAX_HOLE = 96  # widest hole filled at full resolution (the network trained on 2
 CT_WINDOW = (-1024.0, 3071.0)
 # Scratches and dust seldom cover more than a few percent of a photograph (a scan with three
 # long scratches and 40 specks drawn on it is marked ~5 %); above this share the proposal
-# likely holds texture taken for damage (Set14's mandrill, fur and whiskers: 7.5 %).
+# likely holds texture taken for damage (Set14's mandrill, fur and whiskers: 6.4 %).
 LIKELY_TEXTURE_AREA = 0.06
 
 # Shared by the inpaint panel and the detect-defects command.
@@ -92,9 +92,10 @@ def full_mask(image: Image, params: InpaintParams, ctx: RunContext) -> np.ndarra
         mask = np.maximum(mask, (params.mask > 0.5).astype(np.float32))
     if params.auto_mask:
         found = proposed_mask(image, ctx, params.sensitivity)
-        if found.mean() > LIKELY_TEXTURE_AREA:
+        marked = float(found.mean())
+        if marked > LIKELY_TEXTURE_AREA:
             ctx.progress.message(
-                f"the detected defects cover {found.mean():.1%} of the image; fur, foliage "
+                f"the detected defects cover {marked:.1%} of the image; fur, foliage "
                 "and fine texture can be taken for damage: check with restorer detect-defects"
             )
         mask = np.maximum(mask, found)
