@@ -235,9 +235,10 @@ def _run(argv: list[str] | None) -> int:
         try:
             if args.command == "bench":
                 return args.bench_run(args)
+            from restorer.training.cli import command_line
             from restorer.training.cli import run as run_train
 
-            return run_train(args)
+            return run_train(args, command_line("restorer", argv))
         except ModuleNotFoundError as exc:
             if exc.name not in DEVELOPMENT_MODULES:
                 raise

@@ -65,6 +65,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="start from these weights (.safetensors), e.g. to fine-tune",
     )
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
+    parser.add_argument(
+        "--loss",
+        choices=("l1", "mse"),
+        default="l1",
+        help="denoisers only: mse for a last fine-tune towards PSNR",
+    )
 
 
 def make_job(args: argparse.Namespace, device: torch.device):  # noqa: ANN201 - job protocol
@@ -72,7 +78,15 @@ def make_job(args: argparse.Namespace, device: torch.device):  # noqa: ANN201 - 
     if args.model.startswith("denoise"):
         from restorer.training.denoise import DenoiseJob
 
-        return DenoiseJob(args.data, gray=args.model == "denoise-gray", device=device, **overrides)
+        return DenoiseJob(
+            args.data,
+            gray=args.model == "denoise-gray",
+            device=device,
+            loss_name=args.loss,
+            **overrides,
+        )
+    if args.loss != "l1":
+        raise SystemExit(f"--loss {args.loss} is for the denoisers; {args.model} has its own loss")
     if args.model.startswith("sr"):
         from restorer.training.super_resolve import SRJob
 
@@ -111,7 +125,13 @@ def make_job(args: argparse.Namespace, device: torch.device):  # noqa: ANN201 - 
     return InpaintJob(args.data, device=device, **overrides)
 
 
-def run(args: argparse.Namespace) -> int:
+def command_line(program: str, argv: list[str]) -> str:
+    """The command as the model card records it, quoted to be pasted into a shell."""
+    return " ".join([program, *(shlex.quote(a) for a in argv)])
+
+
+def run(args: argparse.Namespace, command: str) -> int:
+    """Train as `args` say; `command` is the command line the model card records."""
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.device == "auto":
@@ -131,13 +151,12 @@ def run(args: argparse.Namespace) -> int:
         checkpoint_dir=args.checkpoint_dir,
         resume=args.resume,
         export_dir=args.export,
-        command="restorer train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
-        if sys.argv[1:2] == ["train"]
-        else "python -m restorer.training " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        command=command,
         data_description=job.data_description,
         extra={
             "batch": job.batch,
             "patch": job.patch,
+            **({"loss": args.loss} if args.loss != "l1" else {}),
             **({"initialised_from": args.init.name} if args.init else {}),
         },
         init_weights=args.init,
@@ -153,4 +172,5 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m restorer.training")
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    return run(parser.parse_args(argv), command_line("python -m restorer.training", argv))

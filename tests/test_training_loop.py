@@ -1,0 +1,109 @@
+"""The training command end to end on a tiny data folder: seeded, resumable, exported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from restorer.io import read_image, write_image
+from restorer.models.loader import file_sha256
+from restorer.training import denoise
+from restorer.training.cli import main as train_main
+
+SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder laid out as ../shared/data: crops of the bundled samples."""
+    root = tmp_path_factory.mktemp("data")
+    camera = read_image(SAMPLES / "camera.png")
+    coffee = read_image(SAMPLES / "coffee.png")
+    for folder, image, count in (
+        (root / "train/bsd400", camera, 2),
+        (root / "train/color/cbsd432", coffee, 2),
+        (root / "train/color/t91", coffee, 1),
+    ):
+        folder.mkdir(parents=True)
+        for i in range(count):
+            crop = image.with_pixels(image.pixels[40 * i : 40 * i + 288, 40 * i : 40 * i + 288])
+            write_image(crop, folder / f"{i:03d}.png")
+    return root
+
+
+def _train(data: Path, out: Path, *extra: str) -> int:
+    return train_main(
+        [
+            "denoise-gray",
+            "--data",
+            str(data),
+            "--batch",
+            "2",
+            "--patch",
+            "32",
+            "--lr",
+            "1e-3",
+            "--val-every",
+            "2",
+            "--threads",
+            "1",
+            "--checkpoint-dir",
+            str(out / "ck"),
+            "--export",
+            str(out / "export"),
+            *extra,
+        ]
+    )
+
+
+def test_training_is_seeded_and_exports_a_model_card(data: Path, tmp_path: Path) -> None:
+    assert _train(data, tmp_path / "a", "--steps", "4", "--loss", "mse") == 0
+    assert _train(data, tmp_path / "b", "--steps", "4", "--loss", "mse") == 0
+    first = load_file(str(tmp_path / "a/export/denoise-gray.safetensors"))
+    second = load_file(str(tmp_path / "b/export/denoise-gray.safetensors"))
+    assert first.keys() == second.keys()
+    for key in first:
+        assert np.array_equal(first[key].numpy(), second[key].numpy()), key
+
+    card = json.loads((tmp_path / "a/export/denoise-gray.json").read_text())
+    assert card["sha256"] == file_sha256(tmp_path / "a/export/denoise-gray.safetensors")
+    record = card["training"]
+    assert record["steps"] == 4 and record["loss"] == "mse" and record["seed"] == 0
+    assert "--loss mse" in record["command"] and "--steps 4" in record["command"]
+    assert "BSD400" in record["data"]
+
+
+def test_an_interrupted_run_resumes_from_its_checkpoint(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_loss = denoise.DenoiseJob.loss
+
+    def interrupted_at_step_five(
+        self: denoise.DenoiseJob, model: object, step: int, rng: np.random.Generator
+    ) -> object:
+        if step == 4:  # the fifth step: the checkpoint of step 4 has been written
+            raise KeyboardInterrupt
+        return real_loss(self, model, step, rng)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(denoise.DenoiseJob, "loss", interrupted_at_step_five)
+    with pytest.raises(KeyboardInterrupt):
+        _train(data, tmp_path, "--steps", "6")
+    assert not (tmp_path / "export").exists()
+
+    monkeypatch.setattr(denoise.DenoiseJob, "loss", real_loss)
+    assert _train(data, tmp_path, "--steps", "6", "--resume") == 0
+    record = json.loads((tmp_path / "export/denoise-gray.json").read_text())["training"]
+    assert record["steps"] == 6
+    # Validations before the interruption are kept: the resumed run did not start over.
+    checkpoint = torch.load(tmp_path / "ck/denoise-gray.pt", weights_only=False)
+    assert [m["step"] for m in checkpoint["history"]] == [0, 2, 4, 6]
+
+
+def test_a_loss_other_than_l1_is_refused_for_models_with_their_own(data: Path) -> None:
+    with pytest.raises(SystemExit, match="for the denoisers"):
+        train_main(["inpaint", "--data", str(data), "--steps", "1", "--loss", "mse"])
