@@ -15,15 +15,13 @@ from restorer.models.loader import file_sha256
 from restorer.training import denoise
 from restorer.training.cli import main as train_main
 
-SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
-
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def data(tmp_path_factory: pytest.TempPathFactory, samples: Path) -> Path:
     """A folder laid out as ../shared/data: crops of the bundled samples."""
     root = tmp_path_factory.mktemp("data")
-    camera = read_image(SAMPLES / "camera.png")
-    coffee = read_image(SAMPLES / "coffee.png")
+    camera = read_image(samples / "camera.png")
+    coffee = read_image(samples / "coffee.png")
     for folder, image, count in (
         (root / "train/bsd400", camera, 2),
         (root / "train/color/cbsd432", coffee, 2),

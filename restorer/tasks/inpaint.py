@@ -31,6 +31,7 @@ CT_WINDOW = (-1024.0, 3071.0)
 # long scratches and 40 specks drawn on it is marked ~5 %); above this share the proposal
 # likely holds texture taken for damage (Set14's mandrill, fur and whiskers: 6.4 %).
 LIKELY_TEXTURE_AREA = 0.06
+TEXTURE_ADVICE = "damage seldom covers this much: fur, foliage and fine texture can be taken for it"
 
 # Shared by the inpaint panel and the detect-defects command.
 SENSITIVITY = param(
@@ -73,10 +74,7 @@ def detection_summary(marked: float) -> str:
     """What to tell the user about a proposed mask covering the fraction `marked`."""
     text = f"Marked {marked:.2%} of the image: check the mask before filling"
     if marked > LIKELY_TEXTURE_AREA:
-        text += (
-            " (damage seldom covers this much: fur, foliage and fine texture can be taken"
-            " for it; lower the sensitivity or erase over them)"
-        )
+        text += f" ({TEXTURE_ADVICE}; lower the sensitivity or erase over them)"
     return text
 
 
@@ -94,9 +92,12 @@ def full_mask(image: Image, params: InpaintParams, ctx: RunContext) -> np.ndarra
         found = proposed_mask(image, ctx, params.sensitivity)
         marked = float(found.mean())
         if marked > LIKELY_TEXTURE_AREA:
+            # The same caution as the Detect button's, with where to look at the proposal:
+            # this runs from the window's checkbox as well as from --auto-mask.
             ctx.progress.message(
-                f"the detected defects cover {marked:.1%} of the image; fur, foliage "
-                "and fine texture can be taken for damage: check with restorer detect-defects"
+                f"the detected defects cover {marked:.1%} of the image ({TEXTURE_ADVICE}); "
+                "lower the sensitivity, or look at the proposal first: Detect scratches & dust "
+                "in the window, restorer detect-defects on the command line"
             )
         mask = np.maximum(mask, found)
     return mask
