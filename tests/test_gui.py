@@ -63,6 +63,9 @@ def test_open_denoise_compare_undo_save_reload(
     clean = read_image(samples / "chelsea.png").pixels
     assert psnr(clean, doc.current.pixels) > psnr(clean, doc.original.pixels) + 5
     assert window.windowTitle().startswith("chelsea_noisy.png *")
+    # What the job reported stays beside its time once it is done.
+    summary = window.panel.time_label.text()
+    assert "done in" in summary and "Estimated noise level σ" in summary
 
     # Drag the split line from the middle to a quarter of the width.
     canvas = window.canvas

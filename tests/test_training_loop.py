@@ -105,3 +105,20 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(
 def test_a_loss_other_than_l1_is_refused_for_models_with_their_own(data: Path) -> None:
     with pytest.raises(SystemExit, match="for the denoisers"):
         train_main(["inpaint", "--data", str(data), "--steps", "1", "--loss", "mse"])
+
+
+def test_inpaint_loss_and_validation_are_finite_in_mixed_precision(data: Path) -> None:
+    # The loss's SSIM term turned NaN within 60 steps when computed in bfloat16.
+    from restorer.training.inpaint import InpaintJob
+
+    torch.manual_seed(0)
+    job = InpaintJob(data, device=torch.device("cpu"), batch=2, patch=64, mask_bank=20)
+    model = job.build_model()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = job.loss(model, 0, np.random.default_rng(0))
+    loss.backward()
+    assert torch.isfinite(loss) and loss.item() > 0
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+    with torch.no_grad():
+        scores = job.validate(model)
+    assert np.isfinite(scores["score"]) and 0 < scores["ssim_hole_medium"] < 1

@@ -68,6 +68,9 @@ class MainWindow(QMainWindow):
         self._engine: Any = None
         self.displays = DisplayCache()
         self._job_task: TaskSpec | None = None
+        # What the running job reported (an estimated noise level, a caution about the mask):
+        # kept in its closing summary, which would otherwise replace it in the status bar.
+        self._job_notes: list[str] = []
 
         self.canvas = ImageCanvas()
         self.canvas.setObjectName("canvas")
@@ -727,6 +730,7 @@ class MainWindow(QMainWindow):
         worker.failed.connect(self._job_failed)
         worker.cancelled.connect(self._job_cancelled)
         self._job_task = task
+        self._job_notes = []
         self.runner.start(worker)
         self.runner.finished.connect(self._job_ended, Qt.ConnectionType.UniqueConnection)
         self.panel.set_busy(True)
@@ -752,6 +756,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Cancelling at the next tile…")
 
     def _job_message(self, text: str) -> None:
+        self._job_notes.append(text)
         self.statusBar().showMessage(text, 10000)
 
     def _job_succeeded(self, result: Image, displays: dict[str, Display]) -> None:
@@ -773,9 +778,10 @@ class MainWindow(QMainWindow):
             self.history.endMacro()
         else:
             self.history.push(ApplyStep(doc, result, task.title))
-        self.panel.finish(f"{task.title} done in {seconds:.1f} s")
+        summary = " · ".join([f"{task.title} done in {seconds:.1f} s", *self._job_notes])
+        self.panel.finish(summary)
         self.panel.set_device(self._engine.device_name)
-        self.statusBar().showMessage(f"{task.title} done in {seconds:.1f} s", 8000)
+        self.statusBar().showMessage(summary, 15000 if self._job_notes else 8000)
 
     def _job_failed(self, message: str) -> None:
         self.panel.finish("Failed")
