@@ -107,6 +107,23 @@ def centre_crops(
         h, w = im.shape[:2]
         ch, cw = min(size, h) // 16 * 16, min(size, w) // 16 * 16
         y, x = (h - ch) // 2, (w - cw) // 2
-        t = torch.from_numpy(np.ascontiguousarray(im[y : y + ch, x : x + cw]))
-        out.append(t.permute(2, 0, 1)[None].float().div(255).to(device))
+        out.append(_unit_tensor(im[y : y + ch, x : x + cw], device))
     return out
+
+
+def whole_images(
+    images: Sequence[np.ndarray], multiple: int, device: torch.device
+) -> list[torch.Tensor]:
+    """Validation tensors (1, C, h, w) of whole images, cut at the bottom and right to sides
+    that are a multiple of `multiple`."""
+    return [
+        _unit_tensor(
+            im[: im.shape[0] // multiple * multiple, : im.shape[1] // multiple * multiple], device
+        )
+        for im in images
+    ]
+
+
+def _unit_tensor(pixels: np.ndarray, device: torch.device) -> torch.Tensor:
+    t = torch.from_numpy(np.ascontiguousarray(pixels))
+    return t.permute(2, 0, 1)[None].float().div(255).to(device)

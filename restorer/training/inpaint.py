@@ -23,7 +23,7 @@ from torch import nn
 from restorer.core.ops import psnr, ssim
 from restorer.models.inpaint_net import InpaintNet
 from restorer.physics.masks import benchmark_mask, random_mask
-from restorer.training.data import PatchSampler, colour_split, load_uint8
+from restorer.training.data import PatchSampler, colour_split, load_uint8, whole_images
 from restorer.training.losses import masked_ssim
 
 WORK_SIZE = 256
@@ -51,16 +51,8 @@ class InpaintJob:
         self.sampler = PatchSampler(
             load_uint8(self.train_files, gray=False, min_side=self.patch), self.device
         )
-        self.val_images = [
-            torch.from_numpy(
-                np.ascontiguousarray(im[: im.shape[0] // 8 * 8, : im.shape[1] // 8 * 8])
-            )
-            .permute(2, 0, 1)[None]
-            .float()
-            .div(255)
-            .to(self.device)
-            for im in load_uint8(self.val_files, gray=False)
-        ]
+        # Whole images, as the application runs the network (sides a multiple of 8 only).
+        self.val_images = whole_images(load_uint8(self.val_files, gray=False), 8, self.device)
         # Drawing masks costs ~1 ms each on the CPU, as long as a GPU step: draw a bank once
         # and vary it with the 8 flips/rotations of the patch sampler.
         bank_rng = np.random.default_rng(99)
