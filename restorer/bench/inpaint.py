@@ -59,18 +59,16 @@ def ours(engine: Engine) -> Method:
 
 
 def evaluate(
-    folder: Path, methods: dict[str, Method], limit: int | None = None
+    folder: Path, fills: dict[str, Method], limit: int | None = None
 ) -> dict[tuple[str, str], Score]:
     scores: dict[tuple[str, str], Score] = {}
     for path in image_files(folder)[:limit]:
         clean = read_image(path).pixels
         for size in SIZES:
-            rng = np.random.default_rng(seed_for(path.name, size))
-            mask = benchmark_mask(clean.shape[0], clean.shape[1], size, rng)
+            damaged, mask = masked(clean, path.name, size)
             hole = mask > 0.5
-            damaged = np.where(hole[..., None] if clean.ndim == 3 else hole, 0.0, clean)
-            for name, method in methods.items():
-                out, seconds = timed(partial(method, damaged.astype(np.float32), mask))
+            for name, method in fills.items():
+                out, seconds = timed(partial(method, damaged, mask))
                 scores.setdefault((size, name), Score()).add(
                     psnr(clean, out, mask=hole),
                     ssim(clean, out, mask=hole),
@@ -91,17 +89,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=None, help="first N images per folder")
 
 
-def run(args: argparse.Namespace, engine: Engine) -> int:
+def methods(engine: Engine) -> dict[str, Method]:
+    """The compared fills by name (the table's rows and the README figure's columns)."""
     import cv2  # a benchmark and training dependency, not the application's
 
-    methods: dict[str, Method] = {
+    return {
         "ours": ours(engine),
         "OpenCV Telea": _opencv(cv2.INPAINT_TELEA),
         "OpenCV Navier-Stokes": _opencv(cv2.INPAINT_NS),
     }
+
+
+def masked(clean: np.ndarray, name: str, size: str) -> tuple[np.ndarray, np.ndarray]:
+    """The benchmark's damaged image (hole set to 0) and mask for image `name` and a size."""
+    rng = np.random.default_rng(seed_for(name, size))
+    mask = benchmark_mask(clean.shape[0], clean.shape[1], size, rng)
+    hole = mask > 0.5
+    damaged = np.where(hole[..., None] if clean.ndim == 3 else hole, 0.0, clean)
+    return damaged.astype(np.float32), mask
+
+
+def run(args: argparse.Namespace, engine: Engine) -> int:
     rows = []
     for folder in args.data:
-        for (size, name), score in evaluate(folder, methods, args.limit).items():
+        for (size, name), score in evaluate(folder, methods(engine), args.limit).items():
             n = len(score.psnr)
             rows.append(
                 (
