@@ -110,9 +110,10 @@ def masked(clean: np.ndarray, name: str, size: str) -> tuple[np.ndarray, np.ndar
 
 
 def run(args: argparse.Namespace, engine: Engine) -> int:
+    fills = methods(engine)
     rows = []
     for folder in args.data:
-        for (size, name), score in evaluate(folder, methods(engine), args.limit).items():
+        for (size, name), score in evaluate(folder, fills, args.limit).items():
             n = len(score.psnr)
             rows.append(
                 (
