@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         tiles.append(_tile(_same_orientation(clean), "original"))
         rows.append(np.hstack(tiles))
     figure = np.vstack(rows)
-    ok, encoded = cv2.imencode(args.out.suffix, figure, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    ok, encoded = cv2.imencode(args.out.suffix, figure, [cv2.IMWRITE_JPEG_QUALITY, 85])
     if not ok:
         raise SystemExit(f"could not encode {args.out.suffix}")
     atomic_write_bytes(args.out, encoded.tobytes(), overwrite=True)

@@ -77,6 +77,14 @@ class InpaintJob:
             "scratches, specks, blobs and rectangles covering 1-40%"
         )
 
+    @property
+    def loss_description(self) -> str:
+        """The loss as the model card records it."""
+        return (
+            f"L1 + {self.ssim_weight:g} (1 - SSIM) inside the hole + {self.edge_weight:g} edge "
+            "(L1 of image gradients)"
+        )
+
     def build_model(self) -> nn.Module:
         return InpaintNet(channels=3, width=self.width, bottleneck_blocks=self.bottleneck_blocks)
 
