@@ -17,24 +17,17 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from figures import labelled, write_figure
 
 from restorer.core.image import Image
 from restorer.engine.engine import Engine
 from restorer.io import read_image
-from restorer.io.atomic import atomic_write_bytes
 from restorer.physics.masks import scan_defects
 from restorer.tasks.defects import contrast_defects
 from restorer.tasks.inpaint import DETECT_TASK, TASK, DetectParams, InpaintParams
 
 PHOTO = "test/set12/11.png"
 SEED = 2
-
-
-def _label(bgr: np.ndarray, text: str) -> np.ndarray:
-    out = bgr.copy()
-    cv2.rectangle(out, (0, 0), (out.shape[1], 26), (0, 0, 0), -1)
-    cv2.putText(out, text, (8, 19), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (255, 255, 255), 1, cv2.LINE_AA)
-    return out
 
 
 def _gray(pixels: np.ndarray) -> np.ndarray:
@@ -77,22 +70,18 @@ def main(argv: list[str] | None = None) -> int:
     filled = engine.run_task(TASK, Image(damaged), InpaintParams(mask=ours.astype(np.float32)))
 
     top = [
-        _label(_gray(damaged), "drawn scratches and dust"),
-        _label(_marks(damaged, ours, truth), f"network: {ours.mean():.1%} marked"),
-        _label(_marks(damaged, rule, truth), f"contrast rule: {rule.mean():.1%} marked"),
+        labelled(_gray(damaged), "drawn scratches and dust"),
+        labelled(_marks(damaged, ours, truth), f"network: {ours.mean():.1%} marked"),
+        labelled(_marks(damaged, rule, truth), f"contrast rule: {rule.mean():.1%} marked"),
     ]
     bottom = [
-        _label(_marks(clean, on_clean, None), f"undamaged: {on_clean.mean():.2%} marked"),
-        _label(_gray(filled.pixels), "filled through the network's mask"),
-        _label(_gray(clean), "the photograph (Set12 'man')"),
+        labelled(_marks(clean, on_clean, None), f"undamaged: {on_clean.mean():.2%} marked"),
+        labelled(_gray(filled.pixels), "filled through the network's mask"),
+        labelled(_gray(clean), "the photograph (Set12 'man')"),
     ]
     figure = np.vstack([np.hstack(top), np.hstack(bottom)])
     # JPEG at quality 92: a tenth of the PNG's size, and the marks stay crisp at this size.
-    ok, encoded = cv2.imencode(args.out.suffix, figure, [cv2.IMWRITE_JPEG_QUALITY, 92])
-    if not ok:
-        raise SystemExit(f"could not encode {args.out.suffix}")
-    atomic_write_bytes(args.out, encoded.tobytes(), overwrite=True)
-    print(f"wrote {args.out}")
+    write_figure(args.out, figure, jpeg_quality=92)
     return 0
 
 

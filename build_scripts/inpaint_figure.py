@@ -12,14 +12,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import cv2
 import numpy as np
+from figures import labelled, write_figure
 
 from restorer.bench.inpaint import masked, methods
 from restorer.core.ops import psnr
 from restorer.engine.engine import Engine
 from restorer.io import read_image
-from restorer.io.atomic import atomic_write_bytes
 
 # Structure that diffusion smears: stripes, an edge against sky, fabric.
 ROWS = (("253027.png", "medium"), ("108005.png", "medium"), ("223061.png", "large"))
@@ -27,10 +26,7 @@ HOLE_COLOUR = (1.0, 0.0, 1.0)
 
 
 def _tile(rgb: np.ndarray, text: str) -> np.ndarray:
-    bgr = (np.clip(rgb, 0, 1) * 255).round().astype(np.uint8)[:, :, ::-1].copy()
-    cv2.rectangle(bgr, (0, 0), (bgr.shape[1], 24), (0, 0, 0), -1)
-    cv2.putText(bgr, text, (6, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
-    return bgr
+    return labelled((np.clip(rgb, 0, 1) * 255).round().astype(np.uint8)[:, :, ::-1], text)
 
 
 def _same_orientation(rgb: np.ndarray) -> np.ndarray:
@@ -58,11 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         tiles.append(_tile(_same_orientation(clean), "original"))
         rows.append(np.hstack(tiles))
     figure = np.vstack(rows)
-    ok, encoded = cv2.imencode(args.out.suffix, figure, [cv2.IMWRITE_JPEG_QUALITY, 85])
-    if not ok:
-        raise SystemExit(f"could not encode {args.out.suffix}")
-    atomic_write_bytes(args.out, encoded.tobytes(), overwrite=True)
-    print(f"wrote {args.out}")
+    write_figure(args.out, figure, jpeg_quality=85)
     return 0
 
 

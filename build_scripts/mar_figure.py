@@ -13,10 +13,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from figures import write_figure
 
 from restorer.bench.mar import methods
 from restorer.engine.engine import Engine
-from restorer.io.atomic import atomic_write_bytes
 from restorer.io.ct_view import apply_window
 from restorer.physics.mar import segment_metal
 
@@ -44,11 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     # computes the same image, so it gets no panel of its own.
     chosen = {n: fn for n, fn in methods(Engine("auto")).items() if "full resolution" not in n}
     panels = [panel(fn(hu, mask), name.replace(", 256", "")) for name, fn in chosen.items()]
-    ok, png = cv2.imencode(".png", np.hstack(panels))
-    if not ok:
-        raise SystemExit("PNG encoding failed")
-    atomic_write_bytes(args.out, png.tobytes(), overwrite=True)
-    print(f"wrote {args.out} ({len(panels)} panels)")
+    write_figure(args.out, np.hstack(panels))
     return 0
 
 
