@@ -156,9 +156,7 @@ def run(args: argparse.Namespace, command: str) -> int:
         extra={
             "batch": job.batch,
             "patch": job.patch,
-            # A job with its own loss describes it; the denoisers name the one chosen.
-            **({"loss": args.loss} if args.loss != "l1" else {}),
-            **({"loss": job.loss_description} if hasattr(job, "loss_description") else {}),
+            **({"loss": loss} if (loss := getattr(job, "loss_description", None)) else {}),
             **({"initialised_from": args.init.name} if args.init else {}),
         },
         init_weights=args.init,

@@ -95,6 +95,11 @@ class DenoiseJob:
         jitter = torch.from_numpy(1 + 0.05 * rng.standard_normal(b)).float().to(clean.device)
         return noisy, (sigma * jitter).clamp(min=0)
 
+    @property
+    def loss_description(self) -> str | None:
+        """The loss as the model card records it: named only when not the usual L1."""
+        return None if self.loss_name == "l1" else self.loss_name
+
     def loss(self, model: nn.Module, step: int, rng: np.random.Generator) -> torch.Tensor:
         clean = self.sampler.sample(self.batch, self.patch, rng)
         with no_autocast(clean.device):

@@ -21,7 +21,8 @@ from restorer.engine.device import cpu_has_bfloat16_matrix_units
 
 
 class TrainJob(Protocol):
-    """What a task's training supplies to the loop."""
+    """What a task's training supplies to the loop. A job may also have `loss_description`
+    (str or None): what the model card records as its loss."""
 
     model_id: str
 
