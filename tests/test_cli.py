@@ -48,7 +48,7 @@ def test_single_file_strength_and_no_silent_overwrite(tmp_path: Path, samples: P
         tmp_path / "noisy.png",
         "-o",
         out,
-        "--strength",
+        "--sigma",
         "25",
         "--device",
         "cpu",
@@ -67,9 +67,7 @@ def test_single_file_strength_and_no_silent_overwrite(tmp_path: Path, samples: P
 
 
 def test_bad_arguments_exit_non_zero(tmp_path: Path, samples: Path) -> None:
-    result = restorer(
-        "denoise", samples / "camera.png", "-o", tmp_path / "x.png", "--strength", "99"
-    )
+    result = restorer("denoise", samples / "camera.png", "-o", tmp_path / "x.png", "--sigma", "99")
     assert result.returncode == 2 and "at most 50" in result.stderr
     missing = restorer("denoise", tmp_path / "nothing.png", "-o", tmp_path / "x.png")
     assert missing.returncode == 1 and "no such file" in missing.stderr

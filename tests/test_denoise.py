@@ -25,7 +25,7 @@ def _noisy(clean: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
 def test_denoiser_gains_at_least_8_db_at_sigma_25(engine: Engine, samples: Path, name: str) -> None:
     clean = read_image(samples / name).pixels
     noisy = _noisy(clean, 25)
-    out = engine.run_task(TASK, Image(noisy), DenoiseParams(strength=25)).pixels
+    out = engine.run_task(TASK, Image(noisy), DenoiseParams(sigma=25)).pixels
     before, after = psnr(clean, np.clip(noisy, 0, 1)), psnr(clean, out)
     assert after - before >= 8.0, (before, after)
 
@@ -34,7 +34,7 @@ def test_blind_denoising_matches_given_strength(engine: Engine, samples: Path) -
     clean = read_image(samples / "chelsea.png").pixels
     noisy = _noisy(clean, 15, seed=1)
     blind = engine.run_task(TASK, Image(noisy), DenoiseParams()).pixels
-    given = engine.run_task(TASK, Image(noisy), DenoiseParams(strength=15)).pixels
+    given = engine.run_task(TASK, Image(noisy), DenoiseParams(sigma=15)).pixels
     assert psnr(clean, blind) > psnr(clean, given) - 0.3
     assert psnr(clean, blind) > psnr(clean, np.clip(noisy, 0, 1)) + 6
 
@@ -49,8 +49,8 @@ def test_noise_estimate_is_close(samples: Path, sigma: float) -> None:
 def test_strength_controls_smoothing(engine: Engine, samples: Path) -> None:
     clean = read_image(samples / "camera.png").pixels
     noisy = _noisy(clean, 10)
-    weak = engine.run_task(TASK, Image(noisy), DenoiseParams(strength=5)).pixels
-    strong = engine.run_task(TASK, Image(noisy), DenoiseParams(strength=40)).pixels
+    weak = engine.run_task(TASK, Image(noisy), DenoiseParams(sigma=5)).pixels
+    strong = engine.run_task(TASK, Image(noisy), DenoiseParams(sigma=40)).pixels
     assert np.abs(weak - noisy).mean() < np.abs(strong - noisy).mean()
 
 
@@ -79,7 +79,7 @@ def test_gaussian_noise_is_not_taken_for_salt_and_pepper(
         if as_file:  # clipped and quantised, as a noisy 8-bit photo holds it
             noisy = np.clip(np.rint(noisy * 255) / 255, 0, 1).astype(np.float32)
         progress = Messages()
-        engine.run_task(TASK, Image(noisy), DenoiseParams(strength=sigma), progress)
+        engine.run_task(TASK, Image(noisy), DenoiseParams(sigma=sigma), progress)
         assert not any("salt-and-pepper" in m for m in progress.texts), (name, sigma)
 
 
@@ -113,10 +113,10 @@ def test_alpha_and_sixteen_bits_pass_through(engine: Engine) -> None:
     rng = np.random.default_rng(5)
     alpha = rng.random((64, 64)).astype(np.float32)
     img = Image(rng.random((64, 64, 3)).astype(np.float32), ImageMeta(bit_depth=16), alpha)
-    out = engine.run_task(TASK, img, DenoiseParams(strength=10))
+    out = engine.run_task(TASK, img, DenoiseParams(sigma=10))
     assert out.alpha is alpha and out.meta.bit_depth == 16
 
 
 def test_out_of_range_strength_is_refused(engine: Engine) -> None:
     with pytest.raises(ValueError, match="at most 50"):
-        engine.run_task(TASK, Image(np.zeros((32, 32), np.float32)), DenoiseParams(strength=80))
+        engine.run_task(TASK, Image(np.zeros((32, 32), np.float32)), DenoiseParams(sigma=80))

@@ -98,7 +98,7 @@ def test_engine_retries_a_real_image_with_smaller_tiles(monkeypatch: pytest.Monk
     clean = np.tile(np.linspace(0.2, 0.8, 600, dtype=np.float32), (600, 1))
     noisy = (clean + rng.normal(0, 0.1, clean.shape)).astype(np.float32)
     progress = Messages()
-    out = engine.run_task(TASK, Image(noisy), DenoiseParams(strength=25.5), progress).pixels
+    out = engine.run_task(TASK, Image(noisy), DenoiseParams(sigma=25.5), progress).pixels
     assert sizes[0] > 256 and max(sizes[1:]) <= 256
     assert any("256-pixel tiles" in t for t in progress.texts)
     assert np.abs(out - clean).mean() < 0.5 * np.abs(noisy - clean).mean()

@@ -44,7 +44,7 @@ def test_unknown_pass_count_is_refused() -> None:
 def test_eight_passes_denoise_better_than_one(engine: Engine, samples: Path) -> None:
     clean = read_image(samples / "camera.png").pixels[:200, :312]  # not square, not a multiple
     noisy = (clean + np.random.default_rng(7).normal(0, 25 / 255, clean.shape)).astype(np.float32)
-    one = engine.run_task(TASK, Image(noisy), DenoiseParams(strength=25)).pixels
-    eight = engine.run_task(TASK, Image(noisy), DenoiseParams(strength=25, passes=8)).pixels
+    one = engine.run_task(TASK, Image(noisy), DenoiseParams(sigma=25)).pixels
+    eight = engine.run_task(TASK, Image(noisy), DenoiseParams(sigma=25, passes=8)).pixels
     assert eight.shape == clean.shape
     assert psnr(clean, eight) > psnr(clean, one) + 0.05, (psnr(clean, one), psnr(clean, eight))

@@ -188,13 +188,18 @@ def test_pixel_readout_and_zoom(qtbot: QtBot, window: MainWindow, samples: Path)
 
 def test_task_panel_is_built_from_the_parameter_description(window: MainWindow) -> None:
     section = window.panel.sections["denoise"]
-    control = section.controls[0]
-    assert control.spec.name == "strength" and control.auto is not None
-    assert section.params().strength is None
+    strength = section.controls[0]
+    assert strength.spec.name == "strength" and strength.auto is None
+    assert section.params().strength == 1.0
+    strength.editor.setValue(1.5)
+    assert section.params().strength == 1.5
+    control = section.controls[1]
+    assert control.spec.name == "sigma" and control.auto is not None
+    assert section.params().sigma is None
     control.auto.setChecked(False)
     control.editor.setValue(30)
-    assert section.params().strength == 30
-    passes = section.controls[1]
+    assert section.params().sigma == 30
+    passes = section.controls[2]
     assert passes.spec.name == "passes" and section.params().passes == 1
     passes.editor.setCurrentIndex(passes.editor.findData(8))
     assert section.params().passes == 8

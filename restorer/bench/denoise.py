@@ -26,13 +26,13 @@ Method = Callable[[np.ndarray, float], np.ndarray]
 
 def _ours(engine: Engine, blind: bool, passes: int = 1) -> Method:
     def run(noisy: np.ndarray, sigma: float) -> np.ndarray:
-        params = DenoiseParams(strength=None if blind else sigma, passes=passes)
+        params = DenoiseParams(sigma=None if blind else sigma, passes=passes)
         return engine.run_task(TASK, Image(noisy.astype(np.float32)), params).pixels
 
     return run
 
 
-def _nlmeans(noisy: np.ndarray, sigma: float) -> np.ndarray:
+def nlmeans(noisy: np.ndarray, sigma: float) -> np.ndarray:
     import cv2
 
     u8 = np.clip(np.rint(noisy * 255), 0, 255).astype(np.uint8)
@@ -68,7 +68,7 @@ def methods(
         name = "ours" if count == 1 else f"ours, {count} passes"
         table[name] = _ours(engine, blind=False, passes=count)
     table["ours, blind"] = _ours(engine, blind=True)
-    table["OpenCV NL-means"] = _nlmeans
+    table["OpenCV NL-means"] = nlmeans
     bm = _bm3d() if include_bm3d else None
     if bm is not None:
         table["BM3D"] = bm
@@ -121,12 +121,15 @@ def _pass_counts(text: str) -> tuple[int, ...]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from restorer.bench import real_noise
+
+    real_noise.add_arguments(parser)
     parser.add_argument(
         "--data",
         type=Path,
         nargs="+",
-        required=True,
-        help="test folders, e.g. ../shared/data/test/set12",
+        default=[],
+        help="test folders, e.g. ../shared/data/test/set12 (white Gaussian noise)",
     )
     parser.add_argument("--sigma", default="15,25,50", help="comma-separated noise levels")
     parser.add_argument("--limit", type=int, default=None, help="first N images per folder")
@@ -146,6 +149,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, engine: Engine) -> int:
+    if not args.data and not args.real:
+        raise SystemExit("give --data test folders, --real pair folders, or both")
+    if args.real:
+        from restorer.bench import real_noise
+
+        real_noise.run(args, engine)
+        if not args.data:
+            return 0
+        print()
     sigmas = [float(s) for s in args.sigma.split(",")]
     passes: tuple[int, ...] = args.passes
     table = methods(engine, include_bm3d=not args.no_bm3d, passes=passes)

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         start = time.perf_counter()
         clock.start()
         timer.start()
-        window.run_task(TASK, DenoiseParams(strength=25))
+        window.run_task(TASK, DenoiseParams(sigma=25))
         while window.runner.busy:
             app.processEvents()
             time.sleep(0.001)

@@ -778,6 +778,7 @@ class MainWindow(QMainWindow):
             self.history.endMacro()
         else:
             self.history.push(ApplyStep(doc, result, task.title))
+        self.panel.sections[task.name].show_estimates(result.meta.extra.get("estimated", {}))
         summary = " · ".join([f"{task.title} done in {seconds:.1f} s", *self._job_notes])
         self.panel.finish(summary)
         self.panel.set_device(self._engine.device_name)

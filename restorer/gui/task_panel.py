@@ -77,14 +77,39 @@ class ParamControl(QWidget):
             signal = getattr(self.editor, signal_name, None)
             if signal is not None:
                 signal.connect(lambda *_: self.changed.emit())
+        self._start = start if spec.kind in ("float", "int") else None
+        self._estimate: float | None = None
         if spec.optional:
             self.auto = QCheckBox("Auto")
             self.auto.setToolTip("Let Restorer choose (" + spec.help + ")")
             self.auto.setChecked(spec.default is None)
-            self.auto.toggled.connect(lambda on: self.editor.setEnabled(not on))
+            self.auto.toggled.connect(self._auto_toggled)
             self.auto.toggled.connect(lambda *_: self.changed.emit())
-            self.editor.setEnabled(spec.default is not None)
             layout.addWidget(self.auto)
+            self._auto_toggled(self.auto.isChecked())
+
+    def _auto_toggled(self, on: bool) -> None:
+        """Greyed while automatic, showing what was chosen last time, or "auto" before any run
+        (a greyed made-up number reads as the value in use)."""
+        self.editor.setEnabled(not on)
+        box = self.editor
+        if not isinstance(box, QDoubleSpinBox | QSpinBox):
+            return
+        if on and self._estimate is None:
+            box.setSpecialValueText("auto")
+            box.setValue(box.minimum())
+            return
+        box.setSpecialValueText("")
+        value = self._estimate if self._estimate is not None else self._start
+        if value is not None:
+            box.setValue(value)
+
+    def show_estimate(self, value: float) -> None:
+        """The value chosen automatically by the last run: shown while Auto is ticked, and the
+        starting point when the user unticks it."""
+        self._estimate = value
+        if self.auto is not None and self.auto.isChecked():
+            self._auto_toggled(True)
 
     def value(self) -> Any:
         if self.auto is not None and self.auto.isChecked():
@@ -201,6 +226,12 @@ class TaskSection(QWidget):
 
     def params(self) -> Any:
         return self.task.params_type(**{c.spec.name: c.value() for c in self.controls})
+
+    def show_estimates(self, estimates: dict[str, float]) -> None:
+        """Show the values a run chose for its automatic parameters."""
+        for control in self.controls:
+            if control.spec.name in estimates:
+                control.show_estimate(estimates[control.spec.name])
 
     def _run(self) -> None:
         self.runRequested.emit(self.task, self.params())

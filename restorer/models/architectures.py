@@ -11,6 +11,7 @@ from restorer.models.defect_net import DefectNet
 from restorer.models.denoise_unet import DenoiseUNet
 from restorer.models.inpaint_net import InpaintNet
 from restorer.models.mar_nets import ImageNet, SinogramNet
+from restorer.models.noise_map_net import NoiseMapNet
 from restorer.models.sr_unet import SRUNet
 
 ARCHITECTURES: dict[str, type[nn.Module]] = {
@@ -20,6 +21,7 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
     "mar_sinogram_unet": SinogramNet,
     "mar_image_unet": ImageNet,
     "defect_unet": DefectNet,
+    "noise_map": NoiseMapNet,
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 @dataclass(frozen=True)
 class ModelDescriptor:
     id: str
-    task: str  # denoise, super_resolve, inpaint, mar_sinogram, mar_image
+    task: str  # denoise, super_resolve, inpaint, mar_sinogram, mar_image, noise_estimate
     architecture: str  # key of models.architectures.ARCHITECTURES
     hyperparameters: dict[str, Any]
     file: str  # relative to resources/models

@@ -22,6 +22,7 @@ JOBS = (
     "mar-sinogram",
     "mar-image",
     "defects",
+    "noise-map",
 )
 
 
@@ -71,6 +72,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="l1",
         help="denoisers only: mse for a last fine-tune towards PSNR",
     )
+    parser.add_argument(
+        "--real",
+        type=Path,
+        default=None,
+        help="denoisers and noise-map: a folder of real noisy/clean pairs (real/ and mean/, "
+        "e.g. ../shared/data/real/polyu_canon); its training scenes join each batch, its "
+        "held-out scenes are validated",
+    )
 
 
 def make_job(args: argparse.Namespace, device: torch.device):  # noqa: ANN201 - job protocol
@@ -83,8 +92,15 @@ def make_job(args: argparse.Namespace, device: torch.device):  # noqa: ANN201 - 
             gray=args.model == "denoise-gray",
             device=device,
             loss_name=args.loss,
+            real=args.real,
             **overrides,
         )
+    if args.model == "noise-map":
+        from restorer.training.noise_map import NoiseMapJob
+
+        return NoiseMapJob(args.data, device=device, real=args.real, **overrides)
+    if args.real is not None:
+        raise SystemExit(f"--real is for the denoisers and noise-map, not {args.model}")
     if args.loss != "l1":
         raise SystemExit(f"--loss {args.loss} is for the denoisers; {args.model} has its own loss")
     if args.model.startswith("sr"):

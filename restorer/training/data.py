@@ -127,3 +127,31 @@ def whole_images(
 def _unit_tensor(pixels: np.ndarray, device: torch.device) -> torch.Tensor:
     t = torch.from_numpy(np.ascontiguousarray(pixels))
     return t.permute(2, 0, 1)[None].float().div(255).to(device)
+
+
+class PairSampler:
+    """Aligned random patches of (noisy, clean) pairs, with the same symmetry for both."""
+
+    def __init__(
+        self, pairs: Sequence[tuple[np.ndarray, np.ndarray]], device: torch.device
+    ) -> None:
+        self.channels = pairs[0][0].shape[2]
+        self.stacked = PatchSampler([np.concatenate(p, axis=2) for p in pairs], device)
+
+    def sample(
+        self, batch: int, size: int, rng: np.random.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        both = self.stacked.sample(batch, size, rng)
+        return both[:, : self.channels], both[:, self.channels :]
+
+
+def load_real_pairs(
+    folder: Path, gray: bool, held_out: bool
+) -> tuple[list[str], list[tuple[np.ndarray, np.ndarray]]]:
+    """The names and (noisy, clean) uint8 arrays of a real-pair folder's training scenes
+    (held_out=False) or its held-out scenes (restorer.io.pairs decides which)."""
+    from restorer.io.pairs import list_pairs
+
+    pairs = [p for p in list_pairs(folder) if p.held_out == held_out]
+    arrays = [(load_uint8([p.noisy], gray)[0], load_uint8([p.clean], gray)[0]) for p in pairs]
+    return [p.name for p in pairs], arrays

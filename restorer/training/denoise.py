@@ -1,15 +1,17 @@
 """Training of the U-Net denoising autoencoders, gray and colour, blind over sigma 0-50.
 
-Noise is synthesised per patch by restorer.physics: Gaussian (sigma uniform in [0, 55] on the
-0-255 scale) for three patches in four, Poisson-Gaussian sensor noise for the rest; a quarter
-of noisy patches are clipped to [0, 1] as real 8-bit files are. The network is conditioned on
-the true (or, for Poisson-Gaussian, RMS) level with 5% jitter, so that it tolerates the error
-of the blind estimator used at inference.
+Noise is synthesised per patch by restorer.training.noise_synthesis: white Gaussian noise,
+Poisson-Gaussian noise and the realistic camera and film synthesis of restorer.physics.camera,
+each with its noise-level map (per pixel and channel), on which the network is conditioned with
+10% jitter per sample so that it tolerates the error of the estimator used at inference. With
+--real, a quarter of each batch are patches of real noisy/clean pairs from the folder's
+training scenes (restorer.io.pairs), conditioned on their measured noise map; its held-out
+scenes are validated.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +23,21 @@ from torch import nn
 from restorer.core.ops import psnr
 from restorer.io import list_images
 from restorer.models.denoise_unet import DenoiseUNet
-from restorer.physics.noise import effective_sigma, gaussian, poisson_gaussian
+from restorer.physics.camera import noise_level_map
 from restorer.training.data import (
+    PairSampler,
     PatchSampler,
     centre_crops,
     colour_split,
+    load_real_pairs,
     load_uint8,
     no_autocast,
     split_holdout,
 )
+from restorer.training.noise_synthesis import NoiseMix, synthesise
 
-MAX_TRAIN_SIGMA = 55.0
 VAL_SIGMA = 25.0
+REAL_FRACTION = 0.25
 
 
 @dataclass
@@ -47,6 +52,8 @@ class DenoiseJob:
     # L1 trains faster from scratch; a last stretch on the squared error aims at the mean of
     # the posterior, which is what PSNR rewards.
     loss_name: str = "l1"
+    real: Path | None = None
+    mix: NoiseMix = field(default_factory=NoiseMix)
 
     def __post_init__(self) -> None:
         self.model_id = "denoise-gray" if self.gray else "denoise-color"
@@ -62,38 +69,62 @@ class DenoiseJob:
             torch.randn(v.shape, generator=gen).to(self.device) * VAL_SIGMA / 255
             for v in self.val_images
         ]
+        # The same held-out crops with realistic noise, drawn once.
+        val_rng = np.random.default_rng(4321)
+        self.val_realistic = []
+        for v in self.val_images:
+            noisy, target, level = synthesise(v, val_rng, NoiseMix(realistic=1.0))
+            self.val_realistic.append((noisy, target, level))
+        self.real_sampler: PairSampler | None = None
+        self.val_real: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+        if self.real is not None:
+            self.real_names, train_pairs = load_real_pairs(self.real, self.gray, held_out=False)
+            self.real_sampler = PairSampler(train_pairs, self.device)
+            _, val_pairs = load_real_pairs(self.real, self.gray, held_out=True)
+            for noisy_u8, clean_u8 in val_pairs:
+                noisy, clean = centre_crops([noisy_u8, clean_u8], 512, self.device)
+                self.val_real.append((noisy, clean, noise_level_map(noisy, clean)))
 
     @property
     def data_description(self) -> str:
         sets = "BSD400 gray + CBSD432 and T91 converted to gray" if self.gray else "CBSD432 + T91"
-        return (
+        text = (
             f"{sets} ({len(self.train_files)} images; every 50th file of each set held out "
-            f"for validation: {len(self.val_files)} images), {self.patch}x{self.patch} patches"
+            f"for validation: {len(self.val_files)} images), {self.patch}x{self.patch} patches; "
+            + self.mix.describe()
         )
+        if self.real_sampler is not None:
+            text += (
+                f"; {REAL_FRACTION:.0%} of each batch from {len(self.real_names)} real "
+                f"noisy/clean pairs of {self.real} (training scenes; licence: research only), "
+                f"{len(self.val_real)} pairs of held-out scenes validated"
+            )
+        return text
 
     def build_model(self) -> nn.Module:
         return DenoiseUNet(channels=1 if self.gray else 3, widths=self.widths, blocks=self.blocks)
 
     def degrade(
         self, clean: torch.Tensor, rng: np.random.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        b = clean.shape[0]
-        seed = int(rng.integers(2**31))
-        gen = torch.Generator(device=clean.device).manual_seed(seed)
-        sigma = torch.from_numpy(rng.uniform(0, MAX_TRAIN_SIGMA, b) / 255).float().to(clean.device)
-        noisy = gaussian(clean, sigma, gen)
-        pg = torch.from_numpy(rng.random(b) < 0.25).to(clean.device)
-        if pg.any():
-            peak = torch.from_numpy(np.exp(rng.uniform(np.log(20), np.log(1000), b))).float()
-            read = torch.from_numpy(rng.uniform(0, 10, b) / 255).float()
-            peak, read = peak.to(clean.device), read.to(clean.device)
-            noisy_pg = poisson_gaussian(clean, peak, read, gen)
-            noisy = torch.where(pg.view(-1, 1, 1, 1), noisy_pg, noisy)
-            sigma = torch.where(pg, effective_sigma(clean, peak, read), sigma)
-        clip = torch.from_numpy(rng.random(b) < 0.25).to(clean.device).view(-1, 1, 1, 1)
-        noisy = torch.where(clip, noisy.clamp(0, 1), noisy)
-        jitter = torch.from_numpy(1 + 0.05 * rng.standard_normal(b)).float().to(clean.device)
-        return noisy, (sigma * jitter).clamp(min=0)
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(noisy, target, jittered level map) for a batch of clean patches."""
+        noisy, target, level = synthesise(clean, rng, self.mix)
+        jitter = torch.from_numpy(1 + 0.1 * rng.standard_normal(clean.shape[0])).float()
+        return noisy, target, (level * jitter.to(level).view(-1, 1, 1, 1)).clamp(min=0)
+
+    def noisy_batch(
+        self, rng: np.random.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        real_count = int(rng.binomial(self.batch, REAL_FRACTION)) if self.real_sampler else 0
+        clean = self.sampler.sample(self.batch - real_count, self.patch, rng)
+        noisy, target, level = self.degrade(clean, rng)
+        if real_count and self.real_sampler is not None:
+            r_noisy, r_clean = self.real_sampler.sample(real_count, self.patch, rng)
+            r_level = noise_level_map(r_noisy, r_clean)
+            noisy = torch.cat([noisy, r_noisy])
+            target = torch.cat([target, r_clean])
+            level = torch.cat([level, r_level])
+        return noisy, target, level
 
     @property
     def loss_description(self) -> str | None:
@@ -101,21 +132,37 @@ class DenoiseJob:
         return None if self.loss_name == "l1" else self.loss_name
 
     def loss(self, model: nn.Module, step: int, rng: np.random.Generator) -> torch.Tensor:
-        clean = self.sampler.sample(self.batch, self.patch, rng)
-        with no_autocast(clean.device):
-            noisy, level = self.degrade(clean, rng)
+        with no_autocast(self.device):
+            noisy, target, level = self.noisy_batch(rng)
         out = model(noisy, level)
         if self.loss_name == "mse":
-            return F.mse_loss(out.float(), clean)
-        return F.l1_loss(out, clean)
+            return F.mse_loss(out.float(), target)
+        return F.l1_loss(out, target)
 
     def validate(self, model: nn.Module) -> dict[str, float]:
-        scores = []
-        level = torch.tensor([VAL_SIGMA / 255], device=self.device)
-        for clean, noise in zip(self.val_images, self.val_noise, strict=True):
-            out = model(clean + noise, level).clamp(0, 1)
-            scores.append(psnr(clean.cpu().numpy(), out.float().cpu().numpy()))
-        return {"score": float(np.mean(scores)), "psnr_sigma25": float(np.mean(scores))}
+        """PSNR at sigma 25 (white), on the realistic synthesis and on held-out real pairs,
+        each with its true level; the score is their mean."""
+
+        def mean_psnr(cases: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]) -> float:
+            scores = []
+            for noisy, target, level in cases:
+                out = model(noisy, level).clamp(0, 1)
+                scores.append(psnr(target.cpu().numpy(), out.float().cpu().numpy()))
+            return float(np.mean(scores))
+
+        white_level = torch.tensor([VAL_SIGMA / 255], device=self.device)
+        metrics = {
+            "psnr_sigma25": mean_psnr(
+                [
+                    (c + n, c, white_level)
+                    for c, n in zip(self.val_images, self.val_noise, strict=True)
+                ]
+            ),
+            "psnr_realistic": mean_psnr(self.val_realistic),
+        }
+        if self.val_real:
+            metrics["psnr_real"] = mean_psnr(self.val_real)
+        return {"score": float(np.mean(list(metrics.values()))), **metrics}
 
     def descriptor_fields(self) -> dict[str, Any]:
         channels = 1 if self.gray else 3
@@ -137,7 +184,7 @@ class DenoiseJob:
             "tile_overlap": 160,
             "supports_half": True,
             "title": "Denoise (gray)" if self.gray else "Denoise (colour)",
-            "description": "U-Net denoising autoencoder conditioned on the noise level, "
-            "blind over sigma 0-50 with the built-in estimator.",
+            "description": "U-Net denoising autoencoder conditioned on a per-pixel, per-channel "
+            "noise-level map, blind with the noise-map estimator.",
             "license": "MIT",
         }

@@ -1,0 +1,152 @@
+"""Training of the noise-map estimator (restorer.models.noise_map_net).
+
+It sees the same noise as the denoisers (restorer.training.noise_synthesis) on colour patches,
+a quarter of them gray (replicated to three channels, as the task feeds gray images), and
+learns each patch's noise-level map: L1 between the logarithms, so that a level of 2 read as 4
+costs as much as 20 read as 40. With --real, a quarter of each batch are patches of real
+noisy/clean pairs from the folder's training scenes with their measured maps; the held-out
+scenes are validated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from restorer.models.noise_map_net import FLOOR, NoiseMapNet
+from restorer.physics.camera import noise_level_map
+from restorer.training.data import (
+    PairSampler,
+    PatchSampler,
+    centre_crops,
+    colour_split,
+    load_real_pairs,
+    load_uint8,
+    no_autocast,
+)
+from restorer.training.noise_synthesis import NoiseMix, synthesise
+
+GRAY_FRACTION = 0.25
+REAL_FRACTION = 0.25
+
+
+def log_error(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """|log(predicted) - log(target)| per sample, with the estimator's floor on both."""
+    return (torch.log(predicted.float() + FLOOR) - torch.log(target.float() + FLOOR)).abs()
+
+
+@dataclass
+class NoiseMapJob:
+    data: Path
+    device: torch.device
+    batch: int = 16
+    patch: int = 128
+    width: int = 48
+    real: Path | None = None
+    mix: NoiseMix = field(default_factory=lambda: NoiseMix(realistic=0.6))
+
+    def __post_init__(self) -> None:
+        self.model_id = "noise-map"
+        train, val = colour_split(self.data)
+        self.train_files, self.val_files = train, val
+        self.sampler = PatchSampler(load_uint8(train, gray=False), self.device)
+        val_rng = np.random.default_rng(2468)
+        self.val_cases = []
+        for crop in centre_crops(load_uint8(val, gray=False), 256, self.device):
+            noisy, _target, level = synthesise(crop, val_rng, self.mix)
+            self.val_cases.append((noisy, level))
+        self.real_sampler: PairSampler | None = None
+        self.val_real: list[tuple[torch.Tensor, torch.Tensor]] = []
+        if self.real is not None:
+            self.real_names, pairs = load_real_pairs(self.real, gray=False, held_out=False)
+            self.real_sampler = PairSampler(pairs, self.device)
+            for noisy_u8, clean_u8 in load_real_pairs(self.real, gray=False, held_out=True)[1]:
+                noisy, clean = centre_crops([noisy_u8, clean_u8], 512, self.device)
+                self.val_real.append((noisy, noise_level_map(noisy, clean)))
+
+    @property
+    def data_description(self) -> str:
+        text = (
+            f"CBSD432 + T91 ({len(self.train_files)} images; every 50th file held out: "
+            f"{len(self.val_files)}), {self.patch}x{self.patch} patches, "
+            f"{GRAY_FRACTION:.0%} converted to gray; " + self.mix.describe()
+        )
+        if self.real_sampler is not None:
+            text += (
+                f"; {REAL_FRACTION:.0%} of each batch from {len(self.real_names)} real "
+                f"noisy/clean pairs of {self.real} (training scenes; licence: research only), "
+                f"{len(self.val_real)} pairs of held-out scenes validated"
+            )
+        return text
+
+    loss_description = "L1 between log noise levels"
+
+    def build_model(self) -> nn.Module:
+        return NoiseMapNet(channels=3, width=self.width)
+
+    def noisy_batch(self, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        real_count = int(rng.binomial(self.batch, REAL_FRACTION)) if self.real_sampler else 0
+        gray_count = int(rng.binomial(self.batch - real_count, GRAY_FRACTION))
+        colour_count = self.batch - real_count - gray_count
+        parts = []
+        if colour_count:
+            noisy, _, level = synthesise(
+                self.sampler.sample(colour_count, self.patch, rng), rng, self.mix
+            )
+            parts.append((noisy, level))
+        if gray_count:
+            clean = self.sampler.sample(gray_count, self.patch, rng)
+            luma = torch.tensor([0.299, 0.587, 0.114], device=clean.device).view(1, 3, 1, 1)
+            noisy, _, level = synthesise((clean * luma).sum(1, keepdim=True), rng, self.mix)
+            parts.append((noisy.expand(-1, 3, -1, -1), level.expand(-1, 3, -1, -1)))
+        if real_count and self.real_sampler is not None:
+            noisy, clean = self.real_sampler.sample(real_count, self.patch, rng)
+            parts.append((noisy, noise_level_map(noisy, clean)))
+        return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+
+    def loss(self, model: nn.Module, step: int, rng: np.random.Generator) -> torch.Tensor:
+        with no_autocast(self.device):
+            noisy, level = self.noisy_batch(rng)
+        return log_error(model(noisy), level).mean()
+
+    def validate(self, model: nn.Module) -> dict[str, float]:
+        """Mean |log ratio| per pixel and of each image's mean level (0.1 = 10% off), on
+        held-out synthetic noise and on held-out real pairs; the score is minus the mean of
+        the per-image errors."""
+
+        def errors(cases: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[float, float]:
+            per_pixel, per_image = [], []
+            for noisy, level in cases:
+                predicted = model(noisy)
+                per_pixel.append(float(log_error(predicted, level).mean()))
+                per_image.append(float(log_error(predicted.mean(), level.mean())))
+            return float(np.mean(per_pixel)), float(np.mean(per_image))
+
+        pixel, image = errors(self.val_cases)
+        metrics = {"log_error_pixel": pixel, "log_error_image": image}
+        if self.val_real:
+            metrics["real_log_error_pixel"], metrics["real_log_error_image"] = errors(self.val_real)
+        image_errors = [v for k, v in metrics.items() if k.endswith("image")]
+        return {"score": -float(np.mean(image_errors)), **metrics}
+
+    def descriptor_fields(self) -> dict[str, Any]:
+        return {
+            "task": "noise_estimate",
+            "architecture": "noise_map",
+            "hyperparameters": {"channels": 3, "width": self.width},
+            "channels": 3,
+            "scale": 1,
+            "size_multiple": 8,
+            "tile": 1024,
+            "tile_overlap": 64,
+            "supports_half": True,
+            "title": "Noise-level estimator",
+            "description": "Estimates the standard deviation of the noise at each pixel and in "
+            "each channel: the automatic strength of the denoisers.",
+            "license": "MIT",
+        }
