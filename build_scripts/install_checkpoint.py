@@ -17,6 +17,7 @@ import torch
 
 from restorer.training.cli import add_arguments, command_line, make_job
 from restorer.training.export import export_model, install_into_manifest
+from restorer.training.loop import load_checkpoint
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,7 +32,7 @@ def main() -> int:
     add_arguments(train_parser)
     train_args = train_parser.parse_args(training_args)
     job = make_job(train_args, torch.device("cpu"))
-    ck = torch.load(args.checkpoint_dir / f"{job.model_id}.pt", weights_only=False)
+    ck = load_checkpoint(args.checkpoint_dir / f"{job.model_id}.pt")
     model = job.build_model()
     model.load_state_dict(ck["best_state"])
     best = max(ck["history"], key=lambda m: m["score"])

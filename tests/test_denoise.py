@@ -120,3 +120,53 @@ def test_alpha_and_sixteen_bits_pass_through(engine: Engine) -> None:
 def test_out_of_range_strength_is_refused(engine: Engine) -> None:
     with pytest.raises(ValueError, match="at most 50"):
         engine.run_task(TASK, Image(np.zeros((32, 32), np.float32)), DenoiseParams(sigma=80))
+
+
+def _estimated_sigma(engine: Engine, noisy: np.ndarray) -> float:
+    return engine.run_task(TASK, Image(noisy), DenoiseParams()).meta.extra["estimated"]["sigma"]
+
+
+@pytest.mark.parametrize("sigma", [10, 25])
+def test_noise_map_estimates_white_noise(engine: Engine, samples: Path, sigma: float) -> None:
+    noisy = _noisy(read_image(samples / "chelsea.png").pixels, sigma, seed=7)
+    assert abs(_estimated_sigma(engine, noisy) - sigma) < 0.2 * sigma
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_noise_map_estimates_realistic_camera_noise(
+    engine: Engine, samples: Path, seed: int
+) -> None:
+    """Within 20 % of the true level (the RMS of the noise actually added) on the realistic
+    synthesis, where the white-noise estimate reads a fraction of it."""
+    import torch
+
+    from restorer.physics.camera import CameraNoiseRanges, realistic_noise
+
+    clean = torch.from_numpy(read_image(samples / "chelsea.png").pixels[:296, :448])
+    ranges = CameraNoiseRanges(shot=(2e-3, 1e-2), film_probability=0.0)
+    noisy, target = realistic_noise(
+        clean.permute(2, 0, 1)[None].float(),
+        np.random.default_rng(seed),
+        torch.Generator().manual_seed(seed),
+        ranges,
+    )
+    noisy_px = noisy[0].permute(1, 2, 0).numpy()
+    true_sigma = float((noisy - target).pow(2).mean().sqrt()) * 255
+    estimate = _estimated_sigma(engine, noisy_px)
+    assert abs(estimate - true_sigma) < 0.2 * true_sigma, (estimate, true_sigma)
+    assert estimate_noise_sigma(noisy_px) * 255 < 0.8 * true_sigma  # what it replaced
+
+
+def test_real_camera_noise_is_removed_blind(engine: Engine, shared_data: Path) -> None:
+    """A pair from a scene the models never trained on (restorer.io.pairs holds it out)."""
+    from restorer.io.pairs import list_pairs
+
+    pair = next(
+        p
+        for p in list_pairs(shared_data / "real" / "polyu_canon")
+        if p.name == "Canon80D_8_8_6400_comproom_13.jpg"
+    )
+    assert pair.held_out
+    noisy, clean = read_image(pair.noisy).pixels, read_image(pair.clean).pixels
+    out = engine.run_task(TASK, Image(noisy), DenoiseParams()).pixels
+    assert psnr(clean, out) >= psnr(clean, noisy) + 1.5, (psnr(clean, noisy), psnr(clean, out))

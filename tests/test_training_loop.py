@@ -102,6 +102,27 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(
     assert [m["step"] for m in checkpoint["history"]] == [0, 2, 4, 6]
 
 
+class _RunsCode:
+    """Unpickling this calls Path.touch: what a crafted checkpoint would do with os.system."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return (Path.touch, (self.marker,))
+
+
+def test_a_crafted_checkpoint_is_refused_without_running_it(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    marker = tmp_path / "code-ran"
+    (tmp_path / "ck").mkdir()
+    torch.save({"model": _RunsCode(marker), "step": 1}, tmp_path / "ck" / "denoise-gray.pt")
+    assert _train(data, tmp_path, "--steps", "2", "--resume") == 3
+    assert not marker.exists()
+    assert "not a plain training checkpoint" in capsys.readouterr().err
+
+
 def test_a_loss_other_than_l1_is_refused_for_models_with_their_own(data: Path) -> None:
     with pytest.raises(SystemExit, match="for the denoisers"):
         train_main(["inpaint", "--data", str(data), "--steps", "1", "--loss", "mse"])

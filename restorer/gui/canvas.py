@@ -93,7 +93,7 @@ class ImageCanvas(QWidget):
         self._mask_image: QImage | None = None
         self.mask_visible = True
         self._tool = Tool.NONE
-        self.brush_radius = 12  # image pixels
+        self.brush_radius = 2  # image pixels (the panel's 4 px brush)
         self._stroke_before: np.ndarray | None = None
         self._stroke_box: list[int] | None = None  # y0, y1, x0, x1
         self._hover = QPointF(-1, -1)

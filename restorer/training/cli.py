@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from restorer.training.loop import TrainConfig, train
+from restorer.training.loop import CheckpointError, TrainConfig, train
 
 JOBS = (
     "denoise-gray",
@@ -177,7 +177,11 @@ def run(args: argparse.Namespace, command: str) -> int:
         },
         init_weights=args.init,
     )
-    record = train(job, cfg)
+    try:
+        record = train(job, cfg)
+    except CheckpointError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     print(
         f"[{job.model_id}] done: {record['steps']} steps in {record['seconds']:.0f} s, "
         f"best {record['best_validation']}"

@@ -1,8 +1,11 @@
-"""Training of the scratch and dust detector.
+"""Training of the scratch, crack and dust detector.
 
-Clean colour crops (two in five turned gray, as many old prints are) get synthetic scratches,
-dust and hairs from restorer.physics.masks.varied_scan_defects and a little film grain; the
-network learns where they are. Loss: binary cross-entropy plus half a soft Dice term, which
+Clean colour crops (two in five turned gray, as many old prints are) get, three times in four,
+the damage of an old print from restorer.physics.damage.old_print_damage (crack networks,
+branching cracks, folds, chipped edges, stains and silvering left unmarked, dust, hairs and
+scratches; toned, then softened, grained and JPEG-compressed as a scan), otherwise the synthetic
+scratches, dust and hairs of restorer.physics.masks.varied_scan_defects with a little film
+grain; the network learns where they are. Loss: binary cross-entropy plus half a soft Dice term, which
 keeps thin lines (~2 % of the pixels) from being traded away for the background. Defects are
 not weighted up in the cross-entropy: with weight 3 the network marked door frames and
 outlines in real old photographs (3-6 % of Set12's old scans at p > 0.5), and a wrongly
@@ -32,11 +35,13 @@ from torch import nn
 
 from restorer.engine.device import cpu_has_bfloat16_matrix_units
 from restorer.models.defect_net import DefectNet
+from restorer.physics.damage import old_print_damage
 from restorer.physics.masks import varied_scan_defects
 from restorer.training.data import PatchSampler, centre_crops, colour_split, load_uint8
 
 DICE_WEIGHT = 0.5
 GRAIN = 0.02  # largest film-grain sigma added to the damaged image (0..1 scale)
+OLD_PRINT_FRACTION = 0.75  # crops damaged as old prints; the rest as before
 HARD_FRACTION = 0.5  # share of each batch drawn around the mined false alarms
 MAX_HARD_PER_IMAGE = 4000  # false-alarm pixels kept per image: no image dominates the pool
 VAL_HARD_CROPS = 64
@@ -48,9 +53,12 @@ def damage(
     """(damaged with grain, target, loss weight) for one (H, W, 3) float32 image."""
     if rng.random() < 0.4:
         clean = np.repeat(clean.mean(axis=2, keepdims=True), 3, axis=2)
-    damaged, drawn, visible = varied_scan_defects(clean, rng)
-    grain = rng.normal(0, rng.uniform(0, GRAIN), damaged.shape[:2])[:, :, None]
-    damaged = np.clip(damaged + grain, 0, 1).astype(np.float32)
+    if rng.random() < OLD_PRINT_FRACTION:
+        damaged, drawn, visible = old_print_damage(clean, rng)
+    else:
+        damaged, drawn, visible = varied_scan_defects(clean, rng)
+        grain = rng.normal(0, rng.uniform(0, GRAIN), damaged.shape[:2])[:, :, None]
+        damaged = np.clip(damaged + grain, 0, 1).astype(np.float32)
     weight = np.where(drawn & ~visible, 0.0, 1.0).astype(np.float32)
     return damaged, visible.astype(np.float32), weight
 
@@ -154,9 +162,13 @@ class DefectJob:
     def data_description(self) -> str:
         return (
             f"CBSD432 + T91 ({len(self.train_files)} images; every 50th held out: "
-            f"{len(self.val_files)}), {self.patch}px crops with synthetic scratches (1-4 px), "
-            "dust specks and hairs, near-white or near-black, 60-100% opaque, plus grain; "
-            "2 in 5 crops gray"
+            f"{len(self.val_files)}), {self.patch}px crops, 2 in 5 gray; "
+            f"{OLD_PRINT_FRACTION:.0%} damaged as old prints (restorer.physics.damage: crack "
+            "networks from jittered cell edges 1-4 px, branching cracks 1-6 px, folds with a "
+            "shadow, chipped corners and edges, in paper tones or dark; stains and silvering "
+            "unmarked; sepia/gray toning and fading; then blur 0-1.2 px, grain, JPEG q50-95 in "
+            "3/5), the rest with synthetic scratches (1-4 px), dust specks and hairs, "
+            "near-white or near-black, 60-100% opaque, plus grain"
             + (
                 f"; half of each batch around {len(self.hard)} pixels that the starting "
                 "detector marked in the clean images (hard negatives)"
@@ -214,8 +226,9 @@ class DefectJob:
             "tile": 1024,
             "tile_overlap": 64,
             "supports_half": True,
-            "title": "Scratch and dust detector",
-            "description": "Small U-Net that marks scratches, dust and hairs on scans, trained "
-            "on synthetic defects; proposes the mask for inpainting.",
+            "title": "Scratch, crack and dust detector",
+            "description": "Small U-Net that marks cracks, folds, chipped edges, scratches, dust "
+            "and hairs on scans of old prints, trained on synthetic damage; proposes the mask "
+            "for inpainting.",
             "license": "MIT",
         }

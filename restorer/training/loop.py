@@ -83,11 +83,28 @@ def _lr_at(step: int, total: int, cfg: TrainConfig) -> float:
     return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
 
 
+class CheckpointError(Exception):
+    """A checkpoint that holds more than tensors and plain values; it is never unpickled."""
+
+
+def load_checkpoint(path: Path, device: torch.device | str = "cpu") -> dict[str, Any]:
+    """A checkpoint written by `train`: tensors, numbers, strings, lists and dicts only.
+    weights_only=True refuses any other pickled object, so a crafted file cannot run code."""
+    try:
+        return torch.load(path, map_location=device, weights_only=True)
+    except Exception as exc:  # UnpicklingError, or a truncated or foreign file
+        raise CheckpointError(
+            f"{path}: not a plain training checkpoint (tensors and numbers only); "
+            f"refusing to load it ({str(exc).splitlines()[0]})"
+        ) from exc
+
+
 def _validate(job: TrainJob, model: nn.Module, step: int) -> dict[str, float]:
     model.eval()
     with torch.no_grad():
         metrics = job.validate(model)
     model.train()
+    metrics = {k: float(v) for k, v in metrics.items()}  # plain floats: see load_checkpoint
     print(
         f"[{job.model_id}] val step {step}: "
         + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()),
@@ -128,7 +145,7 @@ def train(job: TrainJob, cfg: TrainConfig) -> dict[str, Any]:
     )
     history: list[dict[str, float]] = []
     if cfg.resume and ckpt_path.is_file():
-        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
+        ck = load_checkpoint(ckpt_path, device)
         model.load_state_dict(ck["model"])
         optimiser.load_state_dict(ck["optimiser"])
         step, total, best_score = ck["step"], ck["total"], ck["best_score"]
