@@ -68,10 +68,16 @@ def _grow_crack(layer: np.ndarray, rng: np.random.Generator, width: float, depth
         points.append((x, y))
         if depth < 3 and rng.random() < 0.03:
             branch = np.zeros_like(layer)
-            _grow_branch(branch, rng, (x, y), angle + rng.choice([-1, 1]) * rng.uniform(0.5, 1.5),
-                         max(1.0, width * rng.uniform(0.5, 0.9)), depth + 1)
+            _grow_branch(
+                branch,
+                rng,
+                (x, y),
+                angle + rng.choice([-1, 1]) * rng.uniform(0.5, 1.5),
+                max(1.0, width * rng.uniform(0.5, 0.9)),
+                depth + 1,
+            )
             np.maximum(layer, branch, out=layer)
-    thickness = max(1, int(round(width)))
+    thickness = max(1, round(width))
     cv2.polylines(layer, [np.array(points, np.int32)], False, 1.0, thickness, cv2.LINE_AA)
 
 
@@ -92,8 +98,9 @@ def _grow_branch(
         step = rng.uniform(2, 5)
         x, y = x + step * np.cos(angle), y + step * np.sin(angle)
         points.append((x, y))
-    cv2.polylines(layer, [np.array(points, np.int32)], False, 1.0, max(1, int(round(width))),
-                  cv2.LINE_AA)
+    cv2.polylines(
+        layer, [np.array(points, np.int32)], False, 1.0, max(1, round(width)), cv2.LINE_AA
+    )
 
 
 def _jittered_segment(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -113,8 +120,9 @@ def craquelure(layer: np.ndarray, rng: np.random.Generator) -> None:
     cell = rng.uniform(25, 120)
     count = max(4, int(h * w / cell**2))
     subdiv = cv2.Subdiv2D((-w, -h, 3 * w, 3 * h))
-    for px, py in zip(rng.uniform(-cell, w + cell, count), rng.uniform(-cell, h + cell, count),
-                      strict=True):
+    for px, py in zip(
+        rng.uniform(-cell, w + cell, count), rng.uniform(-cell, h + cell, count), strict=True
+    ):
         subdiv.insert((float(px), float(py)))
     facets, _ = subdiv.getVoronoiFacetList([])
     keep = rng.uniform(0.5, 0.95)
@@ -124,7 +132,7 @@ def craquelure(layer: np.ndarray, rng: np.random.Generator) -> None:
             if rng.random() > keep:
                 continue
             points = _jittered_segment(np.asarray(a, float), np.asarray(b, float), rng)
-            thickness = max(1, int(round(width * rng.uniform(0.6, 1.3))))
+            thickness = max(1, round(width * rng.uniform(0.6, 1.3)))
             cv2.polylines(layer, [points.astype(np.int32)], False, 1.0, thickness, cv2.LINE_AA)
 
 
@@ -144,8 +152,14 @@ def fold(image: np.ndarray, layer: np.ndarray, rng: np.random.Generator) -> np.n
     cv2.polylines(layer, [points.astype(np.int32)], False, 1.0, width, cv2.LINE_AA)
     shadow = np.zeros_like(layer)
     offset = np.array([-direction[1], direction[0]]) * (width / 2 + rng.uniform(1, 3))
-    cv2.polylines(shadow, [(points + offset).astype(np.int32)], False, 1.0,
-                  int(rng.integers(2, 6)), cv2.LINE_AA)
+    cv2.polylines(
+        shadow,
+        [(points + offset).astype(np.int32)],
+        False,
+        1.0,
+        int(rng.integers(2, 6)),
+        cv2.LINE_AA,
+    )
     shadow = cv2.GaussianBlur(shadow, (0, 0), 1.5) * rng.uniform(0.15, 0.4)
     return image * (1 - shadow[:, :, None])
 
@@ -212,8 +226,9 @@ def scan(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if rng.random() < 0.6:
         quality = int(rng.integers(50, 96))
         u8 = np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
-        ok, data = cv2.imencode(".jpg", np.ascontiguousarray(u8[:, :, ::-1]),
-                                [cv2.IMWRITE_JPEG_QUALITY, quality])
+        ok, data = cv2.imencode(
+            ".jpg", np.ascontiguousarray(u8[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, quality]
+        )
         if ok:
             image = cv2.imdecode(data, cv2.IMREAD_COLOR)[:, :, ::-1].astype(np.float32) / 255
     return image.astype(np.float32)
@@ -260,8 +275,9 @@ def old_print_damage(
     if kinds["chip"]:
         layer = np.zeros((h, w), np.float32)
         chipped_edge(layer, rng)
-        colour = _paper_colour(rng) if rng.random() < 0.7 else np.full(3, rng.uniform(0, 1),
-                                                                         np.float32)
+        colour = (
+            _paper_colour(rng) if rng.random() < 0.7 else np.full(3, rng.uniform(0, 1), np.float32)
+        )
         layers.append((layer, colour))
     for layer, colour in layers:
         if rng.random() < 0.5:

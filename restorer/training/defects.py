@@ -5,9 +5,9 @@ the damage of an old print from restorer.physics.damage.old_print_damage (crack 
 branching cracks, folds, chipped edges, stains and silvering left unmarked, dust, hairs and
 scratches; toned, then softened, grained and JPEG-compressed as a scan), otherwise the synthetic
 scratches, dust and hairs of restorer.physics.masks.varied_scan_defects with a little film
-grain; the network learns where they are. Loss: binary cross-entropy plus half a soft Dice term, which
-keeps thin lines (~2 % of the pixels) from being traded away for the background. Defects are
-not weighted up in the cross-entropy: with weight 3 the network marked door frames and
+grain; the network learns where they are. Loss: binary cross-entropy plus half a soft Dice
+term, which keeps thin lines (~2 % of the pixels) from being traded away for the background.
+Defects are not weighted up in the cross-entropy: with weight 3 the network marked door frames and
 outlines in real old photographs (3-6 % of Set12's old scans at p > 0.5), and a wrongly
 marked edge is painted over by the fill. Defect pixels that do not change the image (white
 on white) are left out of the loss: nothing in the pixels says they are there.
