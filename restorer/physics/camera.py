@@ -66,11 +66,17 @@ class CameraNoiseRanges:
     read_spread: float = 0.26
     red_gain: tuple[float, float] = (1.9, 2.4)
     blue_gain: tuple[float, float] = (1.5, 1.9)
-    # In-camera chroma noise reduction: Gaussian blur of Cb and Cr, sigma in pixels.
-    chroma_blur_probability: float = 0.5
-    chroma_blur: tuple[float, float] = (0.5, 2.0)
+    # In-camera chroma noise reduction: Gaussian blur of Cb and Cr, sigma in pixels. Camera
+    # JPEGs show little fine chroma noise (the Canon pairs: weak colour blotches of about 16
+    # pixels, the luminance grain much stronger), so it is strong and frequent.
+    chroma_blur_probability: float = 0.8
+    chroma_blur: tuple[float, float] = (1.0, 4.0)
+    chroma_keep: tuple[float, float] = (0.1, 0.7)  # share of the chroma noise it leaves
+    # Luminance noise reduction (and the sharpening that follows it) leaves coarser grain.
+    luma_blur: tuple[float, float] = (0.3, 1.0)
     jpeg_probability: float = 0.75
     jpeg_quality: tuple[int, int] = (60, 95)
+    jpeg_subsampled: float = 0.7  # of the JPEGs, 4:2:0 as cameras write them
     # Film grain instead of sensor noise, for scanned film: amplitude (0-255 scale at
     # mid-grey) and the grain's blur radius in pixels.
     film_probability: float = 0.15
@@ -178,7 +184,7 @@ def realistic_noise(
 
     The target is the clean image taken through the same camera without noise (identical to
     `clean` but for values the tone curve's round trip clips); with JPEG, H and W must be
-    multiples of 8. Each sample draws its own camera: gains, colour matrix, noise levels, chroma
+    multiples of 16. Each sample draws its own camera: gains, colour matrix, noise levels, chroma
     noise reduction, JPEG quality, or film grain instead of a sensor.
     """
     b, c, h, w = clean.shape
@@ -199,11 +205,14 @@ def realistic_noise(
     chroma_sigma = np.where(
         rng.random(b) < ranges.chroma_blur_probability, rng.uniform(*ranges.chroma_blur, b), 0.0
     )
+    chroma_keep = rng.uniform(*ranges.chroma_keep, b)
+    luma_sigma = np.where(rng.random(b) < 0.5, rng.uniform(*ranges.luma_blur, b), 0.0)
     quality = np.where(
         rng.random(b) < ranges.jpeg_probability,
         rng.integers(ranges.jpeg_quality[0], ranges.jpeg_quality[1] + 1, b),
         0,
     )
+    subsampled = rng.random(b) < ranges.jpeg_subsampled
     film = rng.random(b) < ranges.film_probability
     film_amplitude = rng.uniform(*ranges.film_amplitude, b)
     grain_size = rng.uniform(*ranges.film_grain_size, b)
@@ -233,21 +242,35 @@ def realistic_noise(
         noisy = torch.where(_per_sample(film.astype(np.float32), noisy) > 0, grainy, noisy)
 
     if (chroma_sigma > 0).any():
-        ycc = _rgb_to_ycbcr(noisy)
-        smoothed = [
-            torch.cat([ycc[i : i + 1, :1], gaussian_blur(ycc[i : i + 1, 1:], float(s))], dim=1)
-            if s > 0 and not film[i]
-            else ycc[i : i + 1]
-            for i, s in enumerate(chroma_sigma)
-        ]
+        # Chroma noise reduction: the colour noise is scaled down and blurred, the luminance
+        # grain kept.
+        ycc, clean_ycc = _rgb_to_ycbcr(noisy), _rgb_to_ycbcr(target)
+        smoothed = []
+        for i, sigma in enumerate(chroma_sigma):
+            if sigma > 0 and not film[i]:
+                chroma_noise = (ycc[i : i + 1, 1:] - clean_ycc[i : i + 1, 1:]) * chroma_keep[i]
+                chroma = clean_ycc[i : i + 1, 1:] + gaussian_blur(chroma_noise, float(sigma))
+                luma_noise = ycc[i : i + 1, :1] - clean_ycc[i : i + 1, :1]
+                if luma_sigma[i] > 0:
+                    # Renormalised: the grain gets coarser, not weaker.
+                    blurred = gaussian_blur(luma_noise, float(luma_sigma[i]))
+                    luma_noise = blurred * luma_noise.std() / blurred.std().clamp(min=1e-8)
+                luma = clean_ycc[i : i + 1, :1] + luma_noise
+                smoothed.append(torch.cat([luma, chroma], dim=1))
+            else:
+                smoothed.append(ycc[i : i + 1])
         noisy = _ycbcr_to_rgb(torch.cat(smoothed, dim=0))
-    if (quality > 0).any():
-        if h % 8 or w % 8:
-            raise ValueError("JPEG in realistic_noise needs sides that are multiples of 8")
-        compressed = jpeg_compress(noisy.clamp(0, 1), torch.as_tensor(np.maximum(quality, 1)))
-        noisy = torch.where(
-            _per_sample((quality > 0).astype(np.float32), noisy) > 0, compressed, noisy
+    for subsample in (False, True):
+        coded = (quality > 0) & (subsampled == subsample)
+        if not coded.any():
+            continue
+        multiple = 16 if subsample else 8
+        if h % multiple or w % multiple:
+            raise ValueError(f"JPEG needs sides that are multiples of {multiple}")
+        compressed = jpeg_compress(
+            noisy.clamp(0, 1), torch.as_tensor(np.maximum(quality, 1)), subsample_chroma=subsample
         )
+        noisy = torch.where(_per_sample(coded.astype(np.float32), noisy) > 0, compressed, noisy)
     return noisy.clamp(0, 1), target
 
 

@@ -1,7 +1,9 @@
 """JPEG compression artefacts, simulated in torch (8x8 DCT, IJG quantisation tables).
 
-Chroma is not subsampled; that keeps the operator exact per block and fast on a GPU while
-producing the blocking and ringing that real scans of JPEG files show.
+By default chroma is not subsampled; that keeps the operator exact per block and fast on a GPU
+while producing the blocking and ringing that real scans of JPEG files show. Cameras write
+4:2:0 (chroma averaged over 2x2 pixels, then coded in 8x8 blocks: 16x16 pixels), which turns
+their chroma noise into the 16-pixel colour blotches of real photographs: `subsample_chroma`.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 
 _LUMA = [
     16,
@@ -128,11 +131,26 @@ def _tables(quality: torch.Tensor) -> torch.Tensor:
     return tables.view(-1, 3, 8, 8)
 
 
-def jpeg_compress(x: torch.Tensor, quality: torch.Tensor) -> torch.Tensor:
-    """x: (B, 3, H, W) RGB in [0, 1], H and W multiples of 8; quality: (B,) in 1..100."""
-    b, c, h, w = x.shape
-    if c != 3 or h % 8 or w % 8:
-        raise ValueError("jpeg_compress needs RGB with sides that are multiples of 8")
+def _code_blocks(planes: torch.Tensor, tables: torch.Tensor) -> torch.Tensor:
+    """Quantise (B, P, H, W) planes in 8x8 DCT blocks with (B, P, 8, 8) tables."""
+    b, p, h, w = planes.shape
+    d = _dct_matrix(planes.device)
+    blocks = planes.reshape(b, p, h // 8, 8, w // 8, 8).permute(0, 1, 2, 4, 3, 5)
+    coef = d @ blocks @ d.T
+    table = tables[:, :, None, None]
+    coef = torch.round(coef / table) * table
+    return (d.T @ coef @ d).permute(0, 1, 2, 4, 3, 5).reshape(b, p, h, w)
+
+
+def jpeg_compress(
+    x: torch.Tensor, quality: torch.Tensor, subsample_chroma: bool = False
+) -> torch.Tensor:
+    """x: (B, 3, H, W) RGB in [0, 1], H and W multiples of 8 (of 16 with subsample_chroma);
+    quality: (B,) in 1..100."""
+    c, h, w = x.shape[1:]
+    multiple = 16 if subsample_chroma else 8
+    if c != 3 or h % multiple or w % multiple:
+        raise ValueError(f"jpeg_compress needs RGB with sides that are multiples of {multiple}")
     rgb = x.clamp(0, 1) * 255
     r, g, bl = rgb.unbind(1)
     ycc = torch.stack(
@@ -143,13 +161,14 @@ def jpeg_compress(x: torch.Tensor, quality: torch.Tensor) -> torch.Tensor:
         ],
         dim=1,
     )
-    d = _dct_matrix(x.device)
-    blocks = ycc.view(b, 3, h // 8, 8, w // 8, 8).permute(0, 1, 2, 4, 3, 5)
-    coef = d @ blocks @ d.T
-    table = _tables(quality)[:, :, None, None]
-    coef = torch.round(coef / table) * table
-    blocks = d.T @ coef @ d
-    ycc = blocks.permute(0, 1, 2, 4, 3, 5).reshape(b, 3, h, w)
+    tables = _tables(quality)
+    if subsample_chroma:
+        luma = _code_blocks(ycc[:, :1], tables[:, :1])
+        chroma = _code_blocks(F.avg_pool2d(ycc[:, 1:], 2), tables[:, 1:])
+        chroma = F.interpolate(chroma, scale_factor=2, mode="bilinear", align_corners=False)
+        ycc = torch.cat([luma, chroma], dim=1)
+    else:
+        ycc = _code_blocks(ycc, tables)
     y, cb, cr = ycc[:, 0] + 128, ycc[:, 1], ycc[:, 2]
     out = torch.stack([y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb], dim=1)
     return (torch.round(out.clamp(0, 255)) / 255).to(x.dtype)

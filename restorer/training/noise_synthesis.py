@@ -33,7 +33,9 @@ class NoiseMix:
             f"{self.realistic:.0%} realistic camera/film synthesis (restorer.physics.camera: "
             "unprocessing, Poisson-Gaussian on linear Bayer sites, bilinear demosaicing, white "
             "balance 1.9-2.4 / 1.5-1.9, random colour matrix, gamma and tone curve, chroma noise "
-            "reduction 0.5-2 px in half, JPEG q60-95 in 3/4, film grain 3-25 in 15%); "
+            "reduction in 4/5 (10-70% of the colour noise kept, blurred 1-4 px; "
+            "the grain coarsened by 0.3-1 px in half), JPEG q60-95 in 3/4 (4:2:0 in 7/10 of "
+            "those), film grain 3-25 in 15%); "
             f"{self.clipped:.0%} of the others clipped to [0, 1]"
         )
 
@@ -47,7 +49,7 @@ def synthesise(
     clean: torch.Tensor, rng: np.random.Generator, mix: NoiseMix = NoiseMix()
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(noisy, target, level map) for a batch of clean patches (B, C, H, W), C = 1 or 3,
-    sides multiples of 8. The target differs from `clean` only where the realistic camera's
+    sides multiples of 16. The target differs from `clean` only where the realistic camera's
     tone curve round trip clips."""
     b, c = clean.shape[:2]
     gen = torch.Generator(device=clean.device).manual_seed(int(rng.integers(2**31)))
