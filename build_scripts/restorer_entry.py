@@ -2,7 +2,7 @@
 
 import sys
 
-from restorer.cli.main import main
+from restorer.cli.entry import main
 
 if __name__ == "__main__":
     sys.exit(main())

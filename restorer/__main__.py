@@ -1,3 +1,3 @@
-from restorer.cli.main import main
+from restorer.cli.entry import main
 
 raise SystemExit(main())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,4 +59,33 @@ def plan(inputs: list[Path], output: Path, out_format: str | None = None) -> lis
         if out_format:
             name = Path(name).stem + "." + out_format
         jobs.append(Job(src, output / name))
+    _refuse_collisions(jobs)
     return jobs
+
+
+def real_path(path: Path) -> Path:
+    """The path with links followed as far as they go; a link loop is left as it is (its
+    job then fails to read it) instead of raising, as Path.resolve does."""
+    return Path(os.path.realpath(path))
+
+
+def _refuse_collisions(jobs: list[Job]) -> None:
+    """Before anything is written: two inputs must not share an output name (a.jpg and a.png
+    with --format png), and no output may be another input of the same batch, which would be
+    replaced and then read back as input."""
+    sources = {real_path(job.source): job.source for job in jobs}
+    written: dict[Path, Path] = {}
+    for job in jobs:
+        target = real_path(job.target)
+        if target in written:
+            raise UsageError(
+                f"{written[target].name} and {job.source.name} would both be written to "
+                f"{job.target}; give another --format or separate output folders"
+            )
+        written[target] = job.source
+        other = sources.get(target)
+        if other is not None and real_path(other) != real_path(job.source):
+            raise UsageError(
+                f"{job.source.name} would be written over {other}, another input of this "
+                "batch; choose another output folder"
+            )

@@ -205,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
         # SIGPIPE").
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 def _run(argv: list[str] | None) -> int:

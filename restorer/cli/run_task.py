@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from restorer.cli.batch import UsageError, plan
+from restorer.cli.batch import UsageError, plan, real_path
 from restorer.cli.progress import TerminalProgress
 from restorer.core.image import Image
 from restorer.engine.device import DeviceUnavailableError
@@ -64,14 +64,18 @@ def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
         _error(str(exc))
         return 2
     if len(jobs) > 1 or args.output.suffix == "":
-        args.output.mkdir(parents=True, exist_ok=True)
+        try:
+            args.output.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            _error(f"cannot create the output folder {args.output}: {exc.strerror or exc}")
+            return 1
 
     print(f"{task.title}: {len(jobs)} file(s) on {engine.device_name}", file=sys.stderr)
     failures = 0
     for job in jobs:
         progress = TerminalProgress(job.source.name)
         try:
-            if job.target.resolve() == job.source.resolve() and not args.overwrite:
+            if real_path(job.target) == real_path(job.source) and not args.overwrite:
                 raise ImageWriteError(
                     f"{job.target} is the input file; refusing to overwrite it "
                     "(use --overwrite to replace the original)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,6 +32,8 @@ _SUFFIX_FORMAT = {
     ".dicom": "dicom",
 }
 READ_SUFFIXES = frozenset(_SUFFIX_FORMAT)
+# A 400-megapixel 16-bit RGB TIFF (the largest image accepted) is 2.4 GB uncompressed.
+MAX_FILE_BYTES = 4 * 2**30
 WRITE_FORMATS = ("png", "tiff", "jpeg", "webp", "bmp", "dicom")
 
 
@@ -70,11 +73,21 @@ def read_image(path: str | Path) -> Image:
     """Decode a file into an Image; raises ImageReadError with a message a user can act on."""
     path = Path(path)
     try:
+        # The type and size first: a pipe named x.png would block the read for ever, and a
+        # device such as /dev/zero never ends.
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise ImageReadError(f"{path}: is a folder, not an image")
+        if not stat.S_ISREG(info.st_mode):
+            raise ImageReadError(f"{path}: not a regular file (a pipe, device or socket)")
+        if info.st_size > MAX_FILE_BYTES:
+            raise ImageReadError(
+                f"{path.name}: {info.st_size / 2**30:.1f} GiB is larger than any image "
+                f"Restorer opens ({MAX_FILE_BYTES // 2**30} GiB)"
+            )
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise ImageReadError(f"{path}: no such file") from exc
-    except IsADirectoryError as exc:
-        raise ImageReadError(f"{path}: is a folder, not an image") from exc
     except OSError as exc:
         raise ImageReadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     if not data:

@@ -1,0 +1,122 @@
+"""Bad situations from the adversarial probe (issue 20), generated here so that they stay fixed:
+no traceback, no hang, no lost or replaced file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from restorer.io import ImageReadError, ImageWriteError, read_image
+from restorer.io.atomic import atomic_write_bytes, remove_stale_temporaries
+from tests.cli_helpers import restorer
+
+
+def _no_traceback(result: object) -> None:
+    assert "Traceback" not in result.stderr, result.stderr  # type: ignore[attr-defined]
+
+
+def test_symlink_loop_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "a.png").symlink_to(tmp_path / "b.png")
+    (tmp_path / "b.png").symlink_to(tmp_path / "a.png")
+    result = restorer("denoise", tmp_path / "a.png", "-o", tmp_path / "out.png")
+    assert result.returncode == 1 and "cannot read" in result.stderr
+    _no_traceback(result)
+    info = restorer("info", tmp_path / "a.png")
+    assert info.returncode != 0
+    _no_traceback(info)
+
+
+def test_a_pipe_or_device_is_refused_without_reading(tmp_path: Path) -> None:
+    fifo = tmp_path / "x.png"
+    os.mkfifo(fifo)
+    with pytest.raises(ImageReadError, match="not a regular file"):
+        read_image(fifo)  # would block for ever if it were opened
+    result = restorer("info", "/dev/zero")
+    assert result.returncode != 0 and "not a regular file" in result.stderr
+    _no_traceback(result)
+
+
+def test_an_output_folder_that_cannot_be_made_is_an_error(tmp_path: Path, samples: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = restorer(
+        "denoise", samples / "camera.png", samples / "chelsea.png", "-o", blocker / "out"
+    )
+    assert result.returncode == 1 and "cannot create the output folder" in result.stderr
+    _no_traceback(result)
+
+
+def test_two_inputs_never_share_an_output_or_replace_each_other(
+    tmp_path: Path, samples: Path
+) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copy(samples / "chelsea_noisy.png", folder / "a.png")
+    (folder / "a.jpg").write_bytes((samples / "chelsea_noisy.png").read_bytes())
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    result = restorer(
+        "denoise", folder, "-o", folder, "--format", "png", "--overwrite", "--sigma", "10"
+    )
+    assert result.returncode == 2 and "would" in result.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_interrupt_ends_with_130_and_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from restorer.cli import main as cli_main
+
+    def interrupted(argv: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_main, "_run", interrupted)
+    assert cli_main.main(["info", "x"]) == 130
+    assert capsys.readouterr().err == "interrupted\n"
+
+
+def test_a_file_that_appears_while_writing_is_not_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes writing one name: the check before writing passes for both; the last
+    step must still refuse the second."""
+    target = tmp_path / "out.png"
+    real_fsync = os.fsync
+
+    def other_process_writes(fd: int) -> None:
+        real_fsync(fd)
+        target.write_bytes(b"the other result")
+
+    monkeypatch.setattr(os, "fsync", other_process_writes)
+    with pytest.raises(ImageWriteError, match="appeared while writing"):
+        atomic_write_bytes(target, b"ours")
+    assert target.read_bytes() == b"the other result"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]  # no temporary left
+
+
+def test_replacing_keeps_the_mode_and_new_files_follow_the_umask(tmp_path: Path) -> None:
+    private = tmp_path / "private.png"
+    private.write_bytes(b"old")
+    private.chmod(0o600)
+    atomic_write_bytes(private, b"new", overwrite=True)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600 and private.read_bytes() == b"new"
+    old_umask = os.umask(0o027)
+    try:
+        atomic_write_bytes(tmp_path / "fresh.png", b"x")
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE((tmp_path / "fresh.png").stat().st_mode) == 0o640
+
+
+def test_temporaries_of_a_killed_run_are_removed(tmp_path: Path) -> None:
+    dead_pid = 2**22 + 12345  # above Linux's pid_max default: no such process
+    stale = tmp_path / f".a.png.restorer-{dead_pid}-0123abcd.tmp"
+    ours = tmp_path / f".b.png.restorer-{os.getpid()}-0123abcd.tmp"
+    unrelated = tmp_path / ".c.png.tmp"
+    for path in (stale, ours, unrelated):
+        path.write_bytes(b"partial")
+    assert remove_stale_temporaries(tmp_path) == [stale]
+    assert ours.exists() and unrelated.exists() and not stale.exists()
