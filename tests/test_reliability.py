@@ -120,3 +120,73 @@ def test_temporaries_of_a_killed_run_are_removed(tmp_path: Path) -> None:
         path.write_bytes(b"partial")
     assert remove_stale_temporaries(tmp_path) == [stale]
     assert ours.exists() and unrelated.exists() and not stale.exists()
+
+
+@pytest.fixture
+def damaged_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the bundled models folder that the application uses instead; tests damage it."""
+    import restorer.engine.engine as engine_module
+    import restorer.models.registry as registry
+    from restorer.resources import models_dir
+
+    folder = tmp_path / "models"
+    shutil.copytree(models_dir(), folder)
+    monkeypatch.setattr(registry, "models_dir", lambda: folder)
+    monkeypatch.setattr(engine_module, "models_dir", lambda: folder)
+    registry.bundled_models.cache_clear()
+    yield folder
+    registry.bundled_models.cache_clear()
+
+
+def _manifest_edit(folder: Path, edit: object) -> None:
+    import json
+
+    path = folder / "manifest.json"
+    data = json.loads(path.read_text())
+    edit(data)  # type: ignore[operator]
+    path.write_text(json.dumps(data))
+
+
+def _without_sha(data: dict) -> None:
+    next(m for m in data["models"] if m["id"] == "denoise-gray").pop("sha256")
+
+
+def _removed(data: dict) -> None:
+    data["models"] = [m for m in data["models"] if m["id"] != "denoise-gray"]
+
+
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        ("not json", "manifest"),
+        (_without_sha, "has no sha256"),
+        (_removed, "missing from the manifest"),
+        # (root, who runs CI, reads any file whatever its mode: a folder in its place is the
+        # file that cannot be read here)
+        ("unreadable file", "is missing from"),
+    ],
+)
+def test_a_damaged_model_installation_exits_3_with_one_line(
+    damaged_models: Path,
+    tmp_path: Path,
+    samples: Path,
+    capsys: pytest.CaptureFixture[str],
+    damage: object,
+    says: str,
+) -> None:
+    from restorer.cli.main import main
+
+    if damage == "not json":
+        (damaged_models / "manifest.json").write_text("{ not json")
+    elif damage == "unreadable file":
+        (damaged_models / "denoise-gray.safetensors").unlink()
+        (damaged_models / "denoise-gray.safetensors").mkdir()  # open() fails on a folder
+    else:
+        _manifest_edit(damaged_models, damage)
+    code = main(
+        ["denoise", str(samples / "camera.png"), "-o", str(tmp_path / "out.png"), "--sigma", "10"]
+    )
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert says in err and "Traceback" not in err
+    assert not (tmp_path / "out.png").exists()

@@ -32,7 +32,13 @@ def load_bundled(descriptor: ModelDescriptor, models_dir: Path) -> nn.Module:
     path = models_dir / descriptor.file
     if not path.is_file():
         raise ModelIntegrityError(f"model file {descriptor.file} is missing from {models_dir}")
-    actual = file_sha256(path)
+    try:
+        actual = file_sha256(path)
+    except OSError as exc:
+        raise ModelIntegrityError(
+            f"model file {descriptor.file} cannot be read ({exc.strerror or exc}); "
+            "reinstall Restorer"
+        ) from exc
     if actual != descriptor.sha256:
         raise ModelIntegrityError(
             f"model file {descriptor.file} was altered or damaged (sha256 {actual[:12]}…, "
