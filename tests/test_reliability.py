@@ -190,3 +190,89 @@ def test_a_damaged_model_installation_exits_3_with_one_line(
     assert code == 3, err
     assert says in err and "Traceback" not in err
     assert not (tmp_path / "out.png").exists()
+
+
+def _ct_bytes(samples: Path, edit: object = None) -> bytes:
+    import io
+
+    import pydicom
+
+    ds = pydicom.dcmread(samples / "ct_small.dcm")
+    if edit is not None:
+        edit(ds)  # type: ignore[operator]
+    out = io.BytesIO()
+    ds.save_as(out)
+    return out.getvalue()
+
+
+def _with_slope_text(data: bytes, text: bytes) -> bytes:
+    """The file with RescaleSlope's two-byte value replaced (pydicom refuses to write it)."""
+    tag = data.find(b"\x28\x00\x53\x10DS\x02\x00")
+    assert tag > 0
+    return data[: tag + 8] + text + data[tag + 10 :]
+
+
+def test_dicom_without_size_or_with_a_bad_rescale_is_refused_by_name(
+    tmp_path: Path, samples: Path
+) -> None:
+    no_columns = tmp_path / "no_columns.dcm"
+    no_columns.write_bytes(_ct_bytes(samples, lambda ds: delattr(ds, "Columns")))
+    bad_slope = tmp_path / "bad_slope.dcm"
+    bad_slope.write_bytes(_with_slope_text(_ct_bytes(samples), b"ab"))
+    zero_slope = tmp_path / "zero_slope.dcm"
+    zero_slope.write_bytes(_with_slope_text(_ct_bytes(samples), b"0 "))
+    for path, says in (
+        (no_columns, "Rows and Columns"),
+        (bad_slope, "RescaleSlope is 'ab'"),
+        (zero_slope, "RescaleSlope is 0"),
+    ):
+        with pytest.raises(ImageReadError, match=says):
+            read_image(path)
+    # In a folder batch the bad files are reported and the good one still processed.
+    shutil.copy(samples / "ct_small.dcm", tmp_path / "good.dcm")
+    result = restorer("info", no_columns)
+    assert result.returncode != 0 and "Rows and Columns" in result.stderr
+    _no_traceback(result)
+    batch = restorer("denoise", tmp_path, "-o", tmp_path / "out", "--sigma", "5")
+    assert batch.returncode == 1 and (tmp_path / "out" / "good.dcm").is_file()
+    assert batch.stderr.count("error:") == 3
+    _no_traceback(batch)
+
+
+def test_intercept_without_slope_reads_and_writes_the_same_values(
+    tmp_path: Path, samples: Path
+) -> None:
+    from restorer.io import write_image
+
+    source = tmp_path / "no_slope.dcm"
+    source.write_bytes(_ct_bytes(samples, lambda ds: delattr(ds, "RescaleSlope")))
+    image = read_image(source)
+    reference = read_image(samples / "ct_small.dcm")
+    assert float(abs(image.pixels - reference.pixels).max()) == 0.0  # intercept applied
+    write_image(image, tmp_path / "copy.dcm")
+    assert float(abs(read_image(tmp_path / "copy.dcm").pixels - image.pixels).max()) == 0.0
+
+
+def test_slices_of_one_series_stay_one_derived_series(tmp_path: Path, samples: Path) -> None:
+    import pydicom
+
+    from restorer.io import write_image
+
+    series = tmp_path / "series"
+    series.mkdir()
+    for number in range(3):
+
+        def slice_number(ds: object, n: int = number) -> None:
+            ds.InstanceNumber = n + 1  # type: ignore[attr-defined]
+            ds.SOPInstanceUID = pydicom.uid.generate_uid()  # type: ignore[attr-defined]
+
+        (series / f"{number}.dcm").write_bytes(_ct_bytes(samples, slice_number))
+    outputs = []
+    for path in sorted(series.iterdir()):
+        out = tmp_path / f"derived_{path.name}"
+        write_image(read_image(path), out, task="denoise")
+        outputs.append(pydicom.dcmread(out))
+    source_uid = pydicom.dcmread(series / "0.dcm").SeriesInstanceUID
+    uids = {ds.SeriesInstanceUID for ds in outputs}
+    assert len(uids) == 1 and source_uid not in uids
+    assert len({ds.SOPInstanceUID for ds in outputs}) == 3

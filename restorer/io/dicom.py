@@ -20,9 +20,28 @@ from restorer.io.limits import check_size
 DERIVED_COMMENT = "Processed by Restorer ({task}); not for diagnostic use."
 
 
+def _number(ds: Any, keyword: str, default: float) -> float:
+    """A numeric tag as a finite float; `default` when absent or empty."""
+    value = getattr(ds, keyword, None)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{keyword} is {str(value)!r}, not a number") from None
+    if not np.isfinite(number):
+        raise ValueError(f"{keyword} is {number}")
+    return number
+
+
 def _rescale(ds: Any) -> tuple[float, float]:
-    slope = float(getattr(ds, "RescaleSlope", 1) or 1)
-    intercept = float(getattr(ds, "RescaleIntercept", 0) or 0)
+    """(slope, intercept) of the stored values -> HU. Either may be absent (slope 1,
+    intercept 0: the same rule for reading and writing, so an untouched slice comes back
+    unchanged); a slope of 0 or text that is not a number is refused."""
+    slope = _number(ds, "RescaleSlope", 1.0)
+    intercept = _number(ds, "RescaleIntercept", 0.0)
+    if slope == 0:
+        raise ValueError("RescaleSlope is 0: every pixel would read the same")
     return slope, intercept
 
 
@@ -49,7 +68,18 @@ def read_dicom_frames(path: Path, data: bytes, first_only: bool = False) -> list
         )
     if "PixelData" not in ds:
         raise ImageReadError(f"{path.name}: the DICOM file holds no image")
-    check_size(path, int(ds.Columns), int(ds.Rows))
+    try:
+        columns, rows = int(ds.Columns), int(ds.Rows)
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise ImageReadError(
+            f"{path.name}: the DICOM file does not say its size (Rows and Columns)"
+        ) from exc
+    check_size(path, columns, rows)
+    top_level_rescale = "RescaleSlope" in ds or "RescaleIntercept" in ds
+    try:
+        slope, intercept = _rescale(ds)
+    except ValueError as exc:
+        raise ImageReadError(f"{path.name}: cannot convert to Hounsfield units: {exc}") from exc
     try:
         stored = ds.pixel_array
     except Exception as exc:  # missing decoder plugin, corrupt or truncated pixel data
@@ -59,7 +89,14 @@ def read_dicom_frames(path: Path, data: bytes, first_only: bool = False) -> list
             f"{path.name}: cannot decode the pixel data (transfer syntax {name}): {exc}"
         ) from exc
     frames = int(getattr(ds, "NumberOfFrames", 1) or 1)
-    hu = apply_rescale(stored, ds).astype(np.float32)
+    if top_level_rescale or frames == 1:
+        hu = (stored.astype(np.float64) * slope + intercept).astype(np.float32)
+    else:
+        # Enhanced multi-frame CT gives the rescale per frame, in functional groups.
+        try:
+            hu = apply_rescale(stored, ds).astype(np.float32)
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise ImageReadError(f"{path.name}: cannot convert to Hounsfield units: {exc}") from exc
     stack = hu if frames > 1 else hu[None]
     images = []
     for index in range(1 if first_only else frames):
@@ -100,7 +137,10 @@ def encode_dicom(image: Image, task: str = "restoration") -> bytes:
     if image.meta.extra.get("frames", 1) > 1:
         raise ImageWriteError("writing multi-frame DICOM is not supported yet; export PNG or TIFF")
     ds = copy.deepcopy(src)
-    slope, intercept = _rescale(ds)
+    try:
+        slope, intercept = _rescale(ds)
+    except ValueError as exc:
+        raise ImageWriteError(f"cannot convert back from Hounsfield units: {exc}") from exc
     bits = int(getattr(ds, "BitsStored", 16))
     signed = int(getattr(ds, "PixelRepresentation", 0)) == 1
     lo, hi = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
@@ -123,7 +163,10 @@ def encode_dicom(image: Image, task: str = "restoration") -> bytes:
     new_sop = generate_uid()
     ds.SOPInstanceUID = new_sop
     ds.file_meta.MediaStorageSOPInstanceUID = new_sop
-    ds.SeriesInstanceUID = generate_uid()
+    # One derived series per source series and task: the slices of a series restored one by
+    # one stay together (the same UID from the same source series and task).
+    source_series = str(getattr(src, "SeriesInstanceUID", "")) or new_sop
+    ds.SeriesInstanceUID = generate_uid(entropy_srcs=[source_series, f"restorer:{task}"])
     ds.ImageType = ["DERIVED", "SECONDARY"]
     description = str(getattr(src, "SeriesDescription", "")).strip()
     ds.SeriesDescription = f"{description} {task.upper()}".strip()[:64]
