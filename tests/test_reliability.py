@@ -8,6 +8,7 @@ import shutil
 import stat
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from restorer.io import ImageReadError, ImageWriteError, read_image
@@ -276,3 +277,56 @@ def test_slices_of_one_series_stay_one_derived_series(tmp_path: Path, samples: P
     uids = {ds.SeriesInstanceUID for ds in outputs}
     assert len(uids) == 1 and source_uid not in uids
     assert len({ds.SOPInstanceUID for ds in outputs}) == 3
+
+
+def test_tiff_layouts_are_read_as_they_say_or_refused_by_name(tmp_path: Path) -> None:
+    import tifffile
+
+    rng = np.random.default_rng(0)
+    gray = rng.integers(0, 256, (3, 20), dtype=np.uint8)
+    rgb = rng.integers(0, 256, (6, 4, 3), dtype=np.uint8)
+
+    tifffile.imwrite(tmp_path / "white.tif", 255 - gray, photometric="miniswhite")
+    np.testing.assert_array_equal(_u8(read_image(tmp_path / "white.tif").pixels), gray)
+
+    palette = np.zeros((3, 256), np.uint16)
+    palette[:, 1] = (65535, 0, 0)
+    palette[:, 2] = (0, 257 * 128, 65535)
+    indices = rng.integers(0, 3, (5, 7), dtype=np.uint8)
+    tifffile.imwrite(tmp_path / "palette.tif", indices, photometric="palette", colormap=palette)
+    image = read_image(tmp_path / "palette.tif")
+    expected = (palette.T[indices] // 257).astype(np.uint8)
+    np.testing.assert_array_equal(_u8(image.pixels), expected)
+
+    alpha = rng.integers(0, 256, (3, 20), dtype=np.uint8)
+    tifffile.imwrite(
+        tmp_path / "ga.tif",
+        np.stack([gray, alpha], axis=2),
+        photometric="minisblack",
+        extrasamples=("unassalpha",),
+    )
+    image = read_image(tmp_path / "ga.tif")
+    assert image.pixels.shape == (3, 20) and image.alpha is not None
+    np.testing.assert_array_equal(_u8(image.alpha), alpha)
+
+    tifffile.imwrite(
+        tmp_path / "planar.tif", np.moveaxis(rgb, 2, 0), photometric="rgb", planarconfig="separate"
+    )
+    image = read_image(tmp_path / "planar.tif")
+    assert image.alpha is None
+    np.testing.assert_array_equal(_u8(image.pixels), rgb)
+
+    tifffile.imwrite(tmp_path / "cmyk.tif", np.zeros((4, 4, 4), np.uint8), photometric="separated")
+    tifffile.imwrite(
+        tmp_path / "five.tif",
+        np.zeros((4, 4, 5), np.uint8),
+        photometric="minisblack",
+        planarconfig="contig",
+    )
+    for name, says in (("cmyk.tif", "CMYK"), ("five.tif", "5-sample")):
+        with pytest.raises(ImageReadError, match=says):
+            read_image(tmp_path / name)
+
+
+def _u8(pixels: np.ndarray) -> np.ndarray:
+    return np.rint(pixels * 255).astype(np.uint8)

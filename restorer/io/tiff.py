@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,30 +27,24 @@ def read_tiff(path: Path, data: bytes) -> Image:
     try:
         with tifffile.TiffFile(io.BytesIO(data)) as tif:
             page = tif.pages.first
-            shape = page.shape
             check_size(path, int(page.imagewidth), int(page.imagelength))
             arr = page.asarray()
+            layout = _Layout(
+                photometric=page.photometric,
+                samples=int(page.samplesperpixel),
+                separate=page.planarconfig == tifffile.PLANARCONFIG.SEPARATE,
+                extrasamples=len(page.extrasamples),
+                depth=int(page.imagedepth),
+                colormap=page.colormap,
+            )
             icc = page.tags.get(ICC_TAG)
             orientation = page.tags.get(ORIENTATION_TAG)
-            photometric = page.photometric
-            extrasamples = page.extrasamples
     except ImageReadError:
         raise
     except Exception as exc:
         raise ImageReadError(f"{path.name}: not a readable TIFF file ({exc})") from exc
 
-    if arr.ndim == 3 and photometric == tifffile.PHOTOMETRIC.MINISBLACK and shape[-1] > 4:
-        arr = arr[0]  # a stack of gray planes: take the first page's first plane
-    if arr.ndim == 3 and arr.shape[0] in (3, 4) and arr.shape[2] not in (3, 4):
-        arr = np.moveaxis(arr, 0, 2)  # planar configuration
-    alpha = None
-    if arr.ndim == 3:
-        if arr.shape[2] == 2:
-            arr, alpha = arr[:, :, 0], arr[:, :, 1]
-        elif arr.shape[2] == 4 or (arr.shape[2] > 3 and len(extrasamples)):
-            arr, alpha = arr[:, :, :3], arr[:, :, 3]
-        elif arr.shape[2] != 3:
-            raise ImageReadError(f"{path.name}: {arr.shape[2]}-channel TIFF is not supported")
+    arr, alpha = _interpret(path, arr, layout)
     if arr.dtype not in (np.uint8, np.uint16, np.float32, np.float64):
         raise ImageReadError(f"{path.name}: TIFF sample type {arr.dtype} is not supported")
     pixels, depth = integer_to_float(np.ascontiguousarray(arr))
@@ -62,6 +57,66 @@ def read_tiff(path: Path, data: bytes) -> Image:
         orientation=int(orientation.value) if orientation is not None else 1,
     )
     return Image(pixels, meta, alpha_f)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What a TIFF page says about its samples; the array's shape alone is ambiguous (a 3-row
+    gray + alpha image looks like planar RGB)."""
+
+    photometric: int
+    samples: int
+    separate: bool
+    extrasamples: int
+    depth: int
+    colormap: np.ndarray | None
+
+
+def _interpret(
+    path: Path, arr: np.ndarray, layout: _Layout
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(colour or gray samples (H, W[, 3]), alpha or None) from a page's array."""
+    import tifffile
+
+    kind = tifffile.PHOTOMETRIC
+    if layout.depth > 1:
+        raise ImageReadError(f"{path.name}: a 3-D TIFF volume is not supported")
+    if layout.samples > 1 and layout.separate:
+        arr = np.moveaxis(arr, 0, -1)  # planar configuration: samples first
+    if layout.photometric == kind.PALETTE:
+        if layout.colormap is None or arr.ndim != 2:
+            raise ImageReadError(f"{path.name}: palette TIFF without a usable colour map")
+        colours = np.asarray(layout.colormap).T.astype(np.uint16)  # (entries, 3), 16-bit
+        if not (colours % 257).any():
+            colours = (colours // 257).astype(np.uint8)  # an 8-bit palette written as 16
+        return colours[np.clip(arr, 0, len(colours) - 1)], None
+    if layout.photometric == kind.SEPARATED:
+        raise ImageReadError(
+            f"{path.name}: CMYK TIFF is not supported (it needs its printer's colour profile "
+            "to become RGB); convert it to RGB first"
+        )
+    gray = layout.photometric in (kind.MINISBLACK, kind.MINISWHITE)
+    colour = layout.photometric in (kind.RGB, kind.YCBCR)
+    if not gray and not colour:
+        name = getattr(layout.photometric, "name", str(layout.photometric))
+        raise ImageReadError(f"{path.name}: TIFF photometric {name} is not supported")
+    base = 1 if gray else 3
+    if layout.samples not in (base, base + 1) or (
+        layout.samples == base + 1 and layout.extrasamples != 1
+    ):
+        raise ImageReadError(
+            f"{path.name}: a {layout.samples}-sample {'gray' if gray else 'RGB'} TIFF is not "
+            "supported (1 or 3 samples, plus an optional alpha)"
+        )
+    alpha = None
+    if layout.samples == base + 1:
+        arr, alpha = arr[..., :base], arr[..., base]
+    if gray and arr.ndim == 3:
+        arr = arr[..., 0]
+    if layout.photometric == kind.MINISWHITE:
+        # 0 is white: turn it the usual way round.
+        arr = (1.0 - arr) if arr.dtype.kind == "f" else np.iinfo(arr.dtype).max - arr
+    return arr, alpha
 
 
 def encode_tiff(image: Image, bit_depth: int) -> bytes:
