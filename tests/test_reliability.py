@@ -330,3 +330,13 @@ def test_tiff_layouts_are_read_as_they_say_or_refused_by_name(tmp_path: Path) ->
 
 def _u8(pixels: np.ndarray) -> np.ndarray:
     return np.rint(pixels * 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("shape", [(1, 3000), (3000, 1), (3000, 1, 3), (2, 1, 3)])
+def test_thin_images_round_trip_as_png(tmp_path: Path, shape: tuple[int, ...]) -> None:
+    from restorer.core.image import Image, ImageMeta
+    from restorer.io import write_image
+
+    pixels = np.random.default_rng(1).integers(0, 256, shape).astype(np.float32) / 255
+    write_image(Image(pixels, ImageMeta(bit_depth=8)), tmp_path / "thin.png")
+    np.testing.assert_array_equal(read_image(tmp_path / "thin.png").pixels, pixels)

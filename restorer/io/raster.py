@@ -97,9 +97,14 @@ def encode_raster(image: Image, fmt: str, bit_depth: int) -> bytes:
     if fmt == "png":
         import imagecodecs
 
-        planes = arr if alpha is None else np.dstack([arr, alpha])
+        planes = np.ascontiguousarray(arr if alpha is None else np.dstack([arr, alpha]))
         try:
-            png = imagecodecs.png_encode(np.ascontiguousarray(planes), level=PNG_LEVEL)
+            # An explicit output size: imagecodecs' own estimate is too small for tall, narrow
+            # images (3000x1 failed with "output stream too small"), where every row's filter
+            # byte and zlib's per-block overhead outweigh the pixels.
+            png = imagecodecs.png_encode(
+                planes, level=PNG_LEVEL, out=planes.nbytes + 8 * planes.shape[0] + 65536
+            )
         except Exception as exc:
             raise ImageWriteError(f"PNG encoding failed ({exc})") from exc
         return png_with_metadata(bytes(png), meta.icc_profile, meta.exif)
