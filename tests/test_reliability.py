@@ -340,3 +340,59 @@ def test_thin_images_round_trip_as_png(tmp_path: Path, shape: tuple[int, ...]) -
     pixels = np.random.default_rng(1).integers(0, 256, shape).astype(np.float32) / 255
     write_image(Image(pixels, ImageMeta(bit_depth=8)), tmp_path / "thin.png")
     np.testing.assert_array_equal(read_image(tmp_path / "thin.png").pixels, pixels)
+
+
+def _jpeg_of(samples: Path) -> bytes:
+    import io
+
+    from PIL import Image as PILImage
+
+    pixels = read_image(samples / "chelsea.png").pixels
+    out = io.BytesIO()
+    PILImage.fromarray(np.rint(pixels * 255).astype(np.uint8)).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.6, 0.9])
+def test_a_jpeg_cut_short_and_closed_again_is_refused(
+    tmp_path: Path, samples: Path, fraction: float
+) -> None:
+    data = _jpeg_of(samples)
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(data[: int(len(data) * fraction)] + b"\xff\xd9")
+    with pytest.raises(ImageReadError, match="damaged or cut short"):
+        read_image(cut)
+    (tmp_path / "whole.jpg").write_bytes(data)
+    assert read_image(tmp_path / "whole.jpg").pixels.shape == (300, 451, 3)
+
+
+def test_a_tiny_jpeg_claiming_400_megapixels_is_refused(tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image as PILImage
+
+    out = io.BytesIO()
+    PILImage.new("L", (8, 8), 128).save(out, "JPEG")
+    data = bytearray(out.getvalue())  # a few hundred bytes
+    sof = data.find(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = (20000).to_bytes(2, "big") * 2  # height, width
+    bomb = tmp_path / "bomb.jpg"
+    bomb.write_bytes(bytes(data))
+    with pytest.raises(ImageReadError, match="cannot hold"):
+        read_image(bomb)
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.6, 0.9])
+def test_a_cut_jpeg_compressed_tiff_is_refused(
+    tmp_path: Path, samples: Path, fraction: float
+) -> None:
+    import tifffile
+
+    pixels = np.rint(read_image(samples / "chelsea.png").pixels * 255).astype(np.uint8)
+    tifffile.imwrite(
+        tmp_path / "whole.tif", pixels, photometric="rgb", compression="jpeg", rowsperstrip=16
+    )
+    data = (tmp_path / "whole.tif").read_bytes()
+    (tmp_path / "cut.tif").write_bytes(data[: int(len(data) * fraction)])
+    with pytest.raises(ImageReadError):
+        read_image(tmp_path / "cut.tif")

@@ -18,3 +18,25 @@ def check_size(path: Path, width: int, height: int) -> None:
             f"{path.name}: {width}×{height} is {width * height / 1e6:.0f} megapixels; "
             f"Restorer opens images up to {MAX_PIXELS // 1_000_000} megapixels"
         )
+
+
+# The fewest bytes per pixel a complete file can hold. JPEG codes every 8x8 block's DC term
+# with at least one Huffman bit per component: 1/512 byte per pixel; 1/4096 leaves room for
+# arithmetic coding. Deflate (PNG) cannot compress beyond about 1032:1.
+_MIN_BYTES_PER_SAMPLE = {"jpeg": 1 / 4096, "png": 1 / 1100}
+
+
+def check_plausible_length(
+    path: Path, fmt: str, width: int, height: int, samples: int, length: int
+) -> None:
+    """Refuse a file far too short for the size its header declares (a 335-byte JPEG that
+    says 20000x20000) before a decoder allocates that size and fills it with grey."""
+    per_sample = _MIN_BYTES_PER_SAMPLE.get(fmt)
+    if per_sample is None:
+        return
+    needed = width * height * max(1, samples) * per_sample
+    if length < needed:
+        raise ImageReadError(
+            f"{path.name}: the header says {width}×{height}, but {length} bytes cannot hold "
+            f"that image; the file is truncated or damaged"
+        )

@@ -16,7 +16,7 @@ import numpy as np
 from restorer.core.image import Image, ImageMeta
 from restorer.io.convert import float_to_integer, integer_to_float
 from restorer.io.errors import ImageReadError, ImageWriteError
-from restorer.io.limits import check_size
+from restorer.io.limits import check_plausible_length, check_size
 from restorer.io.metadata import looks_truncated, png_with_metadata, read_raster_info
 
 JPEG_QUALITY = 95
@@ -30,10 +30,21 @@ def read_raster(path: Path, data: bytes, fmt: str) -> Image:
     except Exception as exc:
         raise ImageReadError(f"{path.name}: not a readable {fmt.upper()} file ({exc})") from exc
     check_size(path, info.width, info.height)
+    check_plausible_length(path, fmt, info.width, info.height, 1, len(data))
     if looks_truncated(data, fmt):
         raise ImageReadError(f"{path.name}: the file is truncated (incomplete {fmt.upper()} data)")
     try:
-        arr = _decode_png(data) if fmt == "png" else _decode_with_pillow(data)
+        if fmt == "png":
+            arr = _decode_png(data)
+        elif fmt == "jpeg":
+            arr = _decode_jpeg(data)
+        else:
+            arr = _decode_with_pillow(data)
+    except TruncatedJpegError as exc:
+        raise ImageReadError(
+            f"{path.name}: the JPEG data is damaged or cut short ({exc}); a decoder would fill "
+            "the missing part with grey"
+        ) from exc
     except Exception as exc:
         raise ImageReadError(
             f"{path.name}: the {fmt.upper()} data is corrupt and cannot be decoded ({exc})"
@@ -64,6 +75,29 @@ def _decode_png(data: bytes) -> np.ndarray:
     import imagecodecs
 
     return imagecodecs.png_decode(data)
+
+
+class TruncatedJpegError(ValueError):
+    """libjpeg warned while decoding: premature end of data, corrupt entropy data."""
+
+
+def _decode_jpeg(data: bytes) -> np.ndarray:
+    """libjpeg-turbo through simplejpeg in strict mode: the warnings that Pillow and OpenCV
+    pass over (a file cut short and closed with an end marker decodes with its missing part
+    grey) raise instead. CMYK and YCCK files are checked the same way, then converted by
+    Pillow, which knows Adobe's inverted CMYK."""
+    import simplejpeg
+
+    try:
+        _h, _w, colourspace, _subsampling = simplejpeg.decode_jpeg_header(data, strict=True)
+        if colourspace in ("CMYK", "YCCK"):
+            simplejpeg.decode_jpeg(data, colorspace="CMYK", strict=True)
+            return _decode_with_pillow(data)
+        gray = colourspace == "Gray"
+        arr = simplejpeg.decode_jpeg(data, colorspace="GRAY" if gray else "RGB", strict=True)
+    except ValueError as exc:
+        raise TruncatedJpegError(str(exc)) from exc
+    return arr[:, :, 0] if gray and arr.ndim == 3 else arr
 
 
 def _decode_with_pillow(data: bytes) -> np.ndarray:

@@ -28,6 +28,13 @@ def read_tiff(path: Path, data: bytes) -> Image:
         with tifffile.TiffFile(io.BytesIO(data)) as tif:
             page = tif.pages.first
             check_size(path, int(page.imagewidth), int(page.imagelength))
+            # A file cut short still decodes: its missing strips or tiles come out zero or
+            # grey (a JPEG-compressed TIFF cut at 60 % had a third of its pixels wrong).
+            ends = [o + c for o, c in zip(page.dataoffsets, page.databytecounts, strict=False)]
+            if ends and max(ends) > len(data):
+                raise ImageReadError(
+                    f"{path.name}: the TIFF is truncated ({len(data)} of {max(ends)} bytes)"
+                )
             arr = page.asarray()
             layout = _Layout(
                 photometric=page.photometric,
