@@ -396,3 +396,25 @@ def test_a_cut_jpeg_compressed_tiff_is_refused(
     (tmp_path / "cut.tif").write_bytes(data[: int(len(data) * fraction)])
     with pytest.raises(ImageReadError):
         read_image(tmp_path / "cut.tif")
+
+
+def test_a_cmyk_profile_does_not_follow_the_pixels_into_rgb(tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image as PILImage
+
+    from restorer.io import write_image
+
+    cmyk_profile = bytes(16) + b"CMYK" + b"Lab " + bytes(108)
+    out = io.BytesIO()
+    PILImage.new("CMYK", (32, 16), (0, 128, 255, 0)).save(out, "JPEG", icc_profile=cmyk_profile)
+    (tmp_path / "cmyk.jpg").write_bytes(out.getvalue())
+    image = read_image(tmp_path / "cmyk.jpg")
+    assert image.pixels.shape == (16, 32, 3) and image.meta.icc_profile is None
+    write_image(image, tmp_path / "rgb.png")
+    assert b"iCCP" not in (tmp_path / "rgb.png").read_bytes()
+    rgb_profile = bytes(16) + b"RGB " + b"XYZ " + bytes(108)
+    out = io.BytesIO()
+    PILImage.new("RGB", (32, 16)).save(out, "JPEG", icc_profile=rgb_profile)
+    (tmp_path / "rgb.jpg").write_bytes(out.getvalue())
+    assert read_image(tmp_path / "rgb.jpg").meta.icc_profile == rgb_profile

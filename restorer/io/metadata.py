@@ -44,6 +44,17 @@ def read_raster_info(data: bytes) -> RasterInfo:
         return RasterInfo(im.width, im.height, im.mode, icc, exif, orientation)
 
 
+def profile_matching(icc_profile: bytes | None, channels: int) -> bytes | None:
+    """The profile if its colour space (ICC header bytes 16-19) fits decoded pixels of
+    `channels` colour channels, else None: a CMYK file converted to RGB must not carry its
+    CMYK profile into the output, where viewers would apply it to RGB values."""
+    if not icc_profile or len(icc_profile) < 20:
+        return None
+    space = icc_profile[16:20]
+    fits = {1: (b"GRAY",), 3: (b"RGB ",)}.get(channels, ())
+    return icc_profile if space in fits else None
+
+
 def chunk(kind: bytes, payload: bytes) -> bytes:
     crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
     return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)

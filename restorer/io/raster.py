@@ -17,7 +17,12 @@ from restorer.core.image import Image, ImageMeta
 from restorer.io.convert import float_to_integer, integer_to_float
 from restorer.io.errors import ImageReadError, ImageWriteError
 from restorer.io.limits import check_plausible_length, check_size
-from restorer.io.metadata import looks_truncated, png_with_metadata, read_raster_info
+from restorer.io.metadata import (
+    looks_truncated,
+    png_with_metadata,
+    profile_matching,
+    read_raster_info,
+)
 
 JPEG_QUALITY = 95
 PNG_LEVEL = 3  # zlib level: most of level 9's size at a fraction of its time on large scans
@@ -62,7 +67,7 @@ def read_raster(path: Path, data: bytes, fmt: str) -> Image:
         source_path=path,
         format=fmt,
         bit_depth=depth,
-        icc_profile=info.icc_profile,
+        icc_profile=profile_matching(info.icc_profile, 1 if pixels.ndim == 2 else 3),
         exif=info.exif,
         orientation=info.orientation,
     )

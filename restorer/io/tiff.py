@@ -13,6 +13,7 @@ from restorer.core.image import Image, ImageMeta
 from restorer.io.convert import float_to_integer, integer_to_float
 from restorer.io.errors import ImageReadError, ImageWriteError
 from restorer.io.limits import check_size
+from restorer.io.metadata import profile_matching
 
 # tifffile logs an error per damaged tag before failing; the reader's one-line error says it.
 logging.getLogger("tifffile").setLevel(logging.CRITICAL)
@@ -60,7 +61,9 @@ def read_tiff(path: Path, data: bytes) -> Image:
         source_path=path,
         format="tiff",
         bit_depth=depth,
-        icc_profile=bytes(icc.value) if icc is not None else None,
+        icc_profile=profile_matching(
+            bytes(icc.value) if icc is not None else None, 1 if pixels.ndim == 2 else 3
+        ),
         orientation=int(orientation.value) if orientation is not None else 1,
     )
     return Image(pixels, meta, alpha_f)
