@@ -418,3 +418,41 @@ def test_a_cmyk_profile_does_not_follow_the_pixels_into_rgb(tmp_path: Path) -> N
     PILImage.new("RGB", (32, 16)).save(out, "JPEG", icc_profile=rgb_profile)
     (tmp_path / "rgb.jpg").write_bytes(out.getvalue())
     assert read_image(tmp_path / "rgb.jpg").meta.icc_profile == rgb_profile
+
+
+def test_float_images_keep_their_range_type_and_non_finite_samples(
+    tmp_path: Path, engine: object
+) -> None:
+    import tifffile
+
+    from restorer.io import write_image
+    from restorer.tasks.denoise import TASK as DENOISE
+    from restorer.tasks.denoise import DenoiseParams
+    from restorer.tasks.super_resolve import TASK as UPSCALE
+    from restorer.tasks.super_resolve import SuperResolveParams as SRParams
+
+    rng = np.random.default_rng(2)
+    ramp = np.linspace(-0.5, 3.5, 64)[None, :, None] * np.ones((64, 1, 3))  # -0.5 … 3.5
+    hdr = ramp + rng.normal(0, 0.05, (64, 64, 3))
+    hdr[5, 7, 1] = np.nan
+    hdr[40, 3, :] = np.inf
+    tifffile.imwrite(tmp_path / "hdr.tif", hdr, photometric="rgb")
+    image = read_image(tmp_path / "hdr.tif")
+    assert image.meta.bit_depth == 64
+
+    denoised = engine.run_task(DENOISE, image, DenoiseParams(sigma=5)).pixels  # type: ignore[attr-defined]
+    finite = np.isfinite(hdr)
+    assert denoised[finite].max() > 3.0 and denoised[finite].min() < -0.3  # not clipped
+    np.testing.assert_array_equal(np.isfinite(denoised), finite)  # NaN and inf stay put
+
+    enlarged = engine.run_task(UPSCALE, image, SRParams(scale=4)).pixels  # type: ignore[attr-defined]
+    assert int((~np.isfinite(enlarged)).sum()) == 16 * int((~finite).sum())  # 4x4 each
+    assert enlarged[np.isfinite(enlarged)].max() > 3.0
+
+    write_image(image.with_pixels(denoised), tmp_path / "out.tif")
+    assert tifffile.imread(tmp_path / "out.tif").dtype == np.float64
+
+
+def test_info_gives_the_value_range_in_the_files_units(tmp_path: Path, samples: Path) -> None:
+    result = restorer("info", samples / "camera.png")
+    assert result.returncode == 0 and "(of 0 … 255)" in result.stdout

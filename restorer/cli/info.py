@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ def describe(image: Image) -> list[tuple[str, str]]:
         ("file", str(meta.source_path)),
         ("format", meta.format.upper()),
         ("size", f"{image.width} × {image.height} ({image.width * image.height / 1e6:.2f} MP)"),
-        ("bit depth", f"{meta.bit_depth}" + (" (float)" if meta.bit_depth == 32 else "")),
+        ("bit depth", f"{meta.bit_depth}" + (" (float)" if meta.bit_depth in (32, 64) else "")),
         (
             "channels",
             {1: "gray", 3: "RGB"}[image.channels] + (" + alpha" if image.alpha is not None else ""),
@@ -69,16 +70,33 @@ def describe(image: Image) -> list[tuple[str, str]]:
                 f"{len(meta.exif)} bytes, orientation {meta.orientation}" if meta.exif else "none",
             )
         )
-        lo, hi = float(np.min(image.pixels)), float(np.max(image.pixels))
-        rows.append(("value range", f"{lo:.4f} … {hi:.4f} (of 0 … 1)"))
+        rows.append(("value range", _value_range(image)))
     return rows
+
+
+def _value_range(image: Image) -> str:
+    """In the file's own units: 0 … 255 for 8-bit, 0 … 65535 for 16-bit, as stored for
+    float; with a count of NaN and infinite samples."""
+    px = image.pixels
+    finite = np.isfinite(px)
+    if not finite.any():
+        return "no finite samples"
+    lo, hi = float(px[finite].min()), float(px[finite].max())
+    depth = image.meta.bit_depth
+    if depth in (8, 16):
+        top = 2**depth - 1
+        text = f"{round(lo * top)} … {round(hi * top)} (of 0 … {top})"
+    else:
+        text = f"{lo:.6g} … {hi:.6g}"
+    bad = int(px.size - np.count_nonzero(finite))
+    return text + (f"; {bad} NaN or infinite samples" if bad else "")
 
 
 def run(path: Path) -> int:
     try:
         image = read_image(path)
     except ImageReadError as exc:
-        print(f"error: {exc}", file=__import__("sys").stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     rows = describe(image)
     width = max(len(k) for k, _ in rows)

@@ -25,7 +25,7 @@ class ImageMeta:
 
     source_path: Path | None = None
     format: str = ""  # lower-case suffix family: png, jpeg, bmp, webp, tiff, dicom
-    bit_depth: int = 8  # 8, 16 or 32 (float TIFF); CT keeps its stored bits here
+    bit_depth: int = 8  # 8, 16, or 32 and 64 (float TIFF); CT keeps its stored bits here
     icc_profile: bytes | None = None
     exif: bytes | None = None
     orientation: int = 1  # EXIF orientation tag, 1 = as stored

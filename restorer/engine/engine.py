@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from restorer.core.float_range import from_unit_range, needs_mapping, to_unit_range
 from restorer.core.image import Image
 from restorer.core.progress import NullProgress, Progress
 from restorer.core.tiling import TileSpec, process_tiled
@@ -127,7 +128,12 @@ class Engine:
 
         start = time.perf_counter()
         self.last_report = RunReport(device=self.device_name, messages=messages)
+        mapping = None
+        if needs_mapping(image):
+            image, mapping = to_unit_range(image)
         result = task.run(image, params, _Context(self, _Recording()))
+        if mapping is not None:
+            result = from_unit_range(result, mapping)
         self.last_report.seconds = time.perf_counter() - start
         if result is image:
             return result

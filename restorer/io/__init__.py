@@ -149,7 +149,7 @@ def encode(
 
         image = windowed_view(image)
     depth = bit_depth or image.meta.bit_depth
-    if depth not in (8, 16, 32):
+    if depth not in (8, 16, 32, 64):
         depth = 16 if depth > 8 else 8
     if fmt == "tiff":
         from restorer.io.tiff import encode_tiff
@@ -157,6 +157,6 @@ def encode(
         return encode_tiff(image, depth)
     from restorer.io.raster import encode_raster
 
-    if depth == 32:
+    if depth in (32, 64):
         depth = 16  # raster formats hold integers: keep as much precision as they can
     return encode_raster(image, fmt, depth)

@@ -132,8 +132,8 @@ def _interpret(
 def encode_tiff(image: Image, bit_depth: int) -> bytes:
     import tifffile
 
-    if bit_depth not in (8, 16, 32):
-        raise ImageWriteError(f"TIFF output needs 8, 16 or 32 bits, not {bit_depth}")
+    if bit_depth not in (8, 16, 32, 64):
+        raise ImageWriteError(f"TIFF output needs 8, 16, 32 or 64 bits, not {bit_depth}")
     arr = float_to_integer(image.pixels, bit_depth)
     extrasamples = None
     if image.alpha is not None:
