@@ -456,3 +456,23 @@ def test_float_images_keep_their_range_type_and_non_finite_samples(
 def test_info_gives_the_value_range_in_the_files_units(tmp_path: Path, samples: Path) -> None:
     result = restorer("info", samples / "camera.png")
     assert result.returncode == 0 and "(of 0 … 255)" in result.stdout
+
+
+def test_files_of_several_frames_say_that_one_is_restored(tmp_path: Path, samples: Path) -> None:
+    import tifffile
+    from PIL import Image as PILImage
+
+    frames = [PILImage.new("RGB", (24, 16), (i * 60, 0, 0)) for i in range(3)]
+    frames[0].save(tmp_path / "anim.webp", save_all=True, append_images=frames[1:])
+    frames[0].save(tmp_path / "anim.png", save_all=True, append_images=frames[1:])
+    with tifffile.TiffWriter(tmp_path / "pages.tif") as tif:
+        for index in range(3):
+            tif.write(np.full((16, 24), index * 60, np.uint8))
+    for name in ("anim.webp", "anim.png", "pages.tif"):
+        result = restorer(
+            "denoise", tmp_path / name, "-o", tmp_path / f"out_{name}", "--sigma", "5"
+        )
+        assert result.returncode == 0, result.stderr
+        assert "holds 3 frames or pages; only the first is restored" in result.stderr, name
+    single = restorer("denoise", samples / "camera.png", "-o", tmp_path / "c.png", "--sigma", "5")
+    assert "only the first is restored" not in single.stderr

@@ -10,6 +10,7 @@ import numpy as np
 
 from restorer.core.image import Image
 from restorer.io import ImageReadError, read_image
+from restorer.io.errors import FRAMES_IGNORED
 
 
 def _profile_name(icc: bytes) -> str:
@@ -35,6 +36,8 @@ def describe(image: Image) -> list[tuple[str, str]]:
         ),
         ("modality", meta.modality.value),
     ]
+    if meta.extra.get(FRAMES_IGNORED):
+        rows.append(("frames", f"{meta.extra[FRAMES_IGNORED]} (the first is read)"))
     if image.is_ct:
         ds = meta.dicom_dataset
         rows.append(

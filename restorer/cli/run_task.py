@@ -16,6 +16,7 @@ from restorer.cli.progress import TerminalProgress
 from restorer.core.image import Image
 from restorer.engine.device import DeviceUnavailableError
 from restorer.io import ImageReadError, ImageWriteError, read_image, write_image
+from restorer.io.errors import frames_note
 from restorer.models.loader import ModelIntegrityError
 from restorer.tasks.base import TaskSpec, validate_params
 
@@ -81,6 +82,8 @@ def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
                     "(use --overwrite to replace the original)"
                 )
             image = read_image(job.source)
+            if (note := frames_note(job.source.name, image.meta.extra)) is not None:
+                print(f"warning: {note}", file=sys.stderr)
             if image.is_ct and not task.accepts_ct:
                 raise ImageReadError(f"{job.source.name}: {task.title} does not apply to CT images")
             if task.ct_only and not image.is_ct:

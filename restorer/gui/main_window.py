@@ -35,6 +35,7 @@ from restorer.gui.task_panel import TaskPanel
 from restorer.gui.worker import JobRunner, TaskWorker
 from restorer.io import READ_SUFFIXES, ImageReadError, ImageWriteError, read_image, write_image
 from restorer.io.ct_view import NOTICE
+from restorer.io.errors import frames_note
 from restorer.io.series import read_ct_stack
 from restorer.tasks.base import TaskSpec
 from restorer.tasks.registry import TASKS
@@ -324,7 +325,8 @@ class MainWindow(QMainWindow):
         self._refresh_view(keep_view=False)
         depth = f"{image.meta.bit_depth}-bit" if not image.is_ct else "CT (HU)"
         self.size_label.setText(f"{image.width} × {image.height} · {depth}")
-        self.statusBar().showMessage(f"Opened {path.name}", 5000)
+        note = frames_note(path.name, image.meta.extra)
+        self.statusBar().showMessage(note or f"Opened {path.name}", 10000 if note else 5000)
         self._update_actions()
         self._update_title()
         return True

@@ -9,3 +9,17 @@ class ImageReadError(Exception):
 
 class ImageWriteError(Exception):
     """An image could not be written (format limits, refused overwrite, disk errors)."""
+
+
+# ImageMeta.extra key: how many frames or pages a photo file holds when only the first was read
+# (animated PNG or WebP, multi-page TIFF). Front ends say so: restoring one frame of several
+# without a word would look like the whole file was restored.
+FRAMES_IGNORED = "frames_ignored"
+
+
+def frames_note(name: str, extra: dict[str, object]) -> str | None:
+    """The caution to show for a file of several frames, or None."""
+    frames = extra.get(FRAMES_IGNORED)
+    if not frames:
+        return None
+    return f"{name} holds {frames} frames or pages; only the first is restored"

@@ -23,6 +23,7 @@ class RasterInfo:
     icc_profile: bytes | None
     exif: bytes | None  # always with the "Exif\0\0" header
     orientation: int
+    frames: int = 1  # animated PNG, WebP, GIF: only the first is read
 
 
 def read_raster_info(data: bytes) -> RasterInfo:
@@ -41,7 +42,8 @@ def read_raster_info(data: bytes) -> RasterInfo:
             orientation = int(im.getexif().get(ORIENTATION_TAG, 1))
         except Exception:  # a damaged EXIF block must not stop the image from opening
             orientation = 1
-        return RasterInfo(im.width, im.height, im.mode, icc, exif, orientation)
+        frames = int(getattr(im, "n_frames", 1) or 1)
+        return RasterInfo(im.width, im.height, im.mode, icc, exif, orientation, frames)
 
 
 def profile_matching(icc_profile: bytes | None, channels: int) -> bytes | None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from restorer.core.image import Image, ImageMeta
 from restorer.io.convert import float_to_integer, integer_to_float
-from restorer.io.errors import ImageReadError, ImageWriteError
+from restorer.io.errors import FRAMES_IGNORED, ImageReadError, ImageWriteError
 from restorer.io.limits import check_plausible_length, check_size
 from restorer.io.metadata import (
     looks_truncated,
@@ -70,6 +70,7 @@ def read_raster(path: Path, data: bytes, fmt: str) -> Image:
         icc_profile=profile_matching(info.icc_profile, 1 if pixels.ndim == 2 else 3),
         exif=info.exif,
         orientation=info.orientation,
+        extra={FRAMES_IGNORED: info.frames} if info.frames > 1 else {},
     )
     return Image(pixels, meta, alpha_f)
 

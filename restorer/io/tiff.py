@@ -11,7 +11,7 @@ import numpy as np
 
 from restorer.core.image import Image, ImageMeta
 from restorer.io.convert import float_to_integer, integer_to_float
-from restorer.io.errors import ImageReadError, ImageWriteError
+from restorer.io.errors import FRAMES_IGNORED, ImageReadError, ImageWriteError
 from restorer.io.limits import check_size
 from restorer.io.metadata import profile_matching
 
@@ -47,6 +47,8 @@ def read_tiff(path: Path, data: bytes) -> Image:
             )
             icc = page.tags.get(ICC_TAG)
             orientation = page.tags.get(ORIENTATION_TAG)
+            # Pages that are images of their own (not thumbnails or reduced resolutions).
+            frames = sum(1 for p in tif.pages if not getattr(p, "is_reduced", False))
     except ImageReadError:
         raise
     except Exception as exc:
@@ -65,6 +67,7 @@ def read_tiff(path: Path, data: bytes) -> Image:
             bytes(icc.value) if icc is not None else None, 1 if pixels.ndim == 2 else 3
         ),
         orientation=int(orientation.value) if orientation is not None else 1,
+        extra={FRAMES_IGNORED: frames} if frames > 1 else {},
     )
     return Image(pixels, meta, alpha_f)
 
