@@ -476,3 +476,24 @@ def test_files_of_several_frames_say_that_one_is_restored(tmp_path: Path, sample
         assert "holds 3 frames or pages; only the first is restored" in result.stderr, name
     single = restorer("denoise", samples / "camera.png", "-o", tmp_path / "c.png", "--sigma", "5")
     assert "only the first is restored" not in single.stderr
+
+
+def test_tiff_keeps_make_model_and_its_exif(tmp_path: Path) -> None:
+    import tifffile
+    from PIL import Image as PILImage
+
+    from restorer.io import write_image
+
+    exif = PILImage.Exif()
+    exif[271], exif[272] = "Canon", "EOS 5D Mark II"
+    exif[0x8769] = {0x9003: "2019:06:01 12:00:00"}  # the EXIF IFD: DateTimeOriginal
+    PILImage.new("RGB", (24, 16), (90, 60, 30)).save(tmp_path / "scan.tif", exif=exif.tobytes())
+    image = read_image(tmp_path / "scan.tif")
+
+    write_image(image, tmp_path / "out.tif")
+    with tifffile.TiffFile(tmp_path / "out.tif") as tif:
+        tags = tif.pages.first.tags
+        assert tags[271].value == "Canon" and tags[272].value == "EOS 5D Mark II"
+    write_image(image, tmp_path / "out.jpg")
+    with PILImage.open(tmp_path / "out.jpg") as jpeg:
+        assert jpeg.getexif().get_ifd(0x8769).get(0x9003) == "2019:06:01 12:00:00"

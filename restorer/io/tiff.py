@@ -20,6 +20,10 @@ logging.getLogger("tifffile").setLevel(logging.CRITICAL)
 
 ICC_TAG = 34675
 ORIENTATION_TAG = 274
+# Descriptive text tags kept from a TIFF source to a TIFF result: ImageDescription, Make,
+# Model, DateTime, Artist, Copyright (Software is ours to set).
+TEXT_TAGS = (270, 271, 272, 306, 315, 33432)
+TEXT_TAGS_KEY = "tiff_text_tags"
 
 
 def read_tiff(path: Path, data: bytes) -> Image:
@@ -47,6 +51,13 @@ def read_tiff(path: Path, data: bytes) -> Image:
             )
             icc = page.tags.get(ICC_TAG)
             orientation = page.tags.get(ORIENTATION_TAG)
+            text_tags = {
+                code: str(page.tags[code].value)
+                for code in TEXT_TAGS
+                if code in page.tags
+                and isinstance(page.tags[code].value, str)
+                and not (code == 270 and page.tags[code].value.startswith('{"shape"'))
+            }
             # Pages that are images of their own (not thumbnails or reduced resolutions).
             frames = sum(1 for p in tif.pages if not getattr(p, "is_reduced", False))
     except ImageReadError:
@@ -67,9 +78,29 @@ def read_tiff(path: Path, data: bytes) -> Image:
             bytes(icc.value) if icc is not None else None, 1 if pixels.ndim == 2 else 3
         ),
         orientation=int(orientation.value) if orientation is not None else 1,
-        extra={FRAMES_IGNORED: frames} if frames > 1 else {},
+        exif=_exif_block(data),
+        extra={
+            **({FRAMES_IGNORED: frames} if frames > 1 else {}),
+            **({TEXT_TAGS_KEY: text_tags} if text_tags else {}),
+        },
     )
     return Image(pixels, meta, alpha_f)
+
+
+def _exif_block(data: bytes) -> bytes | None:
+    """The TIFF's EXIF data (camera, exposure, date) as an "Exif" block, so that a JPEG, PNG
+    or WebP result carries it; None when there is none or Pillow cannot parse the header."""
+    from PIL import Image as PILImage
+
+    try:
+        with PILImage.open(io.BytesIO(data)) as im:
+            exif = im.getexif()
+            if not exif.get_ifd(0x8769):
+                return None
+            block = exif.tobytes()
+    except Exception:
+        return None
+    return block if block.startswith(b"Exif") else b"Exif\x00\x00" + block
 
 
 @dataclass(frozen=True)
@@ -153,10 +184,16 @@ def encode_tiff(image: Image, bit_depth: int) -> bytes:
     extratags = []
     if image.meta.orientation != 1:
         extratags.append((ORIENTATION_TAG, "H", 1, image.meta.orientation, True))
+    text_tags = image.meta.extra.get(TEXT_TAGS_KEY, {})
+    for code, value in sorted(text_tags.items()):
+        if code != 270:
+            extratags.append((code, "s", 0, value, True))
     out = io.BytesIO()
     tifffile.imwrite(
         out,
         arr,
+        description=text_tags.get(270),
+        metadata=None,
         photometric=photometric,
         planarconfig="contig",
         extrasamples=extrasamples,
