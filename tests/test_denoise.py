@@ -142,7 +142,7 @@ def test_noise_map_estimates_realistic_camera_noise(
 
     from restorer.physics.camera import CameraNoiseRanges, realistic_noise
 
-    clean = torch.from_numpy(read_image(samples / "chelsea.png").pixels[:296, :448])
+    clean = torch.from_numpy(read_image(samples / "chelsea.png").pixels[:288, :448])
     ranges = CameraNoiseRanges(shot=(2e-3, 1e-2), film_probability=0.0)
     noisy, target = realistic_noise(
         clean.permute(2, 0, 1)[None].float(),

@@ -83,7 +83,8 @@ def evaluate(folder: Path, all_pairs: bool, engine: Engine) -> list[tuple[object
         assert best is not None
         mean, setting, score = best
         name = f"{row_name} ({setting})" if setting and len(settings) > 1 else row_name
-        rows.append((label, name, mean, mean - baseline, float(np.mean(score.ssim))))
+        gain = f"{mean - baseline:+.2f}"
+        rows.append((label, name, mean, gain, float(np.mean(score.ssim))))
     return rows
 
 
