@@ -186,6 +186,12 @@ def test_pixel_readout_and_zoom(qtbot: QtBot, window: MainWindow, samples: Path)
     assert canvas.zoom_percent == pytest.approx(before)
 
 
+def test_status_tips_do_not_show_mnemonic_ampersands(window: MainWindow) -> None:
+    tips = [a.statusTip() for a in window.actions()]
+    assert "Open…" in tips
+    assert not [t for t in tips if "&" in t.replace("&&", "")]
+
+
 def test_task_panel_is_built_from_the_parameter_description(window: MainWindow) -> None:
     section = window.panel.sections["denoise"]
     strength = section.controls[0]
@@ -329,6 +335,10 @@ def test_ct_series_slices_windows_and_metal_reduction(
     qtbot.mouseRelease(canvas, Qt.MouseButton.RightButton, pos=centre + QPoint(40, 0))
     assert window.document.window[1] > 1800.0
     np.testing.assert_array_equal(window.document.current.pixels, hu)
+    assert panel.preset.currentText() == "Custom"  # no longer the bone preset it started from
+    panel.preset.setCurrentIndex(2)
+    panel.preset.activated.emit(2)
+    assert panel.preset.currentText().startswith("Bone")
 
     # The metal task shows the metal above the threshold, and its result carries the notice.
     window.panel.show_task("mar")
@@ -340,6 +350,7 @@ def test_ct_series_slices_windows_and_metal_reduction(
     assert int(canvas.mask.sum()) == 0  # nothing is that dense
     threshold.editor.setValue(2500)
     method = next(c for c in section.controls if c.spec.name == "method")
+    assert method.editor.itemText(method.editor.findData("nmar")).startswith("NMAR (")
     method.editor.setCurrentIndex(method.editor.findData("li"))
     _run_denoise_like(qtbot, window, "mar")
     assert window.document.has_result

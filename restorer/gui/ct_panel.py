@@ -63,6 +63,10 @@ class CTPanel(QWidget):
         self.preset.addItem("From the file", None)
         for name, center, width in PRESETS:
             self.preset.addItem(f"{name} ({center:g}/{width:g})", (center, width))
+        # Shown when the window matches no preset (dragged or typed); not offered as a choice.
+        self.preset.addItem("Custom", "custom")
+        self._custom_row = self.preset.count() - 1
+        self.preset.model().item(self._custom_row).setEnabled(False)
         self.preset.activated.connect(self._preset_chosen)
         form.addRow("Window", self.preset)
         self.center = QDoubleSpinBox()
@@ -99,6 +103,16 @@ class CTPanel(QWidget):
             self._file_window = (center, width)
         self.center.setValue(center)
         self.width_box.setValue(width)
+        self.preset.setCurrentIndex(self._row_for(center, width))
+
+    def _row_for(self, center: float, width: float) -> int:
+        """The preset row that names this window: the file's, a preset, or Custom."""
+        if (center, width) == self._file_window:
+            return 0
+        for row in range(1, self._custom_row):
+            if self.preset.itemData(row) == (center, width):
+                return row
+        return self._custom_row
 
     def set_dataset(self, ds: Any) -> None:
         rows = [(label, str(getattr(ds, key, "") or "")) for key, label in TAGS]
@@ -119,4 +133,6 @@ class CTPanel(QWidget):
         self.windowChanged.emit(center, width)
 
     def _typed(self) -> None:
-        self.windowChanged.emit(self.center.value(), self.width_box.value())
+        center, width = self.center.value(), self.width_box.value()
+        self.preset.setCurrentIndex(self._row_for(center, width))
+        self.windowChanged.emit(center, width)

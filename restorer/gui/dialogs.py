@@ -65,8 +65,8 @@ def about_text(models: tuple[ModelDescriptor, ...]) -> str:
         "(see the model cards in resources/models/manifest.json):</p>"
         f"<table cellspacing='6'><tr><th align='left'>Model</th><th align='left'>Task</th>"
         f"<th align='left'>Licence</th></tr>{rows}</table>"
-        "<p>Built with PySide6 (LGPLv3), PyTorch (BSD), OpenCV (Apache 2.0), NumPy, Pillow, "
-        "tifffile, pydicom and safetensors.</p>"
+        "<p>Built with PySide6 (LGPLv3), PyTorch (BSD), NumPy, Pillow, tifffile, imagecodecs, "
+        "simplejpeg (libjpeg-turbo), pydicom and safetensors.</p>"
         "<p>Processed CT images are not for diagnostic use.</p>"
     )
 

@@ -144,7 +144,8 @@ class MainWindow(QMainWindow):
         action = QAction(text, self)
         if shortcuts:
             action.setShortcuts([QKeySequence(s) for s in shortcuts])
-        action.setStatusTip(tip or text)
+        # The menu text's "&" marks the mnemonic; the status bar must not show it.
+        action.setStatusTip(tip or text.replace("&&", "\0").replace("&", "").replace("\0", "&"))
         action.triggered.connect(slot)
         self.addAction(action)
         return action

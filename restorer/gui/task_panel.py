@@ -62,7 +62,7 @@ class ParamControl(QWidget):
         elif spec.kind == "choice":
             combo = QComboBox()
             for choice in spec.choices:
-                combo.addItem(str(choice), choice)
+                combo.addItem(spec.label_for(choice), choice)
             combo.setCurrentIndex(combo.findData(spec.default))
             self.editor = combo
         elif spec.kind == "bool":

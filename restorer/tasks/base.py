@@ -28,6 +28,12 @@ class ParamSpec:
     help: str = ""
     optional: bool = False  # None is allowed and means "automatic"
     step: float | None = None
+    choice_labels: tuple[str, ...] = ()  # what the window shows for each choice, in order
+
+    def label_for(self, choice: Any) -> str:
+        if self.choice_labels and choice in self.choices:
+            return self.choice_labels[self.choices.index(choice)]
+        return str(choice)
 
 
 def param(
@@ -40,6 +46,7 @@ def param(
     help: str = "",
     optional: bool = False,
     step: float | None = None,
+    choice_labels: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Metadata for a params dataclass field: `x: float = field(default=1, metadata=param(...))`."""
     return {
@@ -52,6 +59,7 @@ def param(
             help=help,
             optional=optional,
             step=step,
+            choice_labels=tuple(choice_labels),
         )
     }
 

@@ -43,6 +43,13 @@ def at_work_size(
     return np.where(mask, hu, out).astype(np.float32)
 
 
+METHOD_LABELS = {
+    "nmar": "NMAR (normalised interpolation)",
+    "learned": "Learned (dual-domain networks)",
+    "li": "Linear interpolation",
+}
+
+
 @dataclass(frozen=True)
 class MarParams:
     method: str = field(
@@ -51,6 +58,7 @@ class MarParams:
             "Method",
             "choice",
             choices=METHODS,
+            choice_labels=tuple(METHOD_LABELS[m] for m in METHODS),
             help="nmar: normalised MAR (Meyer 2010); learned: dual-domain networks trained on "
             "simulated implants - removes more streaks but also smooths the noise texture; "
             "li: linear interpolation of the metal trace.",
