@@ -28,8 +28,12 @@ from restorer.resources import samples_dir
 from restorer.tasks.denoise import TASK, DenoiseParams
 
 CANON_LIKE = CameraNoiseRanges(
-    shot=(6e-3, 6e-3), film_probability=0.0, chroma_blur_probability=1.0, jpeg_probability=1.0,
-    jpeg_subsampled=1.0, jpeg_quality=(90, 90),
+    shot=(6e-3, 6e-3),
+    film_probability=0.0,
+    chroma_blur_probability=1.0,
+    jpeg_probability=1.0,
+    jpeg_subsampled=1.0,
+    jpeg_quality=(90, 90),
 )
 CROP = (slice(40, 240), slice(120, 400))  # the eyes and the fur around them
 
@@ -44,8 +48,9 @@ def main() -> int:
     args = parser.parse_args()
     clean = read_image(samples_dir() / "chelsea.png").pixels[:288, :448]
     tensor = torch.from_numpy(clean).permute(2, 0, 1)[None]
-    noisy_t, _ = realistic_noise(tensor, np.random.default_rng(3),
-                                 torch.Generator().manual_seed(3), CANON_LIKE)
+    noisy_t, _ = realistic_noise(
+        tensor, np.random.default_rng(3), torch.Generator().manual_seed(3), CANON_LIKE
+    )
     noisy = np.ascontiguousarray(noisy_t[0].permute(1, 2, 0).numpy())
     rms = float(np.sqrt(np.mean((noisy - clean) ** 2))) * 255
     engine = Engine("cpu")
@@ -54,9 +59,11 @@ def main() -> int:
     result = engine.run_task(TASK, Image(noisy), DenoiseParams())
     ours, estimated = result.pixels, result.meta.extra["estimated"]["sigma"]
     panels = [
-        labelled(_bgr(noisy), f"synthetic camera noise, RMS {rms:.1f}: {psnr(clean, noisy):.2f} dB"),
-        labelled(_bgr(previous), f"white-noise estimate ({white_sigma:.1f}) "
-                 f"{psnr(clean, previous):.2f} dB"),
+        labelled(_bgr(noisy), f"synthetic camera noise {rms:.1f}: {psnr(clean, noisy):.2f} dB"),
+        labelled(
+            _bgr(previous),
+            f"white-noise estimate ({white_sigma:.1f}) {psnr(clean, previous):.2f} dB",
+        ),
         labelled(_bgr(ours), f"ours, blind (estimated {estimated:.1f}) {psnr(clean, ours):.2f} dB"),
         labelled(_bgr(clean), "clean"),
     ]
