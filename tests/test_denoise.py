@@ -172,3 +172,20 @@ def test_real_camera_noise_is_removed_blind(engine: Engine, shared_data: Path) -
     noisy, clean = read_image(pair.noisy).pixels, read_image(pair.clean).pixels
     out = engine.run_task(TASK, Image(noisy), DenoiseParams()).pixels
     assert psnr(clean, out) >= psnr(clean, noisy) + 1.5, (psnr(clean, noisy), psnr(clean, out))
+
+
+def test_denoising_never_shifts_the_brightness_of_weak_noise(
+    engine: Engine, shared_data: Path
+) -> None:
+    """On real camera noise a fixed level shifted whole images by 3/255 (the network's own
+    mean); the task keeps the input's mean over large areas where the noise is weak."""
+    from restorer.io.pairs import list_pairs
+
+    pair = next(
+        p
+        for p in list_pairs(shared_data / "real" / "polyu_canon")
+        if p.name == "Canon80D_8_8_12800_printer_14.jpg"
+    )
+    noisy = read_image(pair.noisy).pixels
+    out = engine.run_task(TASK, Image(noisy), DenoiseParams(sigma=5)).pixels
+    assert abs(float((out - noisy).mean())) * 255 < 0.3

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
+from restorer.core.filters import low_pass
 from restorer.core.image import Image
 from restorer.core.noise_estimate import (
     estimate_noise_sigma,
@@ -37,6 +38,12 @@ CT_WINDOW = (-1000.0, 1000.0)
 # (Gaussian noise on Set12 and CBSD68 gives at most 0.03 %).
 IMPULSE_FRACTION = 0.002
 MAX_SIGMA = 50.0
+# Scale (Gaussian sigma, pixels) above which the result keeps the input's local mean: noise has
+# no mean, so a shift of brightness or colour over hundreds of pixels is never noise removed.
+# The fine-tuned colour network shifted some real photos by 3/255 when given a fixed level;
+# restoring the mean lifted the held-out Canon pairs blind 39.63 -> 39.75 dB and at a fixed
+# σ 5 36.52 -> 38.89.
+KEEP_MEAN_ABOVE = 64.0
 PASS_CHOICES = (1, 2, 4, 8)  # the self-ensemble sizes restorer.engine.ensemble knows
 
 
@@ -132,6 +139,8 @@ def run(image: Image, params: DenoiseParams, ctx: RunContext) -> Image:
         passes=params.passes,
     )
     out = out[:, :, 0] if gray else out
+    if not image.is_ct:
+        out = _keep_local_mean(x, out, level[:, :, 0] if gray else level)
     result = image.with_pixels(_from_unit(image, out).astype(np.float32))
     if params.sigma is None:
         # What "automatic" chose, for front ends to show beside the control (0-255 scale).
@@ -140,6 +149,20 @@ def run(image: Image, params: DenoiseParams, ctx: RunContext) -> Image:
             result, meta=replace(result.meta, extra={**result.meta.extra, "estimated": estimated})
         )
     return result
+
+
+def _keep_local_mean(noisy: np.ndarray, out: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """out with its mean over KEEP_MEAN_ABOVE pixels put back to the input's, where the noise
+    is weak. Where it is strong, an 8-bit file has clipped it at black and white and biased
+    the input's mean, and the network's mean is the better one (put back there, the mean cost
+    0.4-0.9 dB on clipped σ 25-50 noise): the input's mean counts fully below σ 5, not at all
+    above σ 15 (on the 0-255 scale; real camera noise is mostly 2-8), and never within two
+    noise levels of black or white (normalised convolution over the samples that count)."""
+    weak = np.clip((15.0 / 255 - level) / (10.0 / 255), 0.0, 1.0)
+    trusted = ((out > 2 * level) & (out < 1 - 2 * level)) * weak.astype(np.float32)
+    weight = low_pass(trusted, KEEP_MEAN_ABOVE)
+    shift = low_pass(trusted * (noisy - out), KEEP_MEAN_ABOVE)
+    return out + np.where(weight > 0.05, shift / np.maximum(weight, 1e-6), 0.0)
 
 
 def estimated_level(planes: np.ndarray, ctx: RunContext) -> np.ndarray:
