@@ -30,7 +30,10 @@ CT_WINDOW = (-1024.0, 3071.0)
 # Scratches and dust seldom cover more than a few percent of a photograph (a scan with three
 # long scratches and 40 specks drawn on it is marked ~5 %); above this share the proposal
 # likely holds texture taken for damage (Set14's mandrill, fur and whiskers: 6.4 %).
-LIKELY_TEXTURE_AREA = 0.06
+# Above this share of the image a proposal is likely texture taken for damage. A badly cracked
+# print has 5-15 % of its area cracked (the detector now learns crack networks), so the caution
+# starts above that; at 6 % it cautioned on every such print.
+LIKELY_TEXTURE_AREA = 0.16
 TEXTURE_ADVICE = "damage seldom covers this much: fur, foliage and fine texture can be taken for it"
 
 # Shared by the inpaint panel and the detect-defects command.
