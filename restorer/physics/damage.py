@@ -22,6 +22,8 @@ restorer should fill: drawn damage that visibly changed the image.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from restorer.physics.masks import varied_scan_defects
@@ -52,19 +54,28 @@ def _paper_colour(rng: np.random.Generator) -> np.ndarray:
     return np.clip(tone + rng.normal(0, 0.02, 3), 0, 1).astype(np.float32)
 
 
-def _grow_crack(layer: np.ndarray, rng: np.random.Generator, width: float, depth: int = 0) -> None:
-    """A crack that runs from a random point with a wandering direction and branches."""
-    cv2 = _cv2()
-    h, w = layer.shape
-    x, y = rng.uniform(0, w), rng.uniform(0, h)
-    heading = rng.uniform(0, 2 * np.pi)  # a crack keeps its general direction...
+def _jagged_steps(
+    rng: np.random.Generator, x: float, y: float, heading: float, count: int
+) -> Iterator[tuple[float, float, float]]:
+    """(x, y, direction) after each of `count` steps of 2-5 px: a crack keeps its general
+    heading but runs in short jagged stretches around it."""
     angle = heading
-    points = [(x, y)]
-    for _ in range(int(rng.integers(20, 120))):
-        # ...but runs in short jagged runs around it.
+    for _ in range(count):
         angle = heading + 0.6 * (angle - heading) + rng.normal(0, 0.45)
         step = rng.uniform(2, 5)
         x, y = x + step * np.cos(angle), y + step * np.sin(angle)
+        yield x, y, angle
+
+
+def _grow_crack(layer: np.ndarray, rng: np.random.Generator, width: float, depth: int = 0) -> None:
+    """A crack that runs from a random point and branches now and then."""
+    cv2 = _cv2()
+    h, w = layer.shape
+    start_x, start_y = rng.uniform(0, w), rng.uniform(0, h)
+    points = [(start_x, start_y)]
+    heading = rng.uniform(0, 2 * np.pi)
+    steps = _jagged_steps(rng, start_x, start_y, heading, int(rng.integers(20, 120)))
+    for x, y, angle in steps:
         points.append((x, y))
         if depth < 3 and rng.random() < 0.03:
             branch = np.zeros_like(layer)
@@ -74,7 +85,6 @@ def _grow_crack(layer: np.ndarray, rng: np.random.Generator, width: float, depth
                 (x, y),
                 angle + rng.choice([-1, 1]) * rng.uniform(0.5, 1.5),
                 max(1.0, width * rng.uniform(0.5, 0.9)),
-                depth + 1,
             )
             np.maximum(layer, branch, out=layer)
     thickness = max(1, round(width))
@@ -87,17 +97,11 @@ def _grow_branch(
     start: tuple[float, float],
     angle: float,
     width: float,
-    depth: int,
 ) -> None:
     cv2 = _cv2()
-    x, y = start
-    heading = angle
-    points = [(x, y)]
-    for _ in range(int(rng.integers(8, 50))):
-        angle = heading + 0.6 * (angle - heading) + rng.normal(0, 0.45)
-        step = rng.uniform(2, 5)
-        x, y = x + step * np.cos(angle), y + step * np.sin(angle)
-        points.append((x, y))
+    points = [start]
+    count = int(rng.integers(8, 50))
+    points += [(x, y) for x, y, _ in _jagged_steps(rng, *start, angle, count)]
     cv2.polylines(
         layer, [np.array(points, np.int32)], False, 1.0, max(1, round(width)), cv2.LINE_AA
     )

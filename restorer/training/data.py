@@ -155,3 +155,11 @@ def load_real_pairs(
     pairs = [p for p in list_pairs(folder) if p.held_out == held_out]
     arrays = [(load_uint8([p.noisy], gray)[0], load_uint8([p.clean], gray)[0]) for p in pairs]
     return [p.name for p in pairs], arrays
+
+
+def real_pairs_description(fraction: float, names: Sequence[str], folder: Path, held: int) -> str:
+    """How a job used a folder of real pairs, as its model card records it."""
+    return (
+        f"; {fraction:.0%} of each batch from {len(names)} real noisy/clean pairs of {folder} "
+        f"(training scenes; licence: research only), {held} pairs of held-out scenes validated"
+    )

@@ -28,6 +28,7 @@ from restorer.training.data import (
     load_real_pairs,
     load_uint8,
     no_autocast,
+    real_pairs_description,
 )
 from restorer.training.noise_synthesis import NoiseMix, synthesise
 
@@ -78,11 +79,9 @@ class NoiseMapJob:
             f"{len(self.val_files)}), {self.patch}x{self.patch} patches, "
             f"{GRAY_FRACTION:.0%} converted to gray; " + self.mix.describe()
         )
-        if self.real_sampler is not None:
-            text += (
-                f"; {REAL_FRACTION:.0%} of each batch from {len(self.real_names)} real "
-                f"noisy/clean pairs of {self.real} (training scenes; licence: research only), "
-                f"{len(self.val_real)} pairs of held-out scenes validated"
+        if self.real_sampler is not None and self.real is not None:
+            text += real_pairs_description(
+                REAL_FRACTION, self.real_names, self.real, len(self.val_real)
             )
         return text
 
