@@ -73,10 +73,10 @@ def _refuse_collisions(jobs: list[Job]) -> None:
     """Before anything is written: two inputs must not share an output name (a.jpg and a.png
     with --format png), and no output may be another input of the same batch, which would be
     replaced and then read back as input."""
-    sources = {real_path(job.source): job.source for job in jobs}
+    resolved = [(job, real_path(job.source), real_path(job.target)) for job in jobs]
+    sources = {source: job.source for job, source, _ in resolved}
     written: dict[Path, Path] = {}
-    for job in jobs:
-        target = real_path(job.target)
+    for job, source, target in resolved:
         if target in written:
             raise UsageError(
                 f"{written[target].name} and {job.source.name} would both be written to "
@@ -84,7 +84,7 @@ def _refuse_collisions(jobs: list[Job]) -> None:
             )
         written[target] = job.source
         other = sources.get(target)
-        if other is not None and real_path(other) != real_path(job.source):
+        if other is not None and target != source:
             raise UsageError(
                 f"{job.source.name} would be written over {other}, another input of this "
                 "batch; choose another output folder"

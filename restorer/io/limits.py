@@ -23,18 +23,16 @@ def check_size(path: Path, width: int, height: int) -> None:
 # The fewest bytes per pixel a complete file can hold. JPEG codes every 8x8 block's DC term
 # with at least one Huffman bit per component: 1/512 byte per pixel; 1/4096 leaves room for
 # arithmetic coding. Deflate (PNG) cannot compress beyond about 1032:1.
-_MIN_BYTES_PER_SAMPLE = {"jpeg": 1 / 4096, "png": 1 / 1100}
+_MIN_BYTES_PER_PIXEL = {"jpeg": 1 / 4096, "png": 1 / 1100}
 
 
-def check_plausible_length(
-    path: Path, fmt: str, width: int, height: int, samples: int, length: int
-) -> None:
+def check_plausible_length(path: Path, fmt: str, width: int, height: int, length: int) -> None:
     """Refuse a file far too short for the size its header declares (a 335-byte JPEG that
     says 20000x20000) before a decoder allocates that size and fills it with grey."""
-    per_sample = _MIN_BYTES_PER_SAMPLE.get(fmt)
-    if per_sample is None:
+    per_pixel = _MIN_BYTES_PER_PIXEL.get(fmt)
+    if per_pixel is None:
         return
-    needed = width * height * max(1, samples) * per_sample
+    needed = width * height * per_pixel  # per pixel: the bounds hold for one component
     if length < needed:
         raise ImageReadError(
             f"{path.name}: the header says {width}×{height}, but {length} bytes cannot hold "

@@ -35,7 +35,7 @@ def read_raster(path: Path, data: bytes, fmt: str) -> Image:
     except Exception as exc:
         raise ImageReadError(f"{path.name}: not a readable {fmt.upper()} file ({exc})") from exc
     check_size(path, info.width, info.height)
-    check_plausible_length(path, fmt, info.width, info.height, 1, len(data))
+    check_plausible_length(path, fmt, info.width, info.height, len(data))
     if looks_truncated(data, fmt):
         raise ImageReadError(f"{path.name}: the file is truncated (incomplete {fmt.upper()} data)")
     try:

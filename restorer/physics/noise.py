@@ -22,6 +22,15 @@ def gaussian(
     return x + _per_sample(sigma, x) * _normal_like(x, generator)
 
 
+def poisson_gaussian_level(
+    x: torch.Tensor, peak: float | torch.Tensor, sigma_read: float | torch.Tensor
+) -> torch.Tensor:
+    """The standard deviation of poisson_gaussian noise at each sample of x: its noise-level
+    map, which the denoisers are conditioned on."""
+    variance = x.clamp(min=0) / _per_sample(peak, x) + _per_sample(sigma_read, x) ** 2
+    return variance.sqrt()
+
+
 def poisson_gaussian(
     x: torch.Tensor,
     peak: float | torch.Tensor,
@@ -33,21 +42,7 @@ def poisson_gaussian(
     The Poisson part is its Gaussian approximation with variance x / peak, accurate above a
     few photons and fast on any device.
     """
-    peak_t = _per_sample(peak, x)
-    variance = x.clamp(min=0) / peak_t + _per_sample(sigma_read, x) ** 2
-    return x + variance.sqrt() * _normal_like(x, generator)
-
-
-def effective_sigma(
-    x: torch.Tensor, peak: float | torch.Tensor, sigma_read: float | torch.Tensor
-) -> torch.Tensor:
-    """Per-sample RMS standard deviation of poisson_gaussian noise on x: the level a blind
-    estimator would report, and the level the denoiser is conditioned on."""
-    dims = tuple(range(1, x.ndim))
-    variance = x.clamp(min=0).mean(dim=dims) / torch.as_tensor(peak, device=x.device) + (
-        torch.as_tensor(sigma_read, device=x.device) ** 2
-    )
-    return variance.sqrt()
+    return x + poisson_gaussian_level(x, peak, sigma_read) * _normal_like(x, generator)
 
 
 def salt_and_pepper(

@@ -115,17 +115,17 @@ def run(image: Image, params: DenoiseParams, ctx: RunContext) -> Image:
 
     gray = x.ndim == 2
     planes = x[:, :, None] if gray else x
+    # The level as estimated (0-1 scale), or as given; Strength scales it.
     if params.sigma is not None:
-        level = np.full(planes.shape, params.sigma / 255.0 * params.strength, np.float32)
+        estimate = np.full(planes.shape, params.sigma / 255.0, np.float32)
     elif image.is_ct:
         sigma = min(estimate_noise_sigma(x) * 255.0, MAX_SIGMA)
         ctx.progress.message(f"Estimated noise level σ = {sigma:.1f} (white noise)")
-        level = np.full(planes.shape, sigma / 255.0 * params.strength, np.float32)
+        estimate = np.full(planes.shape, sigma / 255.0, np.float32)
     else:
         estimate = estimated_level(planes, ctx)
         ctx.progress.message(describe_level(estimate))
-        level = estimate * params.strength
-    level = np.minimum(level, MAX_SIGMA / 255.0)
+    level = np.minimum(estimate * params.strength, MAX_SIGMA / 255.0)
 
     channels = planes.shape[2]
 
@@ -144,7 +144,7 @@ def run(image: Image, params: DenoiseParams, ctx: RunContext) -> Image:
     result = image.with_pixels(_from_unit(image, out).astype(np.float32))
     if params.sigma is None:
         # What "automatic" chose, for front ends to show beside the control (0-255 scale).
-        estimated = {"sigma": round(float(level.mean()) * 255.0 / (params.strength or 1.0), 1)}
+        estimated = {"sigma": round(float(estimate.mean()) * 255.0, 1)}
         result = replace(
             result, meta=replace(result.meta, extra={**result.meta.extra, "estimated": estimated})
         )

@@ -3,6 +3,9 @@
     python -m restorer.training.all --data ../shared/data --minutes 7.5 --export out/
     python -m restorer.training.all --data .traindata --minutes 4 --only denoise-gray \
         --fine-tune resources/models --lr 2e-4 --export out/      # continue the bundled ones
+    python -m restorer.training.all --data .traindata --real .traindata/real/polyu_canon \
+        --minutes 8 --only denoise-color denoise-gray noise-map --fine-tune resources/models \
+        --lr 1e-4 --export out/       # as the bundled denoisers and estimator were trained
 
 On a GPU the jobs run side by side (small networks leave most of the card idle); on a CPU
 they run one after another. Each job's log goes to <export>/<id>.log.
@@ -19,6 +22,8 @@ import time
 from pathlib import Path
 
 from restorer.training.cli import JOBS
+
+REAL_PAIR_JOBS = ("denoise-gray", "denoise-color", "noise-map")  # those with --real
 
 
 def _init_arguments(models_dir: Path | None, model: str) -> list[str]:
@@ -43,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
         "run continues the bundled models instead of starting over",
     )
     parser.add_argument("--lr", type=float, help="peak learning rate for every job")
+    parser.add_argument(
+        "--real",
+        type=Path,
+        default=None,
+        help="real noisy/clean pairs, passed to the jobs that take them (denoisers, noise-map)",
+    )
     args = parser.parse_args(argv)
     args.export.mkdir(parents=True, exist_ok=True)
 
@@ -78,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             ]
             + (["--resume"] if args.resume else [])
             + (["--lr", f"{args.lr:g}"] if args.lr else [])
+            + (["--real", str(args.real)] if args.real and model in REAL_PAIR_JOBS else [])
             + _init_arguments(args.fine_tune, model)
             for model in chain
         ]

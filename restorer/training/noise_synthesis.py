@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from restorer.physics.camera import noise_level_map, realistic_noise
-from restorer.physics.noise import gaussian
+from restorer.physics.noise import gaussian, poisson_gaussian, poisson_gaussian_level
 
 MAX_TRAIN_SIGMA = 55.0
 _LUMA = (0.299, 0.587, 0.114)
@@ -71,15 +71,9 @@ def synthesise(
     if pg.any():
         peak = torch.from_numpy(np.exp(rng.uniform(np.log(20), np.log(1000), b))).float()
         read = torch.from_numpy(rng.uniform(0, 10, b) / 255).float()
-        variance = clean.clamp(min=0) / peak.to(clean).view(-1, 1, 1, 1) + (
-            read.to(clean).view(-1, 1, 1, 1) ** 2
-        )
-        noisy_pg = clean + variance.sqrt() * torch.randn(
-            clean.shape, generator=gen, device=clean.device
-        )
         where = torch.from_numpy(pg).to(clean.device).view(-1, 1, 1, 1)
-        noisy = torch.where(where, noisy_pg, noisy)
-        level = torch.where(where, variance.sqrt(), level)
+        noisy = torch.where(where, poisson_gaussian(clean, peak, read, gen), noisy)
+        level = torch.where(where, poisson_gaussian_level(clean, peak, read), level)
 
     clip = torch.from_numpy(rng.random(b) < mix.clipped).to(clean.device).view(-1, 1, 1, 1)
     noisy = torch.where(clip, noisy.clamp(0, 1), noisy)
