@@ -151,6 +151,7 @@ class _UntrainedNetworks:
         from restorer.models.mar_nets import ImageNet, SinogramNet
 
         self.progress = NullProgress()
+        self.may_overwrite_input = False
         self.models = {"mar-sinogram": SinogramNet().eval(), "mar-image": ImageNet().eval()}
 
     def run_model(

@@ -125,3 +125,33 @@ def test_tile_padding_to_the_model_multiple() -> None:
     out = process_tiled(img, check, TileSpec(tile=0, overlap=0, multiple=16))
     np.testing.assert_array_equal(out, img)
     assert shapes == [(48, 48)]
+
+
+def test_result_written_over_its_own_input_equals_a_separate_result(
+    denoiser: Callable[[np.ndarray], np.ndarray], noisy_photo: np.ndarray
+) -> None:
+    """The band-by-band write lets a caller that owns its input have the result replace it
+    (saving a whole image of memory): no tile may read rows already overwritten."""
+    spec = TileSpec(tile=256, overlap=32, multiple=16)
+    separate = process_tiled(noisy_photo, denoiser, spec)
+    own = noisy_photo.copy()
+    seen: list[tuple[int, int]] = []
+    in_place = process_tiled(
+        own, denoiser, spec, out=own, on_rows_done=lambda top, rows: seen.append((top, len(rows)))
+    )
+    assert in_place is own
+    np.testing.assert_array_equal(in_place, separate)
+    # Every output row is reported exactly once, top to bottom.
+    assert [top for top, _ in seen] == sorted(top for top, _ in seen)
+    assert sum(n for _, n in seen) == noisy_photo.shape[0]
+
+
+def test_rows_done_sees_the_input_rows_still_intact() -> None:
+    img = np.random.default_rng(1).random((300, 200, 3)).astype(np.float32)
+    original = img.copy()
+
+    def check(top: int, rows: np.ndarray) -> None:
+        np.testing.assert_array_equal(img[top : top + len(rows)], original[top : top + len(rows)])
+
+    process_tiled(img, lambda t: t * 2, TileSpec(tile=96, overlap=32), out=img, on_rows_done=check)
+    np.testing.assert_allclose(img, original * 2, rtol=1e-6)

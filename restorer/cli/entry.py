@@ -7,6 +7,9 @@ import sys
 
 
 def main() -> int:
+    from restorer.core.allocator import fix_mmap_threshold
+
+    fix_mmap_threshold()  # before the large arrays of a job are allocated
     try:
         from restorer.cli.main import main as run
     except KeyboardInterrupt:

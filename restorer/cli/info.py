@@ -9,8 +9,13 @@ from pathlib import Path
 import numpy as np
 
 from restorer.core.image import Image
-from restorer.io import ImageReadError, read_image
+from restorer.io import ImageReadError, probe_format, read_image
 from restorer.io.errors import FRAMES_IGNORED
+from restorer.io.header import Header, read_header
+
+# Above this size `info` reads headers only: the value range is all that decoding would add,
+# at 12 bytes or more per pixel.
+DECODE_LIMIT_MP = 24
 
 
 def _profile_name(icc: bytes) -> str:
@@ -95,13 +100,45 @@ def _value_range(image: Image) -> str:
     return text + (f"; {bad} NaN or infinite samples" if bad else "")
 
 
+def describe_header(path: Path, header: Header) -> list[tuple[str, str]]:
+    """The rows of a file too large to decode only for a look at it."""
+    depth = f"{header.bit_depth}" + (" (float)" if header.floating else "")
+    rows = [
+        ("file", str(path)),
+        ("format", header.format.upper()),
+        ("size", f"{header.width} × {header.height} ({header.megapixels:.2f} MP)"),
+        ("bit depth", depth),
+        ("channels", header.samples),
+        ("modality", "photo"),
+    ]
+    if header.frames > 1:
+        rows.append(("frames", f"{header.frames} (the first is read)"))
+    icc = header.icc_profile
+    rows.append(("colour profile", _profile_name(icc) if icc else "none"))
+    exif = header.exif
+    exif_text = f"{len(exif)} bytes, orientation {header.orientation}" if exif else "none"
+    rows.append(("EXIF", exif_text))
+    rows.append(
+        (
+            "value range",
+            f"not read (headers only above {DECODE_LIMIT_MP} MP; the pixels are checked "
+            "when a task opens the file)",
+        )
+    )
+    return rows
+
+
 def run(path: Path) -> int:
     try:
-        image = read_image(path)
+        fmt = probe_format(path)
+        header = None if fmt == "dicom" else read_header(path, fmt)
+        if header is not None and header.megapixels > DECODE_LIMIT_MP:
+            rows = describe_header(path, header)
+        else:
+            rows = describe(read_image(path))
     except ImageReadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    rows = describe(image)
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key:<{width}}  {value}")

@@ -107,7 +107,7 @@ def _add_precision_option(p: argparse.ArgumentParser) -> None:
 
 def _benchmarks() -> list[tuple[str, str, Any, Any]]:
     """(name, help, add_arguments, run(args, device)) for each `restorer bench` command."""
-    from restorer.bench import denoise, inpaint, mar, upscale
+    from restorer.bench import denoise, inpaint, mar, memory, upscale
     from restorer.gui import latency_bench
 
     def with_engine(run: Any) -> Any:
@@ -148,6 +148,12 @@ def _benchmarks() -> list[tuple[str, str, Any, Any]]:
             "LI, NMAR and ours on SynDeepLesion and simulations",
             mar.add_arguments,
             with_engine(mar.run),
+        ),
+        (
+            "memory",
+            "peak memory of whole jobs on 24 and 100 MP photos (each in its own process)",
+            memory.add_arguments,
+            memory.run,
         ),
         # The window benchmark makes its own engine, inside the window.
         (

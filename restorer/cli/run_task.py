@@ -92,7 +92,9 @@ def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
             if task.needs_mask:
                 job_params = with_mask(params, image, getattr(args, "mask", None), job.source)
             start = time.perf_counter()
-            result = engine.run_task(task, image, job_params, progress)
+            result = engine.run_task(task, image, job_params, progress, consume_input=True)
+            # The input is not needed for writing: let it go before encoding needs memory.
+            del image, job_params
             write_image(
                 result,
                 job.target,

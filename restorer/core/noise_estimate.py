@@ -49,19 +49,35 @@ def estimate_noise_sigma(pixels: np.ndarray, patch: int = 8, max_patches: int = 
     return float(np.sqrt(max(eig[0], 0.0)))
 
 
+# Rows per band when looking for impulses: a whole-image median or deviation plane would cost
+# as much memory as the image, and impulses need only their 5x5 neighbourhood.
+BAND_ROWS = 256
+_MEDIAN_REACH = 2  # rows a 5x5 median reaches above and below
+
+
 def _median5_where(pixels: np.ndarray, where: np.ndarray) -> np.ndarray:
-    """5x5 medians (per channel) at the True samples of `where`, 0 elsewhere; computed only
-    there, since impulses are a small part of an image."""
-    medians = np.zeros(pixels.shape, np.float32)
-    planes = (
-        [(pixels, where, medians)]
-        if pixels.ndim == 2
-        else [(pixels[:, :, c], where[:, :, c], medians[:, :, c]) for c in range(pixels.shape[2])]
-    )
-    for plane, mask, out in planes:
-        rows, cols = np.nonzero(mask)
-        out[rows, cols] = median_at(np.ascontiguousarray(plane, np.float32), 5, rows, cols)
-    return medians
+    """5x5 medians (per channel) at the True samples of `where`, in the order pixels[where]
+    lists them; computed only there, since impulses are a small part of an image, and band by
+    band (edge pixels replicated beyond the image's border, as in a whole-image median)."""
+    height = pixels.shape[0]
+    parts = []
+    for top in range(0, height, BAND_ROWS):
+        bottom = min(height, top + BAND_ROWS)
+        above = max(0, top - _MEDIAN_REACH)
+        band = pixels[above : min(height, bottom + _MEDIAN_REACH)]
+        wanted = where[top:bottom]
+        medians = np.zeros(wanted.shape, np.float32)
+        planes = (
+            [(band, wanted, medians)]
+            if pixels.ndim == 2
+            else [(band[:, :, c], wanted[:, :, c], medians[:, :, c]) for c in range(band.shape[2])]
+        )
+        for plane, mask, out in planes:
+            rows, cols = np.nonzero(mask)
+            plane32 = np.ascontiguousarray(plane, np.float32)
+            out[rows, cols] = median_at(plane32, 5, rows + (top - above), cols)
+        parts.append(medians[wanted])
+    return np.concatenate(parts) if parts else np.zeros(0, np.float32)
 
 
 def impulse_mask(pixels: np.ndarray, threshold: float = 0.25) -> np.ndarray:
@@ -75,14 +91,22 @@ def impulse_mask(pixels: np.ndarray, threshold: float = 0.25) -> np.ndarray:
     0.2 dB on Set12. So "far" also means beyond IMPULSE_SIGMAS times the Gaussian noise level,
     estimated with the candidates replaced (impulses would inflate it).
     """
-    extreme = (pixels == 0.0) | (pixels == 1.0)
+    extreme = pixels == 0.0
+    extreme |= pixels == 1.0
     medians = _median5_where(pixels, extreme)
-    deviation = np.abs(pixels - medians)
-    candidates = extreme & (deviation > threshold)
-    if not candidates.any():
+    deviation = np.abs(pixels[extreme] - medians)
+    far = deviation > threshold
+    candidates = np.zeros(pixels.shape, bool)
+    candidates[extreme] = far
+    del extreme
+    if not far.any():
         return candidates
-    sigma = estimate_noise_sigma(np.where(candidates, medians, pixels))
-    return candidates & (deviation > IMPULSE_SIGMAS * sigma)
+    replaced = pixels.copy()
+    replaced[candidates] = medians[far]
+    sigma = estimate_noise_sigma(replaced)
+    del replaced
+    candidates[candidates] = deviation[far] > IMPULSE_SIGMAS * sigma
+    return candidates
 
 
 def isolated_fraction(pixels: np.ndarray, impulses: np.ndarray, tolerance: float = 0.25) -> float:
@@ -108,5 +132,7 @@ def isolated_fraction(pixels: np.ndarray, impulses: np.ndarray, tolerance: float
 
 
 def replace_by_median(pixels: np.ndarray, where: np.ndarray) -> np.ndarray:
-    """pixels with the samples in `where` replaced by their 5x5 median (float32)."""
-    return np.where(where, _median5_where(pixels, where), pixels).astype(np.float32)
+    """A float32 copy of pixels with the samples in `where` replaced by their 5x5 median."""
+    out = np.array(pixels, np.float32)
+    out[where] = _median5_where(pixels, where)
+    return out

@@ -1,7 +1,9 @@
 """The one tiler: any model on any image size, in overlapping tiles with feathered blending.
 
-Memory stays bounded by the output array, one weight plane and one tile: the image is never
-handed whole to the model unless it fits in one tile.
+Memory stays bounded by the output array and one tile: the image is never handed whole to
+the model unless it fits in one tile, and the blending weights are kept as one row and one
+column (every tile row shares the same column layout, so the sum of the tiles' weights at a
+pixel is the product of a row sum and a column sum).
 """
 
 from __future__ import annotations
@@ -9,12 +11,24 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
 from restorer.core.progress import NullProgress, Progress
 
 TileFn = Callable[[np.ndarray], np.ndarray]
+
+
+class TileSource(Protocol):
+    """What the tiler reads tiles from: an array, or anything that makes one for a window
+    (restorer.core.planes.PlanesWithMap adds a full-resolution map enlarged from a small one
+    tile by tile, so the map is never whole at full size)."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    def __getitem__(self, index: Any) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -91,16 +105,29 @@ def run_padded(tile: np.ndarray, fn: TileFn, multiple: int, scale: int) -> np.nd
     return out[: h * scale, : w * scale]
 
 
+RowsDone = Callable[[int, np.ndarray], None]
+
+
 def process_tiled(
-    pixels: np.ndarray,
+    pixels: TileSource,
     fn: TileFn,
     spec: TileSpec,
     progress: Progress | None = None,
+    *,
+    out: np.ndarray | None = None,
+    on_rows_done: RowsDone | None = None,
 ) -> np.ndarray:
     """Apply fn to pixels (H, W) or (H, W, C) tile by tile and blend the results.
 
     fn takes an (h, w[, C]) float32 array and returns (h*scale, w*scale[, C']) float32.
     Progress is reported after each tile; cancellation is checked before each tile.
+
+    Tiles are blended one tile row at a time in a band buffer; output rows are written once,
+    when no later tile touches them, and no later tile reads input rows above them. So `out`
+    (the result array, allocated when not given) may be the very array pixels reads from: a
+    caller that owns its input can have the result written over it and save a whole image
+    of memory. on_rows_done(top, rows) sees each finished run of output rows just before it
+    is written, while the input rows under it are still intact.
     """
     progress = progress or NullProgress()
     h, w = pixels.shape[:2]
@@ -111,12 +138,28 @@ def process_tiled(
 
     if total == 1:
         progress.check_aborted()
-        out = run_padded(pixels, fn, spec.multiple, s)
+        result = np.asarray(run_padded(np.asarray(pixels[0:h, 0:w]), fn, spec.multiple, s))
         progress.set_progress(1.0)
-        return np.ascontiguousarray(out, dtype=np.float32)
+        if on_rows_done is not None:
+            on_rows_done(0, result)
+        if out is None:
+            return np.ascontiguousarray(result, dtype=np.float32)
+        out[...] = result
+        return out
 
-    out: np.ndarray | None = None
-    weight = np.zeros((h * s, w * s), np.float32)
+    col_weight = np.zeros(w * s, np.float32)
+    col_ramps = []
+    for ix, x0 in enumerate(xs):
+        tw = min(tile_w, w - x0)
+        ramp_left = (xs[ix - 1] + tile_w - x0) * s if ix > 0 else 0
+        ramp_right = (x0 + tw - xs[ix + 1]) * s if ix + 1 < len(xs) else 0
+        col_ramps.append(_ramp(tw * s, ramp_left, ramp_right))
+        col_weight[x0 * s : (x0 + tw) * s] += col_ramps[-1]
+
+    # band / band_weight hold the output rows from the current tile row's top, blended so far
+    # (the rows the previous tile row left unfinished are already in).
+    band: np.ndarray | None = None
+    band_weight = np.zeros(tile_h * s, np.float32)
     done = 0
     for iy, y0 in enumerate(ys):
         th = min(tile_h, h - y0)
@@ -124,28 +167,35 @@ def process_tiled(
         ramp_top = (ys[iy - 1] + tile_h - y0) * s if iy > 0 else 0
         ramp_bottom = (y0 + th - ys[iy + 1]) * s if iy + 1 < len(ys) else 0
         wy = _ramp(th * s, ramp_top, ramp_bottom)
-        for ix, x0 in enumerate(xs):
+        for x0, wx in zip(xs, col_ramps, strict=True):
             progress.check_aborted()
             tw = min(tile_w, w - x0)
-            ramp_left = (xs[ix - 1] + tile_w - x0) * s if ix > 0 else 0
-            ramp_right = (x0 + tw - xs[ix + 1]) * s if ix + 1 < len(xs) else 0
-            wx = _ramp(tw * s, ramp_left, ramp_right)
-            result = run_padded(pixels[y0 : y0 + th, x0 : x0 + tw], fn, spec.multiple, s)
-            if out is None:
-                out = np.zeros((h * s, w * s, *result.shape[2:]), np.float32)
+            tile = np.asarray(pixels[y0 : y0 + th, x0 : x0 + tw])
+            result = run_padded(tile, fn, spec.multiple, s)
+            if band is None:
+                band = np.zeros((tile_h * s, w * s, *result.shape[2:]), np.float32)
+                if out is None:
+                    out = np.empty((h * s, w * s, *result.shape[2:]), np.float32)
             wt = np.outer(wy, wx)
-            oy, ox = y0 * s, x0 * s
-            region = (slice(oy, oy + th * s), slice(ox, ox + tw * s))
-            if result.ndim == 3:
-                out[region] += result * wt[:, :, None]
-            else:
-                out[region] += result * wt
-            weight[region] += wt
+            region = (slice(0, th * s), slice(x0 * s, (x0 + tw) * s))
+            band[region] += result * (wt[:, :, None] if result.ndim == 3 else wt)
             done += 1
             progress.set_progress(done / total)
+        assert band is not None and out is not None
+        band_weight[: th * s] += wy
+        # Rows above the next tile row's top are final: no later tile writes or reads there.
+        top, bottom = y0 * s, (ys[iy + 1] if iy + 1 < len(ys) else h) * s
+        final = bottom - top
+        weight = np.outer(band_weight[:final], col_weight)
+        rows = band[:final] / (weight[:, :, None] if band.ndim == 3 else weight)
+        if on_rows_done is not None:
+            on_rows_done(top, rows)
+        out[top:bottom] = rows
+        # Carry the unfinished rows to the top of the band.
+        keep = th * s - final
+        band[:keep] = band[final : final + keep]
+        band[keep:] = 0.0
+        band_weight[:keep] = band_weight[final : final + keep]
+        band_weight[keep:] = 0.0
     assert out is not None
-    if out.ndim == 3:
-        out /= weight[:, :, None]
-    else:
-        out /= weight
     return out

@@ -14,7 +14,7 @@ from torch import nn
 from restorer.core.float_range import from_unit_range, needs_mapping, to_unit_range
 from restorer.core.image import Image
 from restorer.core.progress import NullProgress, Progress
-from restorer.core.tiling import TileSpec, process_tiled
+from restorer.core.tiling import RowsDone, TileSource, TileSpec, process_tiled
 from restorer.engine.device import (
     PRECISION_CHOICES,
     choose_device,
@@ -22,7 +22,7 @@ from restorer.engine.device import (
     describe_device,
 )
 from restorer.engine.ensemble import Forward, self_ensemble
-from restorer.engine.fallback import run_with_fallback
+from restorer.engine.fallback import OOM_ERRORS, run_with_fallback
 from restorer.models.descriptor import ModelDescriptor
 from restorer.models.loader import load_bundled, load_user_checkpoint
 from restorer.models.registry import get_model
@@ -41,21 +41,32 @@ class RunReport:
 class _Context:
     """The RunContext handed to a task: the engine plus this run's progress."""
 
-    def __init__(self, engine: Engine, progress: Progress) -> None:
+    def __init__(self, engine: Engine, progress: Progress, may_overwrite_input: bool) -> None:
         self._engine = engine
         self.progress = progress
+        self.may_overwrite_input = may_overwrite_input
 
     def run_model(
         self,
         model_id: str,
-        pixels: np.ndarray,
+        pixels: TileSource,
         forward: Forward,
         *,
         tiled: bool = True,
         passes: int = 1,
+        progress: Progress | None = None,
+        write_into: np.ndarray | None = None,
+        on_rows_done: RowsDone | None = None,
     ) -> np.ndarray:
         return self._engine.run_model(
-            model_id, pixels, forward, self.progress, tiled=tiled, passes=passes
+            model_id,
+            pixels,
+            forward,
+            progress or self.progress,
+            tiled=tiled,
+            passes=passes,
+            write_into=write_into,
+            on_rows_done=on_rows_done,
         )
 
 
@@ -110,8 +121,17 @@ class Engine:
         return self._cache[key], dtype
 
     def run_task(
-        self, task: TaskSpec, image: Image, params: Any, progress: Progress | None = None
+        self,
+        task: TaskSpec,
+        image: Image,
+        params: Any,
+        progress: Progress | None = None,
+        *,
+        consume_input: bool = False,
     ) -> Image:
+        """The task's result. consume_input: the caller hands the image over and will not use
+        it again (a batch that drops it after the run), so a task may write its result over
+        the image's own pixels and need a whole image less memory."""
         progress = progress or NullProgress()
         messages: list[str] = []
 
@@ -131,7 +151,7 @@ class Engine:
         mapping = None
         if needs_mapping(image):
             image, mapping = to_unit_range(image)
-        result = task.run(image, params, _Context(self, _Recording()))
+        result = task.run(image, params, _Context(self, _Recording(), consume_input))
         if mapping is not None:
             result = from_unit_range(result, mapping)
         self.last_report.seconds = time.perf_counter() - start
@@ -145,13 +165,18 @@ class Engine:
     def run_model(
         self,
         model_id: str,
-        pixels: np.ndarray,
+        pixels: TileSource,
         forward: Forward,
         progress: Progress,
         *,
         tiled: bool = True,
         passes: int = 1,
+        write_into: np.ndarray | None = None,
+        on_rows_done: RowsDone | None = None,
     ) -> np.ndarray:
+        """See RunContext.run_model. write_into is used on the CPU only: there an attempt is
+        never retried (a CPU allocation failure is not an OutOfMemoryError), while a GPU run
+        that halves its tile and starts again must find its input as it was."""
         descriptor = self.descriptor(model_id)
         forward = self_ensemble(forward, passes)
         cpu_bfloat16 = self.cpu_bfloat16 and descriptor.supports_half
@@ -184,7 +209,14 @@ class Engine:
                     y = forward(model, t)
                 return y[0].permute(1, 2, 0).float().cpu().numpy()
 
-            return process_tiled(pixels, on_tile, spec, progress)
+            if write_into is None or device.type != "cpu":
+                return process_tiled(pixels, on_tile, spec, progress, on_rows_done=on_rows_done)
+            try:
+                return process_tiled(
+                    pixels, on_tile, spec, progress, out=write_into, on_rows_done=on_rows_done
+                )
+            except OOM_ERRORS as exc:  # the input is partly overwritten: no retry can work
+                raise MemoryError(f"out of memory on the CPU with {tile}-pixel tiles") from exc
 
         result, tile, device = run_with_fallback(attempt, base_tile, self.device, progress)
         self.last_report.tile = tile

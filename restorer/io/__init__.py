@@ -16,6 +16,7 @@ __all__ = [
     "ImageWriteError",
     "format_for_suffix",
     "list_images",
+    "probe_format",
     "read_image",
     "write_image",
 ]
@@ -69,22 +70,56 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
+def _check_file(path: Path) -> None:
+    """Refuse what is not a regular file of plausible size, before any read: a pipe named
+    x.png would block the read for ever, and a device such as /dev/zero never ends."""
+    try:
+        info = path.stat()
+    except FileNotFoundError as exc:
+        raise ImageReadError(f"{path}: no such file") from exc
+    except OSError as exc:
+        raise ImageReadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise ImageReadError(f"{path}: is a folder, not an image")
+    if not stat.S_ISREG(info.st_mode):
+        raise ImageReadError(f"{path}: not a regular file (a pipe, device or socket)")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ImageReadError(
+            f"{path.name}: {info.st_size / 2**30:.1f} GiB is larger than any image "
+            f"Restorer opens ({MAX_FILE_BYTES // 2**30} GiB)"
+        )
+    if info.st_size == 0:
+        raise ImageReadError(f"{path.name}: the file is empty")
+
+
+def _format_of(path: Path, data: bytes) -> str:
+    fmt = sniff_format(data)
+    if fmt is None:
+        by_name = format_for_suffix(path)
+        if by_name is None:
+            raise ImageReadError(f"{path.name}: unsupported file type")
+        raise ImageReadError(f"{path.name}: the file is not valid {by_name.upper()} data")
+    return fmt
+
+
+def probe_format(path: str | Path) -> str:
+    """The format of an image file by its first bytes, after the checks read_image makes;
+    reads no more than the start of the file."""
+    path = Path(path)
+    _check_file(path)
+    try:
+        with open(path, "rb") as f:
+            start = f.read(256)
+    except OSError as exc:
+        raise ImageReadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    return _format_of(path, start)
+
+
 def read_image(path: str | Path) -> Image:
     """Decode a file into an Image; raises ImageReadError with a message a user can act on."""
     path = Path(path)
+    _check_file(path)
     try:
-        # The type and size first: a pipe named x.png would block the read for ever, and a
-        # device such as /dev/zero never ends.
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise ImageReadError(f"{path}: is a folder, not an image")
-        if not stat.S_ISREG(info.st_mode):
-            raise ImageReadError(f"{path}: not a regular file (a pipe, device or socket)")
-        if info.st_size > MAX_FILE_BYTES:
-            raise ImageReadError(
-                f"{path.name}: {info.st_size / 2**30:.1f} GiB is larger than any image "
-                f"Restorer opens ({MAX_FILE_BYTES // 2**30} GiB)"
-            )
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise ImageReadError(f"{path}: no such file") from exc
@@ -92,12 +127,7 @@ def read_image(path: str | Path) -> Image:
         raise ImageReadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     if not data:
         raise ImageReadError(f"{path.name}: the file is empty")
-    fmt = sniff_format(data)
-    if fmt is None:
-        by_name = format_for_suffix(path)
-        if by_name is None:
-            raise ImageReadError(f"{path.name}: unsupported file type")
-        raise ImageReadError(f"{path.name}: the file is not valid {by_name.upper()} data")
+    fmt = _format_of(path, data)
     if fmt == "tiff":
         from restorer.io.tiff import read_tiff
 

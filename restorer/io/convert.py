@@ -1,17 +1,28 @@
-"""Integer <-> float32 conversions. The only place where pixel value scaling happens."""
+"""Integer <-> float32 conversions. The only place where pixel value scaling happens.
+
+Conversions through float64 (exact for 16-bit codes) run over bands of rows, so that a
+100-megapixel image never has a whole-image float64 copy (1.2 GB per channel-plane set).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+BAND_ROWS = 256
+
 
 def integer_to_float(arr: np.ndarray) -> tuple[np.ndarray, int]:
     """uint8/uint16 to float32 in [0, 1] (exactly invertible); float arrays pass as 32-bit."""
     if arr.dtype == np.uint8:
-        return (arr.astype(np.float32) / np.float32(255.0)), 8
+        out = arr.astype(np.float32)
+        out /= np.float32(255.0)  # in place: the same float32 division, no second copy
+        return out, 8
     if arr.dtype == np.uint16:
         # Divide in float64 so that float_to_integer(.., 16) gives every code back exactly.
-        return (arr.astype(np.float64) / 65535.0).astype(np.float32), 16
+        out = np.empty(arr.shape, np.float32)
+        for top in range(0, arr.shape[0], BAND_ROWS):
+            out[top : top + BAND_ROWS] = arr[top : top + BAND_ROWS].astype(np.float64) / 65535.0
+        return out, 16
     if arr.dtype == np.float64:
         return arr.astype(np.float32), 64  # written back as float64
     if np.issubdtype(arr.dtype, np.floating):
@@ -22,10 +33,13 @@ def integer_to_float(arr: np.ndarray) -> tuple[np.ndarray, int]:
 def float_to_integer(arr: np.ndarray, bit_depth: int) -> np.ndarray:
     """float32 in [0, 1] to uint8/uint16 with rounding and clipping; 32 and 64 keep float
     (float32, float64) and the values as they are."""
-    if bit_depth == 8:
-        return np.clip(np.rint(arr.astype(np.float64) * 255.0), 0, 255).astype(np.uint8)
-    if bit_depth == 16:
-        return np.clip(np.rint(arr.astype(np.float64) * 65535.0), 0, 65535).astype(np.uint16)
+    if bit_depth in (8, 16):
+        top_code = 255.0 if bit_depth == 8 else 65535.0
+        out = np.empty(arr.shape, np.uint8 if bit_depth == 8 else np.uint16)
+        for top in range(0, arr.shape[0], BAND_ROWS):
+            band = np.rint(arr[top : top + BAND_ROWS].astype(np.float64) * top_code)
+            out[top : top + BAND_ROWS] = np.clip(band, 0.0, top_code)
+        return out
     if bit_depth == 32:
         return arr.astype(np.float32)
     if bit_depth == 64:

@@ -38,12 +38,25 @@ def read_raster_info(data: bytes) -> RasterInfo:
         exif = im.info.get("exif") or None
         if exif is not None and not exif.startswith(EXIF_HEADER):
             exif = EXIF_HEADER + exif
-        try:
-            orientation = int(im.getexif().get(ORIENTATION_TAG, 1))
-        except Exception:  # a damaged EXIF block must not stop the image from opening
-            orientation = 1
+        orientation = exif_orientation(exif)
         frames = int(getattr(im, "n_frames", 1) or 1)
         return RasterInfo(im.width, im.height, im.mode, icc, exif, orientation, frames)
+
+
+def exif_orientation(exif: bytes | None) -> int:
+    """The orientation tag of an EXIF block (1 when absent or unreadable). Parsed from the
+    block itself: Pillow's getexif() on a PNG without an eXIf chunk before its image data
+    decodes the whole image to look for one after it (7 s and 1.7 GB on a 400 MP PNG)."""
+    if not exif:
+        return 1
+    from PIL import Image as PILImage
+
+    try:
+        parsed = PILImage.Exif()
+        parsed.load(exif)
+        return int(parsed.get(ORIENTATION_TAG, 1))
+    except Exception:  # a damaged EXIF block must not stop the image from opening
+        return 1
 
 
 def profile_matching(icc_profile: bytes | None, channels: int) -> bytes | None:

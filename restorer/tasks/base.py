@@ -12,6 +12,7 @@ import numpy as np
 
 from restorer.core.image import Image
 from restorer.core.progress import Progress
+from restorer.core.tiling import RowsDone, TileSource
 
 
 @dataclass(frozen=True)
@@ -95,19 +96,31 @@ class RunContext(Protocol):
     """What a task may ask of the engine. Implemented by restorer.engine."""
 
     progress: Progress
+    # True when the caller hands the image over (a batch drops it after the run): the task
+    # may write its result into the image's own pixels and save a whole image of memory.
+    may_overwrite_input: bool
 
     def run_model(
         self,
         model_id: str,
-        pixels: np.ndarray,
+        pixels: TileSource,
         forward: Callable[..., Any],
         *,
         tiled: bool = True,
         passes: int = 1,
+        progress: Progress | None = None,
+        write_into: np.ndarray | None = None,
+        on_rows_done: RowsDone | None = None,
     ) -> np.ndarray:
         """Run forward(model, tile_tensor) over pixels (H, W, C) in tiles on the chosen
         device, with out-of-memory fallback; returns float32 (H*scale, W*scale, C').
-        passes > 1 averages the output over that many flips and rotations of each tile."""
+        pixels may be an array or a TileSource that makes each tile when asked. passes > 1
+        averages the output over that many flips and rotations of each tile. progress, when
+        given, receives this run's completion instead of the context's own. write_into: an
+        array of the output's shape the result may be written into (the returned array is
+        the result either way), also when pixels reads from that very memory.
+        on_rows_done(top, rows) sees each run of finished output rows while the input rows
+        under them are still intact."""
         ...
 
 

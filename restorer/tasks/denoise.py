@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
-from restorer.core.filters import low_pass
+from restorer.core.coarse import BlockAccumulator, CoarseMap, PlanesWithMap
+from restorer.core.filters import gaussian_blur
 from restorer.core.image import Image
 from restorer.core.noise_estimate import (
     estimate_noise_sigma,
@@ -28,6 +29,7 @@ from restorer.core.noise_estimate import (
     isolated_fraction,
     replace_by_median,
 )
+from restorer.core.progress import Progress, sub_progress
 from restorer.tasks.base import RunContext, TaskSpec, param, validate_params
 
 GRAY_MODEL = "denoise-gray"
@@ -86,23 +88,44 @@ class DenoiseParams:
     )
 
 
+# The level map is kept as means of LEVEL_BLOCK x LEVEL_BLOCK blocks (the estimator itself
+# works at 1/8 resolution, so nothing is lost) and the image is estimated and corrected in
+# strips of STRIP_ROWS: on a 100-megapixel photo a full-resolution map would cost as much
+# memory as the photo.
+LEVEL_BLOCK = 8
+MEAN_BLOCK = 16  # the local-mean correction's blocks (KEEP_MEAN_ABOVE / 4)
+STRIP_ROWS = 256  # a multiple of both blocks
+# Rows of context above and below a strip for the estimator: its tiles overlap by as much.
+ESTIMATE_MARGIN = 32
+
+
 def _to_unit(image: Image) -> np.ndarray:
+    """float32 on the networks' [0, 1] scale; a photo's own pixels, not a copy."""
     if image.is_ct:
         lo, hi = CT_WINDOW
-        return (image.pixels - lo) / (hi - lo)
+        return ((image.pixels - lo) / np.float32(hi - lo)).astype(np.float32, copy=False)
     return image.pixels
 
 
-def _from_unit(image: Image, x: np.ndarray) -> np.ndarray:
+def _from_unit_in_place(image: Image, x: np.ndarray) -> np.ndarray:
     if image.is_ct:
         lo, hi = CT_WINDOW
-        return x * (hi - lo) + lo
-    return np.clip(x, 0.0, 1.0)
+        x *= np.float32(hi - lo)
+        x += np.float32(lo)
+        return x
+    return np.clip(x, 0.0, 1.0, out=x)
+
+
+def _constant_level(shape: tuple[int, ...], value: float) -> CoarseMap:
+    """A level map of value (0-1 scale) everywhere."""
+    level = CoarseMap.empty(shape[0], shape[1], shape[2], LEVEL_BLOCK)
+    level.values[...] = value
+    return level
 
 
 def run(image: Image, params: DenoiseParams, ctx: RunContext) -> Image:
     validate_params(params)
-    x = _to_unit(image).astype(np.float32)
+    x = _to_unit(image)
 
     if not image.is_ct:
         impulses = impulse_mask(x)
@@ -112,73 +135,127 @@ def run(image: Image, params: DenoiseParams, ctx: RunContext) -> Image:
             ctx.progress.message(
                 f"Removed salt-and-pepper noise ({fraction:.1%} of samples) with a median filter"
             )
+        del impulses
 
     gray = x.ndim == 2
     planes = x[:, :, None] if gray else x
     # The level as estimated (0-1 scale), or as given; Strength scales it.
+    denoise_progress = ctx.progress
     if params.sigma is not None:
-        estimate = np.full(planes.shape, params.sigma / 255.0, np.float32)
+        estimate = _constant_level(planes.shape, params.sigma / 255.0)
     elif image.is_ct:
         sigma = min(estimate_noise_sigma(x) * 255.0, MAX_SIGMA)
         ctx.progress.message(f"Estimated noise level σ = {sigma:.1f} (white noise)")
-        estimate = np.full(planes.shape, sigma / 255.0, np.float32)
+        estimate = _constant_level(planes.shape, sigma / 255.0)
     else:
-        estimate = estimated_level(planes, ctx)
+        estimate = estimated_level(planes, ctx, sub_progress(ctx.progress, 0.0, 0.15))
         ctx.progress.message(describe_level(estimate))
-    level = np.minimum(estimate * params.strength, MAX_SIGMA / 255.0)
+        denoise_progress = sub_progress(ctx.progress, 0.15, 1.0)
+    level = estimate.scaled(params.strength, MAX_SIGMA / 255.0)
 
     channels = planes.shape[2]
 
     def forward(model: torch.nn.Module, tile: torch.Tensor) -> torch.Tensor:
         return model(tile[:, :channels], tile[:, channels:])
 
+    # The result may replace the input where the input is ours to change: its own copy (CT,
+    # salt-and-pepper) or a batch that has handed its image over.
+    reusable = ctx.may_overwrite_input or x is not image.pixels
+    local_mean = None if image.is_ct else LocalMeanCorrection(planes.shape, level)
     out = ctx.run_model(
         GRAY_MODEL if gray else COLOR_MODEL,
-        np.concatenate([planes, level], axis=2),
+        PlanesWithMap(planes, level),
         forward,
         passes=params.passes,
+        progress=denoise_progress,
+        write_into=planes if reusable else None,
+        on_rows_done=(
+            None
+            if local_mean is None
+            else lambda top, rows: local_mean.add_rows(top, planes[top : top + len(rows)], rows)
+        ),
     )
+    if local_mean is not None:
+        local_mean.apply(out)
     out = out[:, :, 0] if gray else out
-    if not image.is_ct:
-        out = _keep_local_mean(x, out, level[:, :, 0] if gray else level)
-    result = image.with_pixels(_from_unit(image, out).astype(np.float32))
+    result = image.with_pixels(_from_unit_in_place(image, out))
     if params.sigma is None:
         # What "automatic" chose, for front ends to show beside the control (0-255 scale).
-        estimated = {"sigma": round(float(estimate.mean()) * 255.0, 1)}
+        estimated = {"sigma": round(estimate.mean() * 255.0, 1)}
         result = replace(
             result, meta=replace(result.meta, extra={**result.meta.extra, "estimated": estimated})
         )
     return result
 
 
-def _keep_local_mean(noisy: np.ndarray, out: np.ndarray, level: np.ndarray) -> np.ndarray:
-    """out with its mean over KEEP_MEAN_ABOVE pixels put back to the input's, where the noise
+class LocalMeanCorrection:
+    """Puts the result's mean over KEEP_MEAN_ABOVE pixels back to the input's, where the noise
     is weak. Where it is strong, an 8-bit file has clipped it at black and white and biased
     the input's mean, and the network's mean is the better one (put back there, the mean cost
     0.4-0.9 dB on clipped σ 25-50 noise): the input's mean counts fully below σ 5, not at all
     above σ 15 (on the 0-255 scale; real camera noise is mostly 2-8), and never within two
-    noise levels of black or white (normalised convolution over the samples that count)."""
-    weak = np.clip((15.0 / 255 - level) / (10.0 / 255), 0.0, 1.0)
-    trusted = ((out > 2 * level) & (out < 1 - 2 * level)) * weak.astype(np.float32)
-    weight = low_pass(trusted, KEEP_MEAN_ABOVE)
-    shift = low_pass(trusted * (noisy - out), KEEP_MEAN_ABOVE)
-    return out + np.where(weight > 0.05, shift / np.maximum(weight, 1e-6), 0.0)
+    noise levels of black or white (a normalised convolution over the samples that count).
+
+    Gathered from the rows as the tiler finishes them (the input under them still intact,
+    even when the result replaces it), blurred at 1/MEAN_BLOCK of the size, then applied."""
+
+    def __init__(self, shape: tuple[int, ...], level: CoarseMap) -> None:
+        height, width, channels = shape
+        self.level = level
+        self.weight = BlockAccumulator(height, width, channels, MEAN_BLOCK)
+        self.shift = BlockAccumulator(height, width, channels, MEAN_BLOCK)
+
+    def add_rows(self, top: int, noisy: np.ndarray, out: np.ndarray) -> None:
+        for start in range(0, len(out), STRIP_ROWS):  # bounded temporaries
+            stop = min(len(out), start + STRIP_ROWS)
+            lvl = self.level.window(slice(top + start, top + stop), slice(0, self.level.width))
+            rows = out[start:stop]
+            weak = np.clip((15.0 / 255 - lvl) / (10.0 / 255), 0.0, 1.0)
+            trusted = ((rows > 2 * lvl) & (rows < 1 - 2 * lvl)) * weak
+            self.weight.add_rows(top + start, trusted)
+            self.shift.add_rows(top + start, trusted * (noisy[start:stop] - rows))
+
+    def apply(self, out: np.ndarray) -> None:
+        """Correct out (H, W, C) in place."""
+        weight, shift = self.weight.means(), self.shift.means()
+        sigma = KEEP_MEAN_ABOVE / MEAN_BLOCK
+        for small in (weight.values, shift.values):
+            for c in range(small.shape[2]):
+                small[:, :, c] = gaussian_blur(small[:, :, c], sigma, border="symmetric")
+        for top in range(0, out.shape[0], STRIP_ROWS):
+            rows, cols = slice(top, top + STRIP_ROWS), slice(0, out.shape[1])
+            w, d = weight.window(rows, cols), shift.window(rows, cols)
+            out[rows] += np.where(w > 0.05, d / np.maximum(w, 1e-6), 0.0)
 
 
-def estimated_level(planes: np.ndarray, ctx: RunContext) -> np.ndarray:
-    """The noise-map network's estimate (H, W, C) on the [0, 1] scale; a gray image is shown
-    to it as RGB and the channels' estimates averaged."""
-    rgb = np.repeat(planes, 3, axis=2) if planes.shape[2] == 1 else planes
-    level = ctx.run_model(NOISE_MAP_MODEL, rgb, lambda model, tile: model(tile))
-    return level.mean(axis=2, keepdims=True) if planes.shape[2] == 1 else level
+def estimated_level(
+    planes: np.ndarray, ctx: RunContext, progress: Progress | None = None
+) -> CoarseMap:
+    """The noise-map network's estimate on the [0, 1] scale, per channel, as LEVEL_BLOCK
+    block means; strip by strip, each with ESTIMATE_MARGIN rows of context. A gray image is
+    shown to it as RGB and the channels' estimates averaged."""
+    progress = progress or ctx.progress
+    height, width, channels = planes.shape
+    level = CoarseMap.empty(height, width, channels, LEVEL_BLOCK)
+    for top in range(0, height, STRIP_ROWS):
+        bottom = min(height, top + STRIP_ROWS)
+        above, below = max(0, top - ESTIMATE_MARGIN), min(height, bottom + ESTIMATE_MARGIN)
+        strip = planes[above:below]
+        rgb = np.repeat(strip, 3, axis=2) if channels == 1 else strip
+        part = sub_progress(progress, top / height, bottom / height)
+        estimate = ctx.run_model(
+            NOISE_MAP_MODEL, rgb, lambda model, tile: model(tile), progress=part
+        )[top - above : bottom - above]
+        level.put_rows(top, estimate.mean(axis=2, keepdims=True) if channels == 1 else estimate)
+    return level
 
 
-def describe_level(level: np.ndarray) -> str:
+def describe_level(level: CoarseMap) -> str:
     """'Estimated noise level σ = 6.2 (3.0–9.5 across the image)', on the 0–255 scale."""
-    per_pixel = level.mean(axis=2) * 255.0
-    low, high = np.percentile(per_pixel, [5, 95])
+    per_block = level.values.mean(axis=2) * 255.0
+    low, high = np.percentile(per_block, [5, 95])
     return (
-        f"Estimated noise level σ = {float(per_pixel.mean()):.1f} "
+        f"Estimated noise level σ = {level.mean() * 255.0:.1f} "
         f"({low:.1f}–{high:.1f} across the image)"
     )
 

@@ -70,17 +70,20 @@ def run(image: Image, params: SuperResolveParams, ctx: RunContext) -> Image:
             f"No '{params.model}' model for ×{params.scale} is installed: using the clean one"
         )
     out = ctx.run_model(chosen, np.ascontiguousarray(rgb), forward)
-    out = out.mean(axis=2) if gray else out
+    # In place where it can be: the output is 16 or 4 times the input, and every whole copy
+    # of it would add as much again to the peak memory.
+    out = out.mean(axis=2, dtype=np.float32) if gray else out
     if image.is_ct:
         lo, hi = CT_RANGE
-        out = out * (hi - lo) + lo
+        out *= np.float32(hi - lo)
+        out += np.float32(lo)
     else:
-        out = np.clip(out, 0.0, 1.0)
+        np.clip(out, 0.0, 1.0, out=out)
     alpha = None
     if image.alpha is not None:
         h, w = image.alpha.shape
         alpha = np.clip(enlarge_cubic(image.alpha, (w * s, h * s)), 0.0, 1.0).astype(np.float32)
-    return image.with_pixels(out.astype(np.float32), alpha=alpha)
+    return image.with_pixels(out, alpha=alpha)
 
 
 TASK = TaskSpec(

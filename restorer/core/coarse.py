@@ -1,0 +1,140 @@
+"""Maps that vary slowly across an image, held at a fraction of its size.
+
+A noise-level map or a local-mean correction changes over tens to hundreds of pixels; kept at
+full resolution for a 100-megapixel photo it would cost as much memory as the photo. Here
+such a map is stored as means of factor x factor blocks and enlarged bilinearly (between
+block centres, in float32) only for the window being worked on, so a tile or a strip of rows
+sees exactly the values a whole-image enlargement would give it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def block_sums(x: np.ndarray, factor: int) -> np.ndarray:
+    """Sums of factor x factor blocks of (H, W[, C]) (partial blocks at the far edges sum what
+    they cover), float64."""
+    rows = np.add.reduceat(np.asarray(x, np.float64), np.arange(0, x.shape[0], factor), axis=0)
+    return np.add.reduceat(rows, np.arange(0, x.shape[1], factor), axis=1)
+
+
+def block_counts(height: int, width: int, factor: int) -> np.ndarray:
+    """How many pixels each block of an (height, width) image holds, (Hb, Wb) float64."""
+    per_row = np.minimum(factor, height - np.arange(0, height, factor))
+    per_col = np.minimum(factor, width - np.arange(0, width, factor))
+    return np.outer(per_row, per_col).astype(np.float64)
+
+
+def _axis_weights(start: int, stop: int, factor: int, blocks: int) -> tuple[np.ndarray, ...]:
+    """For pixels start..stop-1 along one axis: the two neighbouring block indices and the
+    weight of the second (bilinear between block centres, constant beyond the outer ones)."""
+    t = (np.arange(start, stop, dtype=np.float64) - (factor - 1) / 2) / factor
+    t = np.clip(t, 0.0, blocks - 1)
+    first = np.minimum(np.floor(t).astype(np.int64), blocks - 1)
+    second = np.minimum(first + 1, blocks - 1)
+    return first, second, (t - first)
+
+
+@dataclass(frozen=True)
+class CoarseMap:
+    """values: (Hb, Wb[, C]) block means of a (height, width[, C]) map, blocks of factor."""
+
+    values: np.ndarray
+    factor: int
+    height: int
+    width: int
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.height, self.width, *self.values.shape[2:])
+
+    @classmethod
+    def empty(cls, height: int, width: int, channels: int, factor: int) -> CoarseMap:
+        blocks = (-(-height // factor), -(-width // factor), channels)
+        return cls(np.zeros(blocks, np.float32), factor, height, width)
+
+    def put_rows(self, top: int, rows: np.ndarray) -> None:
+        """Store the block means of full-resolution rows top..top+len(rows) (top a multiple of
+        factor; the rows a multiple of factor long, or reaching the bottom)."""
+        if top % self.factor:
+            raise ValueError(f"row {top} is not on a block boundary ({self.factor})")
+        sums = block_sums(rows, self.factor)
+        counts = block_counts(rows.shape[0], rows.shape[1], self.factor)
+        if sums.ndim == 3:
+            counts = counts[:, :, None]
+        first = top // self.factor
+        self.values[first : first + sums.shape[0]] = sums / counts
+
+    def window(self, rows: slice, cols: slice) -> np.ndarray:
+        """The map enlarged to full resolution over rows x cols (steps of 1), float32."""
+        y0, y1, _ = rows.indices(self.height)
+        x0, x1, _ = cols.indices(self.width)
+        blocks_y, blocks_x = self.values.shape[:2]
+        r0, r1, ry = _axis_weights(y0, y1, self.factor, blocks_y)
+        c0, c1, cx = _axis_weights(x0, x1, self.factor, blocks_x)
+        v = self.values
+        trailing = (1,) * (v.ndim - 2)
+        ry = ry.astype(np.float32).reshape(-1, 1, *trailing)
+        cx = cx.astype(np.float32).reshape(1, -1, *trailing)
+        # Rows first, on the small map; then columns, once over the window.
+        by_row = v[r0] * (1 - ry) + v[r1] * ry
+        out = by_row[:, c1] * cx
+        out += by_row[:, c0] * (1 - cx)
+        return out
+
+    def mean(self) -> float:
+        counts = block_counts(self.height, self.width, self.factor)
+        weights = counts[:, :, None] if self.values.ndim == 3 else counts
+        total = float((self.values * weights).sum())
+        return total / (self.height * self.width * (self.values.size // counts.size))
+
+    def scaled(self, multiplier: float, ceiling: float) -> CoarseMap:
+        """The map times multiplier, capped at ceiling."""
+        values = np.minimum(self.values * np.float32(multiplier), np.float32(ceiling))
+        return CoarseMap(values.astype(np.float32), self.factor, self.height, self.width)
+
+
+class BlockAccumulator:
+    """Block means of a (height, width, C) map built from runs of rows that arrive in any
+    sizes and at any offsets (a tiler's finished rows), each row once."""
+
+    def __init__(self, height: int, width: int, channels: int, factor: int) -> None:
+        self.factor = factor
+        self.height = height
+        self.width = width
+        self._sums = np.zeros((-(-height // factor), -(-width // factor), channels), np.float64)
+
+    def add_rows(self, top: int, rows: np.ndarray) -> None:
+        rows = rows if rows.ndim == 3 else rows[:, :, None]
+        block_of_row = (top + np.arange(rows.shape[0])) // self.factor
+        starts = np.flatnonzero(np.r_[True, block_of_row[1:] != block_of_row[:-1]])
+        by_row = np.add.reduceat(rows, starts, axis=0, dtype=np.float64)
+        sums = np.add.reduceat(by_row, np.arange(0, rows.shape[1], self.factor), axis=1)
+        self._sums[block_of_row[starts]] += sums
+
+    def means(self) -> CoarseMap:
+        counts = block_counts(self.height, self.width, self.factor)[:, :, None]
+        values = (self._sums / counts).astype(np.float32)
+        return CoarseMap(values, self.factor, self.height, self.width)
+
+
+class PlanesWithMap:
+    """Image planes (H, W, C) with a coarse map's channels appended, made tile by tile: what a
+    conditional network reads (the denoisers take a noise-level map beside the image)."""
+
+    def __init__(self, planes: np.ndarray, level: CoarseMap) -> None:
+        if planes.shape[:2] != (level.height, level.width):
+            raise ValueError("the map and the planes differ in size")
+        self.planes = planes
+        self.level = level
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (*self.planes.shape[:2], self.planes.shape[2] + self.level.values.shape[2])
+
+    def __getitem__(self, index: tuple[slice, slice]) -> np.ndarray:
+        rows, cols = index
+        return np.concatenate([self.planes[rows, cols], self.level.window(rows, cols)], axis=2)
