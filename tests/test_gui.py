@@ -341,17 +341,58 @@ def test_ct_series_slices_windows_and_metal_reduction(
     assert panel.preset.currentText().startswith("Bone")
 
     # The metal task shows the metal above the threshold, and its result carries the notice.
+    # The metal is found on the preview thread; the window follows the latest threshold.
     window.panel.show_task("mar")
     section = window.panel.sections["mar"]
-    metal_pixels = int(canvas.mask.sum())
-    assert metal_pixels > 0
+    qtbot.waitUntil(lambda: canvas.mask is not None and int(canvas.mask.sum()) > 0)
     threshold = next(c for c in section.controls if c.spec.name == "threshold")
-    threshold.editor.setValue(3900)
-    assert int(canvas.mask.sum()) == 0  # nothing is that dense
+    threshold.editor.setValue(3000)
+    threshold.editor.setValue(3900)  # asked for while 3000 may still be being found
+    qtbot.waitUntil(lambda: not window.preview_runner.busy and int(canvas.mask.sum()) == 0)
     threshold.editor.setValue(2500)
+    qtbot.waitUntil(lambda: int(canvas.mask.sum()) > 0)
     method = next(c for c in section.controls if c.spec.name == "method")
     assert method.editor.itemText(method.editor.findData("nmar")).startswith("NMAR (")
     method.editor.setCurrentIndex(method.editor.findData("li"))
     _run_denoise_like(qtbot, window, "mar")
     assert window.document.has_result
     assert "not for diagnostic use" in canvas.notice
+
+
+def test_files_and_the_metal_preview_are_handled_off_the_ui_thread(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a series, saving and finding metal run on worker threads, and the window's
+    event loop keeps running meanwhile: each stand-in waits for a timer that only a live
+    GUI thread can fire."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    import restorer.gui.main_window as main_window
+    import restorer.physics.mar as mar
+    from tests.ct_helpers import write_series
+
+    seen: dict[str, tuple[bool, bool]] = {}
+
+    def watched(name: str, function: object) -> object:
+        def call(*args: object, **kwargs: object) -> object:
+            fired = threading.Event()
+            QTimer.singleShot(0, window, fired.set)  # queued to the GUI thread's loop
+            on_worker = threading.current_thread() is not threading.main_thread()
+            seen[name] = (on_worker, fired.wait(5.0))
+            return function(*args, **kwargs)  # type: ignore[operator]
+
+        return call
+
+    monkeypatch.setattr(main_window, "read_ct_stack", watched("read", main_window.read_ct_stack))
+    monkeypatch.setattr(main_window, "write_image", watched("write", main_window.write_image))
+    monkeypatch.setattr(mar, "segment_metal", watched("metal", mar.segment_metal))
+
+    write_series(tmp_path / "series", count=2, n=64)
+    assert window.open_file(tmp_path / "series")
+    window.panel.show_task("mar")
+    qtbot.waitUntil(lambda: "metal" in seen and not window.preview_runner.busy)
+    assert window._write(tmp_path / "slice.dcm", None)
+    assert (tmp_path / "slice.dcm").stat().st_size > 0
+    assert seen == {"read": (True, True), "write": (True, True), "metal": (True, True)}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -17,6 +18,7 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QInputDialog,
@@ -32,7 +34,7 @@ from restorer.gui.display import Display, DisplayCache, make_display, resized_li
 from restorer.gui.document import ApplyStep, Document, MaskEdit, new_history
 from restorer.gui.settings import Settings
 from restorer.gui.task_panel import TaskPanel
-from restorer.gui.worker import JobRunner, TaskWorker
+from restorer.gui.worker import CallWorker, JobRunner, TaskWorker, call_in_background
 from restorer.io import READ_SUFFIXES, ImageReadError, ImageWriteError, read_image, write_image
 from restorer.io.ct_view import NOTICE
 from restorer.io.errors import frames_note
@@ -66,6 +68,13 @@ class MainWindow(QMainWindow):
         self.history.indexChanged.connect(lambda _index: self._refresh_view(keep_view=True))
         self.history.cleanChanged.connect(lambda _clean: self._update_title())
         self.runner = JobRunner(self)
+        # The metal preview has its own thread: it follows the threshold while a job runs.
+        self.preview_runner = JobRunner(self)
+        self._preview_wanted: tuple[Image, float] | None = None
+        self._preview_shown: tuple[Image, float] | None = None
+        # True while a file is read or written on the worker thread (the window keeps
+        # painting meanwhile, but must not start another file operation or close).
+        self._file_call_active = False
         self._engine: Any = None
         self.displays = DisplayCache()
         self._job_task: TaskSpec | None = None
@@ -293,14 +302,30 @@ class MainWindow(QMainWindow):
         if path:
             self.open_file(Path(path))
 
+    def _in_background(self, status: str, function: Callable[[], Any]) -> Any:
+        """function() on the worker thread, the window painting meanwhile; its result here."""
+        self._file_call_active = True
+        self.statusBar().showMessage(status)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            return call_in_background(function)
+        finally:
+            QApplication.restoreOverrideCursor()
+            self.statusBar().clearMessage()
+            self._file_call_active = False
+
     def open_file(self, path: Path) -> bool:
+        if self._file_call_active:
+            return False
         if self.runner.busy:
             self.statusBar().showMessage("Wait for the running job, or cancel it", 5000)
             return False
         if not self._confirm_discard():
             return False
         try:
-            stack, problems = read_ct_stack(path)
+            stack, problems = self._in_background(
+                f"Opening {path.name}…", lambda: read_ct_stack(path)
+            )
         except ImageReadError as exc:
             self.statusBar().showMessage(f"Could not open {path.name}", 8000)
             QMessageBox.warning(self, "Cannot open image", str(exc))
@@ -412,7 +437,7 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Discard
 
     def save(self) -> bool:
-        if self.document is None:
+        if self.document is None or self._file_call_active:
             return False
         if self.document.save_path is None:
             return self.save_as()
@@ -458,10 +483,17 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 return False
         task = self._last_task_name()
+        result = doc.current
         try:
-            write_image(doc.current, path, bit_depth=depth, overwrite=True, task=task)
+            self._in_background(
+                f"Saving {path.name}…",
+                lambda: write_image(result, path, bit_depth=depth, overwrite=True, task=task),
+            )
         except (ImageWriteError, ValueError) as exc:
             QMessageBox.warning(self, "Cannot save", str(exc))
+            return False
+        except MemoryError:
+            QMessageBox.warning(self, "Cannot save", "Not enough memory to encode the result.")
             return False
         doc.save_path = path
         self.history.setClean()
@@ -542,13 +574,12 @@ class MainWindow(QMainWindow):
         current = self.panel.current_section()
         doc = self.document
         if section is None and doc is not None and current.task.ct_only and doc.current.is_ct:
-            from restorer.physics.mar import segment_metal
-
             threshold = getattr(current.params(), "threshold", 2500.0)
             self.canvas.set_tool(Tool.NONE)
             self.canvas.mask_visible = True
-            self.canvas.set_mask(segment_metal(doc.current.pixels, threshold).astype(np.uint8))
+            self._request_metal_preview(doc.current, float(threshold))
             return
+        self._preview_wanted = None
         if section is None or self.document is None:
             self.canvas.set_tool(Tool.NONE)
             self.canvas.set_mask(None)
@@ -570,6 +601,43 @@ class MainWindow(QMainWindow):
     def _set_mask_visible(self, visible: bool) -> None:
         self.canvas.mask_visible = visible
         self.canvas.update()
+
+    def _request_metal_preview(self, image: Image, threshold: float) -> None:
+        """Show the metal above threshold, found on the preview thread. While one is being
+        found, only the latest request waits; a result for a slice or threshold that is no
+        longer wanted is dropped."""
+        self._preview_wanted = (image, threshold)
+        if self.preview_runner.busy:
+            return
+        from restorer.physics.mar import segment_metal
+
+        def find() -> tuple[Image, float, np.ndarray]:
+            return image, threshold, segment_metal(image.pixels, threshold).astype(np.uint8)
+
+        worker = CallWorker(find)
+        worker.succeeded.connect(self._metal_preview_found)
+        self.preview_runner.finished.connect(
+            self._metal_preview_ended, Qt.ConnectionType.UniqueConnection
+        )
+        self.preview_runner.start(worker)
+
+    @Slot(object)
+    def _metal_preview_found(self, found: tuple[Image, float, np.ndarray]) -> None:
+        image, threshold, metal = found
+        wanted = self._preview_wanted
+        if wanted is not None and wanted[0] is image and wanted[1] == threshold:
+            self.canvas.set_mask(metal)
+            self._preview_shown = wanted
+
+    @Slot()
+    def _metal_preview_ended(self) -> None:
+        wanted = self._preview_wanted
+        shown = self._preview_shown
+        # Another request came while this one ran: find that one too.
+        if wanted is not None and (
+            shown is None or shown[0] is not wanted[0] or shown[1] != wanted[1]
+        ):
+            self._request_metal_preview(*wanted)
 
     def _mask_stroked(self, stroke: MaskStroke) -> None:
         if self.document is None:
@@ -620,10 +688,12 @@ class MainWindow(QMainWindow):
         )
         if not path:
             return
+        if self._file_call_active:
+            return
         try:
-            loaded = read_image(Path(path))
-        except ImageReadError as exc:
-            QMessageBox.warning(self, "Cannot load mask", str(exc))
+            loaded = self._in_background("Loading the mask…", lambda: read_image(Path(path)))
+        except (ImageReadError, MemoryError) as exc:
+            QMessageBox.warning(self, "Cannot load mask", str(exc) or "Not enough memory.")
             return
         pixels = loaded.pixels if loaded.pixels.ndim == 2 else loaded.pixels.max(axis=2)
         if self.document is None:
@@ -647,9 +717,13 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Save mask", str(suggestion), "PNG (*.png)")
         if not path:
             return
+        if self._file_call_active:
+            return
+        mask = Image(doc.ensure_mask().astype(np.float32))
         try:
-            write_image(
-                Image(doc.ensure_mask().astype(np.float32)), Path(path), bit_depth=8, overwrite=True
+            self._in_background(
+                "Saving the mask…",
+                lambda: write_image(mask, Path(path), bit_depth=8, overwrite=True),
             )
         except ImageWriteError as exc:
             QMessageBox.warning(self, "Cannot save mask", str(exc))
@@ -824,12 +898,16 @@ class MainWindow(QMainWindow):
 
     # --- closing ---------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._file_call_active:  # a file is being written: let it finish first
+            event.ignore()
+            return
         if not self._confirm_discard():
             event.ignore()
             return
         if self.runner.busy:
             self.statusBar().showMessage("Cancelling the running job…")
             self.runner.cancel_and_wait()
+        self.preview_runner.cancel_and_wait()
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
         # The stack is destroyed after the canvas; its last indexChanged must not reach us.

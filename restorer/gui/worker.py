@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal, Slot
 
 from restorer.core.image import Image
 from restorer.core.progress import Cancelled
@@ -75,6 +75,58 @@ class TaskWorker(QObject):
             self.done.emit()
 
 
+class CallWorker(QObject):
+    """Runs one function on the worker thread: reading a file or a DICOM series, writing a
+    result, a preview. Not cancellable: file operations run to their end."""
+
+    succeeded = Signal(object)  # the function's result
+    failed = Signal(object)  # the exception it raised
+    done = Signal()
+
+    def __init__(self, function: Callable[[], Any]) -> None:
+        super().__init__()
+        self._function = function
+
+    def abort(self) -> None:
+        pass
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._function()
+        except Exception as exc:  # handed to the GUI thread, which shows it
+            self.failed.emit(exc)
+        else:
+            self.succeeded.emit(result)
+        finally:
+            self.done.emit()
+
+
+def call_in_background(function: Callable[[], Any]) -> Any:
+    """function() run on a worker thread while the GUI thread goes on painting (a local event
+    loop waits for it); returns its result or raises its exception here. For the file
+    operations the window needs the outcome of before it goes on (open, save before
+    discarding), which would otherwise freeze it for as long as a large file takes."""
+    runner = JobRunner()
+    worker = CallWorker(function)
+    outcome: dict[str, Any] = {}
+    # Direct: they only store the outcome; the local loop ends once the thread has finished.
+    worker.succeeded.connect(
+        lambda result: outcome.setdefault("result", result), Qt.ConnectionType.DirectConnection
+    )
+    worker.failed.connect(
+        lambda exc: outcome.setdefault("error", exc), Qt.ConnectionType.DirectConnection
+    )
+    loop = QEventLoop()
+    runner.finished.connect(loop.quit)
+    runner.start(worker)
+    if runner.busy:
+        loop.exec()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("result")
+
+
 class JobRunner(QObject):
     """Starts one job at a time on its own thread and tears it down when it ends."""
 
@@ -84,13 +136,13 @@ class JobRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._thread: QThread | None = None
-        self._worker: TaskWorker | None = None
+        self._worker: TaskWorker | CallWorker | None = None
 
     @property
     def busy(self) -> bool:
         return self._thread is not None
 
-    def start(self, worker: TaskWorker) -> None:
+    def start(self, worker: TaskWorker | CallWorker) -> None:
         if self.busy:
             raise RuntimeError("a job is already running")
         thread = QThread()
