@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QToolButton
 from pytestqt.qtbot import QtBot
 
 from restorer.core.ops import psnr
@@ -74,7 +74,7 @@ def test_open_denoise_compare_undo_save_reload(
     qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
     qtbot.mouseMove(canvas, target)
     qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=target)
-    assert canvas.split == pytest.approx(0.25, abs=0.02)
+    assert canvas.split_x() == pytest.approx(canvas.width() / 4, abs=2)
 
     # B toggles the whole view between before and after.
     qtbot.keyClick(canvas, Qt.Key.Key_B)
@@ -396,3 +396,63 @@ def test_files_and_the_metal_preview_are_handled_off_the_ui_thread(
     assert window._write(tmp_path / "slice.dcm", None)
     assert (tmp_path / "slice.dcm").stat().st_size > 0
     assert seen == {"read": (True, True), "write": (True, True), "metal": (True, True)}
+
+
+def test_the_view_after_side_by_side_and_the_split_on_the_image(
+    qtbot: QtBot, window: MainWindow, samples: Path
+) -> None:
+    """Leaving Side by Side shows the image whole again (it stayed squeezed into the left
+    half), and the split line keeps its place on the image when the view zooms or pans."""
+    assert window.open_file(samples / "chelsea_noisy.png")
+    _run_denoise(qtbot, window)
+    canvas = window.canvas
+    fitted_scale = canvas.zoom_percent
+    qtbot.keyClick(canvas, Qt.Key.Key_D)
+    assert canvas.mode is ViewMode.SIDE_BY_SIDE and canvas.zoom_percent < fitted_scale * 0.8
+    qtbot.keyClick(canvas, Qt.Key.Key_S)
+    assert canvas.mode is ViewMode.SPLIT
+    assert canvas.zoom_percent == pytest.approx(fitted_scale, rel=0.01)
+    split_x = canvas.split_x()
+    assert canvas.width() * 0.4 < split_x < canvas.width() * 0.6  # on the image, mid-way
+
+    image_x = canvas.image_point(QPointF(split_x, canvas.height() / 2))
+    canvas.pan_by(-40, 0)
+    assert canvas.split_x() == pytest.approx(split_x - 40, abs=1)
+    canvas.zoom_by(1.5, QPointF(10, canvas.height() / 2))
+    moved = canvas.image_point(QPointF(canvas.split_x(), canvas.height() / 2))
+    assert image_x is not None and moved is not None and abs(moved[0] - image_x[0]) <= 1
+
+
+def test_a_fill_shows_on_the_after_side_and_the_status_follows_the_result(
+    qtbot: QtBot, window: MainWindow, samples: Path
+) -> None:
+    assert window.open_file(samples / "chelsea.png")
+    doc = window.document
+    # A hole on the left third, where the split line (mid-image) would show the before side.
+    mask = doc.ensure_mask()
+    mask[100:140, 60:90] = 1
+    window.canvas.mask_changed()
+    window.panel.show_task("inpaint")
+    section = window.panel.sections["inpaint"]
+    qtbot.mouseClick(section.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=JOB_TIMEOUT_MS)
+    assert doc.has_result
+    assert window.canvas.split < 60 / doc.current.width
+
+    # The size in the status bar is the result's; the toolbar's Undo keeps its label.
+    undo = next(
+        b for b in window.findChildren(QToolButton) if b.defaultAction() is window.undo_button
+    )
+    assert undo.text() == "Undo" and "Inpaint" in window.undo_button.toolTip()
+    window.panel.show_task("super_resolve")
+    _run_denoise_like(qtbot, window, "super_resolve")
+    assert window.size_label.text().startswith(f"{doc.current.width} × {doc.current.height}")
+    assert doc.current.width == 2 * doc.original.width
+    assert undo.text() == "Undo"
+
+    # Another image starts without the last job's outcome, and no idle progress bar shows.
+    assert "done in" in window.panel.time_label.text()
+    assert not window.panel.progress.isVisible()
+    window.history.setClean()
+    assert window.open_file(samples / "coffee.png")
+    assert window.panel.time_label.text() == ""

@@ -82,7 +82,10 @@ class ImageCanvas(QWidget):
         self._after_rgb: np.ndarray | None = None
         self._difference: Pyramid | None = None
         self._mode = ViewMode.SPLIT
+        # The split line's place as a fraction of the image's width: it stays on the same part
+        # of the image when the view is zoomed or panned.
         self._split = 0.5
+        self._fitted = False  # the view is as fit() left it (no zoom or pan since)
         self._scale = 1.0
         self._origin = QPointF(0, 0)
         self._drag: str | None = None  # "split", "pan" or "right"
@@ -187,17 +190,38 @@ class ImageCanvas(QWidget):
         return self._mode
 
     def set_mode(self, mode: ViewMode) -> None:
+        """Side by side shows each image in half the width: entering or leaving it re-fits a
+        fitted view, or keeps the image point at the centre of the view at the centre."""
+        old = self._mode
         self._mode = mode
+        if (old is ViewMode.SIDE_BY_SIDE) != (mode is ViewMode.SIDE_BY_SIDE):
+            if self._fitted:
+                self.fit()
+            else:
+                old_width = self.width() / (2 if old is ViewMode.SIDE_BY_SIDE else 1)
+                new_width = self._view_width()
+                self._origin += QPointF((new_width - old_width) / 2, 0)
         self.update()
+
+    def _view_width(self) -> float:
+        return self.width() / (2 if self._mode is ViewMode.SIDE_BY_SIDE else 1)
 
     @property
     def split(self) -> float:
         return self._split
 
     def set_split(self, fraction: float) -> None:
+        """Place the split line at this fraction of the image's width."""
         self._split = float(min(max(fraction, 0.0), 1.0))
         self.splitMoved.emit(self._split)
         self.update()
+
+    def _split_at(self, x: float) -> float:
+        """The image-width fraction under widget x."""
+        size = self.image_size()
+        if size is None:
+            return 0.5
+        return (x - self._origin.x()) / max(1e-9, size[0] * self._scale)
 
     # --- zoom and pan ----------------------------------------------------------------------
     @property
@@ -218,6 +242,7 @@ class ImageCanvas(QWidget):
         image_point = (anchor - self._origin) / self._scale
         self._scale = scale
         self._origin = anchor - image_point * scale
+        self._fitted = False
         self.scaleChanged.emit(self.zoom_percent)
         self.update()
 
@@ -226,8 +251,9 @@ class ImageCanvas(QWidget):
         if size is None or self.width() < 2 or self.height() < 2:
             return
         self._fit_pending = False
+        self._fitted = True
         w, h = size
-        view_w = self.width() / (2 if self._mode is ViewMode.SIDE_BY_SIDE else 1)
+        view_w = self._view_width()
         self._scale = min(view_w / w, self.height() / h) * 0.98
         self._origin = QPointF(
             (view_w - w * self._scale) / 2, (self.height() - h * self._scale) / 2
@@ -237,6 +263,7 @@ class ImageCanvas(QWidget):
 
     def pan_by(self, dx: float, dy: float) -> None:
         self._origin += QPointF(dx, dy)
+        self._fitted = False
         self.update()
 
     def image_point(self, pos: QPointF) -> tuple[int, int] | None:
@@ -253,7 +280,12 @@ class ImageCanvas(QWidget):
         return None
 
     def split_x(self) -> float:
-        return self._split * self.width()
+        """Where the split line is drawn: on its image position, kept inside the widget."""
+        size = self.image_size()
+        if size is None:
+            return self._split * self.width()
+        x = self._origin.x() + self._split * size[0] * self._scale
+        return min(max(x, 0.0), float(self.width()))
 
     # --- painting --------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -430,7 +462,7 @@ class ImageCanvas(QWidget):
         if self._drag == "paint":
             self._paint_mask(pos, pos - delta)
         elif self._drag == "split":
-            self.set_split(pos.x() / max(1, self.width()))
+            self.set_split(self._split_at(pos.x()))
         elif self._drag == "pan":
             self.pan_by(delta.x(), delta.y())
         elif self._drag == "right":

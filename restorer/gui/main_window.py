@@ -180,6 +180,18 @@ class MainWindow(QMainWindow):
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
         self.addAction(self.undo_action)
         self.addAction(self.redo_action)
+        # The toolbar's Undo and Redo keep short fixed labels (the step goes in the tooltip):
+        # "Undo Denoise" and "Undo Clear mask" would shift every button after them.
+        self.undo_button = self._history_button("Undo", self.history.undo)
+        self.history.canUndoChanged.connect(self.undo_button.setEnabled)
+        self.history.undoTextChanged.connect(
+            lambda text: self.undo_button.setToolTip(f"Undo {text}".strip())
+        )
+        self.redo_button = self._history_button("Redo", self.history.redo)
+        self.history.canRedoChanged.connect(self.redo_button.setEnabled)
+        self.history.redoTextChanged.connect(
+            lambda text: self.redo_button.setToolTip(f"Redo {text}".strip())
+        )
         self.prefs_action = self._action(
             "&Preferences…", self.preferences, [std.Preferences, "Ctrl+,"]
         )
@@ -247,6 +259,13 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
 
+    def _history_button(self, text: str, trigger: Callable[[], None]) -> QAction:
+        action = QAction(text, self)
+        action.setToolTip(text)
+        action.setEnabled(False)
+        action.triggered.connect(trigger)
+        return action
+
     def _build_toolbar(self) -> None:
         tools = self.addToolBar("Main")
         tools.setObjectName("main_toolbar")
@@ -254,8 +273,8 @@ class MainWindow(QMainWindow):
             self.open_action,
             self.save_action,
             None,
-            self.undo_action,
-            self.redo_action,
+            self.undo_button,
+            self.redo_button,
             None,
             self.fit_action,
             self.actual_action,
@@ -348,9 +367,8 @@ class MainWindow(QMainWindow):
         self.settings.last_folder = str(path.parent)
         self.canvas.set_mode(ViewMode.SPLIT)
         self.mode_actions[ViewMode.SPLIT].setChecked(True)
+        self.panel.clear_outcome()
         self._refresh_view(keep_view=False)
-        depth = f"{image.meta.bit_depth}-bit" if not image.is_ct else "CT (HU)"
-        self.size_label.setText(f"{image.width} × {image.height} · {depth}")
         note = frames_note(path.name, image.meta.extra)
         self.statusBar().showMessage(note or f"Opened {path.name}", 10000 if note else 5000)
         self._update_actions()
@@ -396,6 +414,7 @@ class MainWindow(QMainWindow):
         doc.save_path = None
         doc.mask = None
         self.history.clear()
+        self.panel.clear_outcome()
         self.ct_panel.set_stack(len(doc.stack), index)
         self.ct_panel.set_dataset(doc.original.meta.dicom_dataset)
         self._refresh_view(keep_view=True)
@@ -538,14 +557,14 @@ class MainWindow(QMainWindow):
         after = self.displays.get(current, doc.window) if doc.has_result else None
         self.canvas.notice = NOTICE if current.is_ct and doc.has_result else ""
         self.canvas.set_images(before, after, keep_view=keep_view)
+        depth = f"{current.meta.bit_depth}-bit" if not current.is_ct else "CT (HU)"
+        self.size_label.setText(f"{current.width} × {current.height} · {depth}")
         self._sync_mask_tools()
         self._update_title()
 
     def set_view_mode(self, mode: ViewMode) -> None:
         self.canvas.set_mode(mode)
         self.mode_actions[mode].setChecked(True)
-        if mode is ViewMode.SIDE_BY_SIDE:
-            self.canvas.fit()
 
     def toggle_before_after(self) -> None:
         target = ViewMode.AFTER if self.canvas.mode is ViewMode.BEFORE else ViewMode.BEFORE
@@ -848,6 +867,7 @@ class MainWindow(QMainWindow):
         seconds = getattr(self._engine.last_report, "seconds", 0.0)
         mask = doc.mask
         if task.needs_mask and mask is not None and mask.any():
+            self._show_filled_side(mask)
             # The filled holes leave the mask with the result, undone together.
             self.history.beginMacro(task.title)
             self._replace_mask(np.zeros_like(mask), "Clear mask")
@@ -860,6 +880,15 @@ class MainWindow(QMainWindow):
         self.panel.finish(summary)
         self.panel.set_device(self._engine.device_name)
         self.statusBar().showMessage(summary, 15000 if self._job_notes else 8000)
+
+    def _show_filled_side(self, mask: np.ndarray) -> None:
+        """Move the split line left of the filled area, so the fill shows on the after side
+        instead of seeming undone on the before side."""
+        columns = np.flatnonzero(mask.any(axis=0))
+        width = mask.shape[1]
+        left = max(0.0, (columns[0] - 0.02 * width) / width)
+        if self.canvas.split > left:
+            self.canvas.set_split(left)
 
     def _job_failed(self, message: str) -> None:
         self.panel.finish("Failed")

@@ -260,6 +260,12 @@ class TaskPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
+        # Shown only while a job runs (idle, an empty bar looks like a text box); its place is
+        # kept, so that Cancel does not move.
+        policy = self.progress.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.progress.setSizePolicy(policy)
+        self.progress.setVisible(False)
         self.time_label = QLabel("")
         # Wrapped, so that a long message grows the panel downwards, not over the canvas.
         self.time_label.setWordWrap(True)
@@ -287,6 +293,7 @@ class TaskPanel(QWidget):
         for section in self.sections.values():
             section.run_button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
+        self.progress.setVisible(busy)
         if busy:
             self._fraction = 0.0
             self.progress.setValue(0)
@@ -308,6 +315,11 @@ class TaskPanel(QWidget):
     def finish(self, text: str) -> None:
         self.set_busy(False)
         self.time_label.setText(text)
+
+    def clear_outcome(self) -> None:
+        """Forget the last job's summary (another image or slice is shown)."""
+        if not self.cancel_button.isEnabled():
+            self.time_label.setText("")
 
     def set_device(self, text: str) -> None:
         self.device_label.setText(f"Device: {text}")
