@@ -316,6 +316,8 @@ def test_ct_series_slices_windows_and_metal_reduction(
     assert window.ct_dock.isVisible()
     panel = window.ct_panel
     assert panel.slider.maximum() == 2 and panel.tags.rowCount() > 3
+    row_height = panel.tags.verticalHeader().defaultSectionSize()
+    assert panel.tags.viewport().height() >= 4 * row_height  # not squeezed to two rows
     first = window.document.original.pixels.copy()
     qtbot.keyClick(window.canvas, Qt.Key.Key_PageDown)
     assert window.document.slice_index == 1

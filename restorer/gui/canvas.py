@@ -413,7 +413,8 @@ class ImageCanvas(QWidget):
     # --- input -----------------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if self._fit_pending:
+        # A fitted view stays fitted (a dock appearing beside the canvas cut the image off).
+        if self._fit_pending or self._fitted:
             self.fit()
 
     def showEvent(self, event: object) -> None:

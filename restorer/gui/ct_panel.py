@@ -41,6 +41,9 @@ TAGS = (
 )
 
 
+TAG_ROWS_SHOWN = 4
+
+
 class CTPanel(QWidget):
     sliceChanged = Signal(int)
     windowChanged = Signal(float, float)  # center, width
@@ -87,6 +90,9 @@ class CTPanel(QWidget):
         self.tags.horizontalHeader().setStretchLastSection(True)
         self.tags.verticalHeader().setVisible(False)
         self.tags.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        # Room for the main tags at once: squeezed under the task panel it showed two rows.
+        rows = TAG_ROWS_SHOWN * self.tags.verticalHeader().defaultSectionSize()
+        self.tags.setMinimumHeight(rows + self.tags.horizontalHeader().sizeHint().height() + 4)
         layout.addWidget(self.tags, 1)
         self._file_window: tuple[float, float] = (40.0, 400.0)
 

@@ -122,7 +122,9 @@ class MainWindow(QMainWindow):
         self.ct_dock = QDockWidget("CT", self)
         self.ct_dock.setObjectName("ct_dock")
         self.ct_dock.setWidget(self.ct_panel)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.ct_dock)
+        # On the left: under the task panel, neither had the height it needs (at 1.5x scaling
+        # the open task section shrank to two lines, the tag table to two rows).
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.ct_dock)
         self.ct_dock.hide()
         for section in self.panel.sections.values():
             section.paramsChanged.connect(self._sync_mask_tools)
