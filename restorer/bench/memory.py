@@ -18,7 +18,6 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +88,16 @@ def make_png_bomb(path: Path, width: int, height: int) -> None:
     )
 
 
+def make_in_child(kind: str, path: Path, size: tuple[int, int]) -> None:
+    """Make an input in a process of its own: a process started by fork counts the parent's
+    resident pages as its own until it execs (ru_maxrss keeps them), so the benchmark's
+    process must never hold a large image itself."""
+    maker = {"photo": "make_photo", "bomb": "make_png_bomb"}[kind]
+    code = f"from restorer.bench.memory import {maker}; from pathlib import Path; "
+    code += f"{maker}(Path({str(path)!r}), {size[0]}, {size[1]})"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def run_child(argv: list[str]) -> tuple[int, float, float]:
     """(exit status, peak resident GiB, seconds) of `python -m restorer argv`."""
     start = time.perf_counter()
@@ -112,10 +121,6 @@ def run(args: argparse.Namespace) -> int:
         print("restorer bench memory: needs wait4 (Linux or macOS)", file=sys.stderr)
         return 2
     chosen = [c for c in CASES if c.name in args.cases]
-    makers: dict[str, Callable[[Path, int, int], None]] = {
-        "photo": make_photo,
-        "bomb": make_png_bomb,
-    }
     print(f"peak resident memory, {platform.machine()} {platform.system()}, device {args.device}")
     print("| case | peak | target | time | exit |")
     print("|---|---|---|---|---|")
@@ -123,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         for case in chosen:
             source = Path(tmp) / f"{case.name}.png"
-            makers[case.make](source, *case.size)
+            make_in_child(case.make, source, case.size)
             argv = [*case.command, str(source)]
             if case.command[0] != "info":
                 argv += ["-o", str(Path(tmp) / f"{case.name}_out.png"), "--overwrite"]

@@ -1,0 +1,110 @@
+"""CT metal-artifact reduction checked against an independent simulator.
+
+scikit-image's Radon transform (not ours) simulates a polychromatic parallel-beam scan with
+Poisson noise and a water beam-hardening correction of a phantom where titanium touches bone;
+its own filtered back-projection makes the slice. Our projector must agree with skimage's,
+and NMAR must reduce the error near the metal without adding any far from it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from scipy.ndimage import distance_transform_edt
+from skimage import transform as skimage_transform
+
+from restorer.core.morphology import dilate
+from restorer.physics.mar import normalized_mar, segment_metal
+from restorer.physics.metal import DENSITY, mass_attenuation_at
+from restorer.physics.radon import ParallelGeometry, forward_project
+
+SIZE = 256
+PIXEL_CM = 0.08
+REFERENCE_KEV = 75.0
+
+
+def _phantom(with_metal: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(water, bone, metal) fractions: an elliptic body, three bone rings, two titanium pins
+    each touching a ring (where interpolating the metal's trace also removes bone)."""
+    y, x = np.mgrid[0:SIZE, 0:SIZE] - (SIZE - 1) / 2
+    water = ((x / 110) ** 2 + (y / 85) ** 2 <= 1).astype(float)
+    bone = np.zeros((SIZE, SIZE))
+    for cx, cy, r in ((-40, 20, 14), (45, 25, 12), (0, -45, 10)):
+        d = np.hypot(x - cx, y - cy)
+        bone[(d <= r) & (d > r - 5)] = 1.0
+    water *= 1 - bone
+    metal = np.zeros((SIZE, SIZE))
+    if with_metal:
+        for cx, cy, r in ((-20, 20, 5), (28, 22, 4)):
+            metal[np.hypot(x - cx, y - cy) <= r] = 1.0
+        water, bone = water * (1 - metal), bone * (1 - metal)
+    return water, bone, metal
+
+
+def _mu(material: str, kev: float) -> float:
+    return mass_attenuation_at(material, kev) * DENSITY[material]
+
+
+def _scan(with_metal: bool, noisy: bool) -> np.ndarray:
+    """The slice in HU as a scanner would reconstruct it (skimage radon/iradon)."""
+    water, bone, metal = _phantom(with_metal)
+    theta = np.linspace(0.0, 180.0, 360, endpoint=False)
+    lengths = [
+        skimage_transform.radon(f, theta, circle=False) * PIXEL_CM for f in (water, bone, metal)
+    ]
+    kvp = 120.0
+    energies = np.arange(30.0, kvp + 1, 5.0)
+    spectrum = energies * (kvp - energies)
+    spectrum /= spectrum.sum()
+    materials = ("water", "bone", "titanium")
+    intensity = sum(
+        w * np.exp(-sum(_mu(m, e) * length for m, length in zip(materials, lengths, strict=True)))
+        for w, e in zip(spectrum, energies, strict=True)
+    )
+    if noisy:
+        photons = 2e5
+        intensity = np.maximum(np.random.default_rng(0).poisson(intensity * photons), 1) / photons
+    # Water beam-hardening correction, as scanners calibrate it.
+    thickness = np.linspace(0, 40, 200)
+    water_poly = -np.log(
+        sum(
+            w * np.exp(-_mu("water", e) * thickness)
+            for w, e in zip(spectrum, energies, strict=True)
+        )
+    )
+    coefficients = np.polyfit(water_poly, _mu("water", REFERENCE_KEV) * thickness, 4)
+    corrected = np.polyval(coefficients, -np.log(intensity))
+    mu = skimage_transform.iradon(
+        corrected / PIXEL_CM, theta, circle=False, filter_name="ramp", output_size=SIZE
+    )
+    return ((mu / _mu("water", REFERENCE_KEV) - 1) * 1000).astype(np.float32)
+
+
+def test_our_projector_agrees_with_skimage() -> None:
+    water, bone, metal = _phantom(True)
+    image = (water + 2 * bone + 5 * metal).astype(np.float32)
+    geometry = ParallelGeometry(SIZE, 180)
+    ours = forward_project(torch.from_numpy(image), geometry).numpy()
+    reference = skimage_transform.radon(image, np.arange(180.0), circle=False).T
+    offset = int(geometry.centre) - reference.shape[1] // 2
+    ours = ours[:, offset : offset + reference.shape[1]]
+    assert np.corrcoef(ours.ravel(), reference.ravel())[0, 1] > 0.999
+    assert np.abs(ours - reference).max() < 0.08 * reference.max()
+
+
+def test_nmar_reduces_the_error_near_metal_beside_bone() -> None:
+    slice_hu = _scan(with_metal=True, noisy=True)
+    truth = _scan(with_metal=False, noisy=False)
+    _water, _bone, metal = _phantom(True)
+    body = (_water + _bone + metal) > 0
+    distance = distance_transform_edt(metal == 0)
+    near = body & (distance <= 25) & ~dilate(metal > 0, np.ones((5, 5), bool))
+    far = body & (distance > 25)
+
+    def rmse(image: np.ndarray, where: np.ndarray) -> float:
+        return float(np.sqrt(np.mean((image - truth)[where] ** 2)))
+
+    corrected = normalized_mar(slice_hu, segment_metal(slice_hu))
+    # Measured: near 99.8 -> 71.2 HU, far 34.0 -> 29.7 (with the prior from LI: 202, 36.7).
+    assert rmse(corrected, near) < 0.8 * rmse(slice_hu, near)
+    assert rmse(corrected, far) <= 1.02 * rmse(slice_hu, far)
