@@ -189,3 +189,22 @@ def test_denoising_never_shifts_the_brightness_of_weak_noise(
     noisy = read_image(pair.noisy).pixels
     out = engine.run_task(TASK, Image(noisy), DenoiseParams(sigma=5)).pixels
     assert abs(float((out - noisy).mean())) * 255 < 0.3
+
+
+def test_a_handed_over_image_is_denoised_in_place_with_the_same_result(engine: Engine) -> None:
+    """A batch hands its image over (consume_input) and the result replaces the input's
+    pixels, a whole image less memory; the result is the one a kept input gets, also across
+    several tile rows and with the local-mean correction gathered as rows finish."""
+    rng = np.random.default_rng(3)
+    y, x = np.mgrid[0:700, 0:600].astype(np.float32)
+    clean = np.stack([0.5 + 0.3 * np.sin(x / 37), 0.4 + 0.2 * np.cos(y / 23), x / 1200], axis=2)
+    noisy = np.clip(clean + rng.normal(0, 6 / 255, clean.shape), 0, 1).astype(np.float32)
+    tiled = Engine("cpu", tile=256)
+    kept_input = Image(noisy.copy())
+    kept = tiled.run_task(TASK, kept_input, DenoiseParams())
+    np.testing.assert_array_equal(kept_input.pixels, noisy)  # the window's original is intact
+    handed = Image(noisy.copy())
+    consumed = tiled.run_task(TASK, handed, DenoiseParams(), consume_input=True)
+    assert np.shares_memory(consumed.pixels, handed.pixels)
+    np.testing.assert_array_equal(consumed.pixels, kept.pixels)
+    assert psnr(clean, kept.pixels) > psnr(clean, noisy) + 3

@@ -497,3 +497,24 @@ def test_tiff_keeps_make_model_and_its_exif(tmp_path: Path) -> None:
     write_image(image, tmp_path / "out.jpg")
     with PILImage.open(tmp_path / "out.jpg") as jpeg:
         assert jpeg.getexif().get_ifd(0x8769).get(0x9003) == "2019:06:01 12:00:00"
+
+
+def test_info_reads_only_the_headers_of_a_huge_image(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 32-megapixel black PNG compresses to a few hundred kilobytes; `info` must not
+    decode it (a 400 MP one took 1.7 GB) to print its size."""
+    import restorer.io.raster as raster
+    from restorer.bench.memory import make_png_bomb
+    from restorer.cli.info import run as run_info
+
+    bomb = tmp_path / "bomb.png"
+    make_png_bomb(bomb, 8000, 4000)
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("info decoded the pixels")
+
+    monkeypatch.setattr(raster, "read_raster", refuse)
+    assert run_info(bomb) == 0
+    printed = capsys.readouterr().out
+    assert "8000 × 4000 (32.00 MP)" in printed and "not read" in printed

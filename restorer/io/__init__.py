@@ -107,26 +107,28 @@ def probe_format(path: str | Path) -> str:
     reads no more than the start of the file."""
     path = Path(path)
     _check_file(path)
+    return _format_of(path, _read(path, 256))
+
+
+def _read(path: Path, limit: int = -1) -> bytes:
+    """The file's bytes (the first `limit` of them), with a message a user can act on."""
     try:
         with open(path, "rb") as f:
-            start = f.read(256)
+            data = f.read(limit)
+    except FileNotFoundError as exc:
+        raise ImageReadError(f"{path}: no such file") from exc
     except OSError as exc:
         raise ImageReadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    return _format_of(path, start)
+    if not data:  # emptied since it was checked
+        raise ImageReadError(f"{path.name}: the file is empty")
+    return data
 
 
 def read_image(path: str | Path) -> Image:
     """Decode a file into an Image; raises ImageReadError with a message a user can act on."""
     path = Path(path)
     _check_file(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise ImageReadError(f"{path}: no such file") from exc
-    except OSError as exc:
-        raise ImageReadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    if not data:
-        raise ImageReadError(f"{path.name}: the file is empty")
+    data = _read(path)
     fmt = _format_of(path, data)
     if fmt == "tiff":
         from restorer.io.tiff import read_tiff
