@@ -8,6 +8,7 @@ trace of that sinogram holds the inconsistent data the streaks come from.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,9 +17,12 @@ import torch
 
 from restorer.core.filters import gaussian_blur
 from restorer.core.morphology import connected_components, dilate
+from restorer.core.resample import resize, resize_mask
 from restorer.physics.metal import MU_WATER, hu_to_mu, mu_to_hu
 from restorer.physics.radon import ParallelGeometry, fbp, forward_project
 
+# The grid LI, NMAR and the learned networks work on unless asked for full resolution.
+WORK_SIZE = 256
 DEFAULT_THRESHOLD = 2500.0  # HU; cortical bone stays below ~2000
 AIR_HU = -1000.0
 OUTSIDE_FOV_HU = -1500.0  # below this a pixel is padding, not a measurement
@@ -157,4 +161,20 @@ def normalized_mar(hu: np.ndarray, mask: np.ndarray, prior_from_li: bool = False
     geometry = geometry_for(hu.shape[0])
     sinos = nmar_sinograms(hu, mask, geometry, prior_from_li)
     out = hu + correction_hu(sinos.completed - sinos.measured, geometry)
+    return np.where(mask, hu, out).astype(np.float32)
+
+
+def at_work_size(
+    correct: Callable[[np.ndarray, np.ndarray], np.ndarray], hu: np.ndarray, mask: np.ndarray
+) -> np.ndarray:
+    """Run a correction on the slice reduced to WORK_SIZE and add the enlarged change to the
+    full-resolution slice: streaks are broad, anatomy keeps its detail."""
+    size = hu.shape[0]
+    small = resize(hu, (WORK_SIZE, WORK_SIZE))
+    # Any reduced pixel that holds some metal is metal: blended edge pixels (metal averaged
+    # with tissue, thousands of HU) would otherwise be "corrected" and smear the enlarged change.
+    small_mask = resize_mask(mask, (WORK_SIZE, WORK_SIZE))
+    change = correct(small, small_mask) - small
+    change[small_mask] = 0
+    out = hu + resize(change, (size, size))
     return np.where(mask, hu, out).astype(np.float32)

@@ -7,15 +7,15 @@ is corrected, the slice is reconstructed and the metal is put back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from restorer.core.image import Image
-from restorer.core.resample import resize, resize_mask
 from restorer.physics.mar import (
     DEFAULT_THRESHOLD,
+    WORK_SIZE,
+    at_work_size,
     linear_interpolation_mar,
     normalized_mar,
     outside_field_of_view,
@@ -24,25 +24,6 @@ from restorer.physics.mar import (
 from restorer.tasks.base import RunContext, TaskSpec, param, validate_params
 
 METHODS = ("learned", "nmar", "li")
-WORK_SIZE = 256
-
-
-def at_work_size(
-    correct: Callable[[np.ndarray, np.ndarray], np.ndarray], hu: np.ndarray, mask: np.ndarray
-) -> np.ndarray:
-    """Run a correction on the slice reduced to WORK_SIZE and add the enlarged change to the
-    full-resolution slice: streaks are broad, anatomy keeps its detail."""
-    size = hu.shape[0]
-    small = resize(hu, (WORK_SIZE, WORK_SIZE))
-    # Any reduced pixel that holds some metal is metal: blended edge pixels (metal averaged
-    # with tissue, thousands of HU) would otherwise be "corrected" and smear the enlarged change.
-    small_mask = resize_mask(mask, (WORK_SIZE, WORK_SIZE))
-    change = correct(small, small_mask) - small
-    change[small_mask] = 0
-    out = hu + resize(change, (size, size))
-    return np.where(mask, hu, out).astype(np.float32)
-
-
 METHOD_LABELS = {
     "nmar": "NMAR (normalised interpolation)",
     "learned": "Learned (dual-domain networks)",

@@ -6,7 +6,7 @@ in that image. Both networks start as the identity, so untrained weights give ex
 
 By default other sizes are reduced to 256 for the networks; the correction they compute
 (result minus reduced input) is enlarged and added to the full-resolution slice, so anatomy
-keeps its full resolution while the broad streaks are removed (restorer.tasks.mar.at_work_size).
+keeps its full resolution while the broad streaks are removed (restorer.physics.mar.at_work_size).
 That misses streaks finer than a 256 pixel: the fine texture of thin streaks around the
 metal (over the whole slice in SynDeepLesion's fan-beam simulation) stays. With
 `full_resolution` the networks run on the slice's own grid (both are fully convolutional; the
@@ -24,14 +24,15 @@ import torch
 from restorer.models.mar_nets import HU_SCALE
 from restorer.physics.mar import (
     AIR_HU,
+    WORK_SIZE,
     NmarSinograms,
+    at_work_size,
     correction_hu,
     geometry_for,
     nmar_sinograms,
 )
 from restorer.physics.radon import ParallelGeometry
 from restorer.tasks.base import RunContext
-from restorer.tasks.mar import WORK_SIZE, at_work_size
 
 
 def sinogram_inputs(sinos: NmarSinograms) -> np.ndarray:

@@ -18,8 +18,7 @@ from torch import nn
 
 from restorer.core.ops import psnr
 from restorer.models.mar_nets import HU_SCALE, SINO_SCALE, ImageNet, SinogramNet
-from restorer.physics.mar import NmarSinograms, geometry_for, nmar_sinograms
-from restorer.tasks.mar import WORK_SIZE
+from restorer.physics.mar import WORK_SIZE, NmarSinograms, geometry_for, nmar_sinograms
 from restorer.tasks.mar_learned import image_inputs, sinogram_inputs
 
 CACHE_NOTE = (
