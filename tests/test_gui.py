@@ -225,7 +225,7 @@ def test_paint_a_mask_and_fill_it(
     section = window.panel.sections["inpaint"]
     tools = section.mask_tools
     assert tools is not None and window.canvas.tool.value == "brush"
-    tools.size.setValue(20)
+    tools.brush_size.setValue(20)
     canvas = window.canvas
     y = canvas.height() // 2
     qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(canvas.width() // 3, y))
@@ -346,13 +346,13 @@ def test_ct_series_slices_windows_and_metal_reduction(
     # The metal is found on the preview thread; the window follows the latest threshold.
     window.panel.show_task("mar")
     section = window.panel.sections["mar"]
-    qtbot.waitUntil(lambda: canvas.mask is not None and int(canvas.mask.sum()) > 0)
+    qtbot.waitUntil(lambda: canvas.mask_array is not None and int(canvas.mask_array.sum()) > 0)
     threshold = next(c for c in section.controls if c.spec.name == "threshold")
     threshold.editor.setValue(3000)
     threshold.editor.setValue(3900)  # asked for while 3000 may still be being found
-    qtbot.waitUntil(lambda: not window.preview_runner.busy and int(canvas.mask.sum()) == 0)
+    qtbot.waitUntil(lambda: not window.preview_runner.busy and int(canvas.mask_array.sum()) == 0)
     threshold.editor.setValue(2500)
-    qtbot.waitUntil(lambda: int(canvas.mask.sum()) > 0)
+    qtbot.waitUntil(lambda: int(canvas.mask_array.sum()) > 0)
     method = next(c for c in section.controls if c.spec.name == "method")
     assert method.editor.itemText(method.editor.findData("nmar")).startswith("NMAR (")
     method.editor.setCurrentIndex(method.editor.findData("li"))

@@ -165,8 +165,7 @@ class _UntrainedNetworks:
 
 
 def test_learned_pipeline_starts_from_nmar() -> None:
-    """Both networks start as the identity, so training begins at NMAR (with the prior from
-    the LI image, as the networks were trained), not below it."""
+    """Both networks start as the identity, so training begins at NMAR, not below it."""
     from restorer.physics.mar import normalized_mar
     from restorer.tasks.mar_learned import learned_mar
 
@@ -174,7 +173,7 @@ def test_learned_pipeline_starts_from_nmar() -> None:
     scanned = cv2.resize(scanned, (256, 256), interpolation=cv2.INTER_CUBIC)
     mask = segment_metal(scanned)
     untrained = learned_mar(scanned, mask, outside_field_of_view(scanned), _UntrainedNetworks())
-    expected = normalized_mar(scanned, mask, prior_from_li=True)
+    expected = normalized_mar(scanned, mask)
     np.testing.assert_allclose(untrained, expected, atol=0.05)
 
 
@@ -188,7 +187,7 @@ def test_learned_pipeline_at_full_resolution_works_on_the_slice_grid() -> None:
     scanned = cv2.resize(scanned, (320, 320), interpolation=cv2.INTER_CUBIC)
     mask = segment_metal(scanned)
     outside = outside_field_of_view(scanned)
-    nmar = normalized_mar(scanned, mask, prior_from_li=True)
+    nmar = normalized_mar(scanned, mask)
     full = learned_mar(scanned, mask, outside, _UntrainedNetworks(), full_resolution=True)
     np.testing.assert_allclose(full, nmar, atol=0.05)
     reduced = learned_mar(scanned, mask, outside, _UntrainedNetworks())

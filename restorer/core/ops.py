@@ -75,9 +75,3 @@ def ssim(
     if mask is not None:
         valid &= mask.astype(bool)
     return float(smap[valid].mean()) if valid.any() else float(smap.mean())
-
-
-def crop_border(pixels: np.ndarray, border: int) -> np.ndarray:
-    if border <= 0:
-        return pixels
-    return pixels[border:-border, border:-border]

@@ -116,7 +116,8 @@ class ImageCanvas(QWidget):
         self.update()
 
     @property
-    def mask(self) -> np.ndarray | None:
+    def mask_array(self) -> np.ndarray | None:
+        """The mask shown and painted (QWidget.mask() is the widget's own shape mask)."""
         return self._mask
 
     def mask_changed(self) -> None:

@@ -606,10 +606,10 @@ class MainWindow(QMainWindow):
             self.canvas.set_mask(None)
             return
         mask = self.document.ensure_mask()
-        if self.canvas.mask is not mask:
+        if self.canvas.mask_array is not mask:
             self.canvas.set_mask(mask)
         tools = section.mask_tools
-        self.canvas.brush_radius = tools.size.value() // 2
+        self.canvas.brush_radius = tools.brush_size.value() // 2
         self.canvas.mask_visible = tools.show_mask.isChecked()
         self.canvas.set_tool(
             {"brush": Tool.BRUSH, "eraser": Tool.ERASER}.get(tools.current_tool(), Tool.NONE)

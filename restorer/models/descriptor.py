@@ -31,6 +31,3 @@ class ModelDescriptor:
     def from_dict(cls, d: dict[str, Any]) -> ModelDescriptor:
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in d.items() if k in known})
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f: getattr(self, f) for f in self.__dataclass_fields__}

@@ -51,10 +51,10 @@ class GlobalBlock(nn.Module):
         self.local = GatedConv(half, half, dilation=dilation)
         self.spectral = FourierUnit(width - half)
         self.mix = nn.Conv2d(width, width, 1)
-        self.half = half
+        self.local_channels = half  # not `half`: nn.Module.half() converts to float16
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        a, b = x[:, : self.half], x[:, self.half :]
+        a, b = x[:, : self.local_channels], x[:, self.local_channels :]
         return x + self.mix(torch.cat([self.local(a), self.spectral(b)], dim=1))
 
 

@@ -18,7 +18,7 @@ import torch
 from restorer.core.filters import gaussian_blur
 from restorer.core.morphology import connected_components, dilate
 from restorer.core.resample import resize, resize_mask
-from restorer.physics.metal import MU_WATER, hu_to_mu, mu_to_hu
+from restorer.physics.metal import MU_WATER, hu_to_mu
 from restorer.physics.radon import ParallelGeometry, fbp, forward_project
 
 # The grid LI, NMAR and the learned networks work on unless asked for full resolution.
@@ -77,13 +77,6 @@ def interpolate_trace(sino: np.ndarray, trace: np.ndarray) -> np.ndarray:
     return out
 
 
-def reconstruct(
-    sino: np.ndarray, geometry: ParallelGeometry, device: torch.device | None = None
-) -> np.ndarray:
-    sino_t = torch.from_numpy(sino.astype(np.float32)).to(device or "cpu")
-    return mu_to_hu(fbp(sino_t, geometry)).cpu().numpy()
-
-
 def correction_hu(
     delta: np.ndarray, geometry: ParallelGeometry, device: torch.device | None = None
 ) -> np.ndarray:
@@ -107,14 +100,14 @@ def linear_interpolation_mar(hu: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def prior_image(hu: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """NMAR's prior: air, water-like soft tissue and bone, from a smoothed slice; the metal
-    (mask) becomes tissue.
+    """NMAR's prior: air, water-like soft tissue and bone, from a smoothed LI image.
 
-    Meyer et al. take it from the LI image, but where bone touches the metal LI interpolates
-    it away (the trace crosses it in many views) and leaves dark crescents; a prior without
-    that bone makes NMAR remove it too. From the uncorrected slice the bone is whole: on a
-    skimage simulation with titanium beside bone (tests/test_mar.py), RMSE within 25 px of
-    the metal went from 2.0x the uncorrected slice (prior from LI) to 0.71x."""
+    Where bone touches the metal, LI interpolates it away and this prior lacks it, so NMAR
+    removes it too (on a scikit-image phantom with titanium beside bone rings, RMSE within
+    25 px of the metal 2.1x the uncorrected slice; tests/test_mar_reference.py). A prior from
+    the uncorrected slice fixed that phantom (0.71x) but took in the streaks of our realistic
+    simulations as bone and air (held-out simulations 28.70 -> 27.81 dB), and thick-bone
+    hybrids helped neither enough: issue 19 is open on this."""
     smooth = gaussian_blur(hu.astype(np.float32), 1.0)
     prior = np.where(smooth < -500, AIR_HU, 0.0)
     bone = smooth > 500
@@ -139,27 +132,22 @@ class NmarSinograms:
         return self.normalized * self.normalizer
 
 
-def nmar_sinograms(
-    hu: np.ndarray, mask: np.ndarray, geometry: ParallelGeometry, prior_from_li: bool = False
-) -> NmarSinograms:
-    """prior_from_li: the prior from the LI image, as the learned pipeline's networks were
-    trained (their input); NMAR itself takes it from the slice (see prior_image)."""
+def nmar_sinograms(hu: np.ndarray, mask: np.ndarray, geometry: ParallelGeometry) -> NmarSinograms:
     sino = sinogram(hu, geometry).numpy()
     trace = metal_trace(mask, geometry)
     sino_li = interpolate_trace(sino, trace)
-    source = hu + correction_hu(sino_li - sino, geometry) if prior_from_li else hu
-    prior_sino = sinogram(prior_image(source, mask), geometry).numpy()
+    li = hu + correction_hu(sino_li - sino, geometry)
+    prior_sino = sinogram(prior_image(li, mask), geometry).numpy()
     normalizer = prior_sino + 1e-3 * float(prior_sino.max())
     normalized = interpolate_trace(sino / normalizer, trace)
     return NmarSinograms(sino, trace, sino_li, normalizer, normalized)
 
 
-def normalized_mar(hu: np.ndarray, mask: np.ndarray, prior_from_li: bool = False) -> np.ndarray:
+def normalized_mar(hu: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """NMAR (Meyer et al., Med. Phys. 2010): the sinogram is divided by the prior's sinogram,
-    which flattens it, interpolated in the trace, multiplied back, reconstructed.
-    prior_from_li: the original's prior, which the learned pipeline starts from."""
+    which flattens it, interpolated in the trace, multiplied back, reconstructed."""
     geometry = geometry_for(hu.shape[0])
-    sinos = nmar_sinograms(hu, mask, geometry, prior_from_li)
+    sinos = nmar_sinograms(hu, mask, geometry)
     out = hu + correction_hu(sinos.completed - sinos.measured, geometry)
     return np.where(mask, hu, out).astype(np.float32)
 

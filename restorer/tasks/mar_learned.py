@@ -60,7 +60,7 @@ def _two_inputs(model: torch.nn.Module, t: torch.Tensor) -> torch.Tensor:
 
 def _on_own_grid(hu: np.ndarray, mask: np.ndarray, ctx: RunContext) -> np.ndarray:
     geometry = geometry_for(hu.shape[0])
-    sinos = nmar_sinograms(hu, mask, geometry, prior_from_li=True)  # as trained
+    sinos = nmar_sinograms(hu, mask, geometry)
     completed = ctx.run_model("mar-sinogram", sinogram_inputs(sinos), _two_inputs, tiled=False)
     ctx.progress.set_progress(0.5)
     ctx.progress.check_aborted()

@@ -86,10 +86,7 @@ def prepare(folder: Path) -> list[Prepared]:
             stored = {}
     if not stored:
         per_case = [
-            nmar_sinograms(
-                c["corrupted"].astype(np.float32), c["mask"], geometry, prior_from_li=True
-            )
-            for c in cases
+            nmar_sinograms(c["corrupted"].astype(np.float32), c["mask"], geometry) for c in cases
         ]
         stored = {f: np.stack([getattr(x, f) for x in per_case]) for f in fields}
         np.savez(derived, **stored)
