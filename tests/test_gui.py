@@ -458,3 +458,55 @@ def test_a_fill_shows_on_the_after_side_and_the_status_follows_the_result(
     window.history.setClean()
     assert window.open_file(samples / "coffee.png")
     assert window.panel.time_label.text() == ""
+
+
+def test_dropping_a_file_opens_it_and_the_view_can_be_copied_and_exported(
+    qtbot: QtBot, window: MainWindow, samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real drag-and-drop events, Ctrl+C to the clipboard and a labelled before|after export."""
+    from PySide6.QtCore import QMimeData, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(samples / "chelsea_noisy.png"))])
+    enter = QDragEnterEvent(
+        QPoint(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        QPointF(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, drop)
+    assert window.document is not None and window.document.path.name == "chelsea_noisy.png"
+    assert not window.export_comparison_action.isEnabled()  # nothing to compare yet
+
+    _run_denoise(qtbot, window)
+    QApplication.clipboard().clear()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    copied = QApplication.clipboard().image()
+    assert not copied.isNull() and copied.width() >= window.canvas.width() - 1
+
+    out = tmp_path / "comparison.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "PNG"))
+    assert window.export_comparison_action.isEnabled()
+    window.export_comparison_action.trigger()
+    exported = read_image(out).pixels
+    doc = window.document
+    assert exported.shape[0] == doc.current.height
+    assert exported.shape[1] == 2 * doc.current.width + 8
+    left = exported[:, : doc.current.width]
+    right = exported[:, doc.current.width + 8 :]
+    original = doc.original.pixels
+    below_label = slice(60, None)  # the labels sit in the top corners
+    np.testing.assert_allclose(left[below_label], original[below_label], atol=1 / 255 + 1e-6)
+    assert psnr(doc.current.pixels[below_label], right[below_label]) > 45

@@ -176,3 +176,31 @@ class DisplayCache:
         size: tuple[int, int] | None = None,
     ) -> None:
         self._items[(id(image), window, size)] = (image, display)
+
+
+def comparison_rgb(before: np.ndarray, after: np.ndarray, gap: int = 8) -> np.ndarray:
+    """Before | after side by side at full size, on a dark strip, each labelled in its top
+    left corner (uint8 RGB): what "Export Comparison" writes for sharing."""
+    from PySide6.QtGui import QColor, QFont, QPainter
+
+    h = max(before.shape[0], after.shape[0])
+    w = before.shape[1] + gap + after.shape[1]
+    canvas = np.full((h, w, 3), 32, np.uint8)
+    canvas[: before.shape[0], : before.shape[1]] = before
+    canvas[: after.shape[0], before.shape[1] + gap :] = after
+    image = qimage_from_rgb(canvas)
+    painter = QPainter(image)
+    font = QFont()
+    font.setPixelSize(max(12, h // 30))
+    painter.setFont(font)
+    metrics = painter.fontMetrics()
+    for text, x in (("Before", 0), ("After", before.shape[1] + gap)):
+        box_w, box_h = metrics.horizontalAdvance(text) + 12, metrics.height() + 6
+        painter.fillRect(x + 6, 6, box_w, box_h, QColor(0, 0, 0, 160))
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(x + 12, 6 + metrics.ascent() + 3, text)
+    painter.end()
+    converted = image.convertToFormat(QImage.Format.Format_RGB888)
+    stride = converted.bytesPerLine()
+    data = np.frombuffer(converted.constBits(), np.uint8, stride * h).reshape(h, stride)
+    return data[:, : 3 * w].reshape(h, w, 3).copy()

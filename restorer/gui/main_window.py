@@ -30,7 +30,13 @@ from PySide6.QtWidgets import (
 from restorer.core.image import Image
 from restorer.gui.canvas import ImageCanvas, MaskStroke, Tool, ViewMode
 from restorer.gui.ct_panel import CTPanel
-from restorer.gui.display import Display, DisplayCache, make_display, resized_like
+from restorer.gui.display import (
+    Display,
+    DisplayCache,
+    comparison_rgb,
+    make_display,
+    resized_like,
+)
 from restorer.gui.document import ApplyStep, Document, MaskEdit, new_history
 from restorer.gui.settings import Settings
 from restorer.gui.task_panel import TaskPanel
@@ -175,6 +181,14 @@ class MainWindow(QMainWindow):
         )
         self.save_action = self._action("&Save", self.save, [std.Save])
         self.save_as_action = self._action("Save &As…", self.save_as, ["Ctrl+Shift+S"])
+        self.export_comparison_action = self._action(
+            "&Export Comparison…",
+            self.export_comparison,
+            tip="Save the original and the result side by side, labelled, for sharing",
+        )
+        self.copy_view_action = self._action(
+            "&Copy View", self.copy_view, [std.Copy], tip="Copy the view as shown to the clipboard"
+        )
         self.quit_action = self._action("&Quit", self.close, [std.Quit])
         self.undo_action = self.history.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts([QKeySequence(std.Undo)])
@@ -236,11 +250,14 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.save_as_action)
+        file_menu.addAction(self.export_comparison_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit = bar.addMenu("&Edit")
         edit.addAction(self.undo_action)
         edit.addAction(self.redo_action)
+        edit.addSeparator()
+        edit.addAction(self.copy_view_action)
         edit.addSeparator()
         edit.addAction(self.prefs_action)
         view = bar.addMenu("&View")
@@ -305,6 +322,9 @@ class MainWindow(QMainWindow):
         busy = self.runner.busy
         self.save_action.setEnabled(has_doc and not busy)
         self.save_as_action.setEnabled(has_doc and not busy)
+        self.copy_view_action.setEnabled(has_doc)
+        has_result = has_doc and self.document is not None and self.document.has_result
+        self.export_comparison_action.setEnabled(has_result and not busy)
         self.open_action.setEnabled(not busy)
         self.panel.set_enabled_for_image(has_doc and not busy)
 
@@ -519,6 +539,42 @@ class MainWindow(QMainWindow):
         doc.save_path = path
         self.history.setClean()
         self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def copy_view(self) -> None:
+        """The canvas as shown (zoom, split, labels) to the clipboard."""
+        if self.document is None:
+            return
+        QApplication.clipboard().setImage(self.canvas.grab().toImage())
+        self.statusBar().showMessage("Copied the view", 3000)
+
+    def export_comparison(self) -> bool:
+        doc = self.document
+        if doc is None or not doc.has_result or self._file_call_active:
+            return False
+        suggestion = doc.path.with_name(f"{doc.path.stem}_comparison.png")
+        path_str, _ = QFileDialog.getSaveFileName(
+            self, "Export comparison", str(suggestion), "PNG (*.png);;JPEG (*.jpg *.jpeg)"
+        )
+        if not path_str:
+            return False
+        path = Path(path_str) if Path(path_str).suffix else Path(path_str).with_suffix(".png")
+        current = doc.current
+        size = (current.width, current.height)
+        reference = None if (doc.original.width, doc.original.height) == size else size
+        before = self.displays.get(doc.original, doc.window, reference).rgb
+        after = self.displays.get(current, doc.window).rgb
+        rgb = comparison_rgb(before, after)
+        picture = Image(rgb.astype(np.float32) / np.float32(255.0))
+        try:
+            self._in_background(
+                f"Exporting {path.name}…",
+                lambda: write_image(picture, path, bit_depth=8, overwrite=True),
+            )
+        except ImageWriteError as exc:
+            QMessageBox.warning(self, "Cannot export", str(exc))
+            return False
+        self.statusBar().showMessage(f"Exported {path}", 5000)
         return True
 
     def _last_task_name(self) -> str:
