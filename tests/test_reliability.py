@@ -518,3 +518,24 @@ def test_info_reads_only_the_headers_of_a_huge_image(
     assert run_info(bomb) == 0
     printed = capsys.readouterr().out
     assert "8000 × 4000 (32.00 MP)" in printed and "not read" in printed
+
+
+def test_headers_say_what_the_pixels_hold(tmp_path: Path) -> None:
+    """What `info` prints for a large file comes from its header alone: 16-bit colour PNG
+    (Pillow calls it 8-bit RGB), TIFF with alpha, float TIFF."""
+    import imagecodecs
+    import tifffile
+
+    from restorer.io.header import read_header
+
+    png = tmp_path / "deep.png"
+    png.write_bytes(imagecodecs.png_encode(np.zeros((20, 30, 3), np.uint16)))
+    header = read_header(png, "png")
+    assert (header.width, header.height, header.bit_depth, header.samples) == (30, 20, 16, "RGB")
+    rgba = tmp_path / "rgba.tif"
+    tifffile.imwrite(rgba, np.zeros((20, 30, 4), np.uint16), photometric="rgb", extrasamples=[2])
+    assert read_header(rgba, "tiff").samples == "RGB + alpha"
+    floats = tmp_path / "float.tif"
+    tifffile.imwrite(floats, np.zeros((20, 30), np.float32))
+    header = read_header(floats, "tiff")
+    assert header.floating and header.bit_depth == 32 and header.samples == "gray"
