@@ -510,3 +510,32 @@ def test_dropping_a_file_opens_it_and_the_view_can_be_copied_and_exported(
     below_label = slice(60, None)  # the labels sit in the top corners
     np.testing.assert_allclose(left[below_label], original[below_label], atol=1 / 255 + 1e-6)
     assert psnr(doc.current.pixels[below_label], right[below_label]) > 45
+
+
+def test_the_appearance_follows_the_preference(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Preferences ▸ Appearance switches to a dark palette and back, and is remembered."""
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from restorer.gui import dialogs
+
+    app = QApplication.instance()
+    original_style, original_palette = app.style().name(), app.palette()
+
+    def choose(theme: str) -> None:
+        monkeypatch.setattr(dialogs.PreferencesDialog, "exec", lambda self: True)
+        monkeypatch.setattr(dialogs.PreferencesDialog, "chosen_theme", lambda self: theme)
+        window.preferences()
+
+    try:
+        choose("dark")
+        assert window.settings.theme == "dark"
+        assert app.palette().color(QPalette.ColorRole.Window).lightness() < 80
+        assert app.palette().color(QPalette.ColorRole.WindowText).lightness() > 180
+        choose("light")
+        assert app.palette().color(QPalette.ColorRole.Window).lightness() > 180
+    finally:
+        app.setStyle(original_style)
+        app.setPalette(original_palette)

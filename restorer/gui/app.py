@@ -29,8 +29,12 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def run_app(files: list[Path]) -> int:
     app = make_application()
     from restorer.gui.main_window import MainWindow
+    from restorer.gui.settings import Settings
+    from restorer.gui.theme import apply_theme
 
-    window = MainWindow()
+    settings = Settings()
+    apply_theme(app, settings.theme)
+    window = MainWindow(settings)
     window.show()
     report = os.environ.get("RESTORER_STARTUP_REPORT")
     if report:

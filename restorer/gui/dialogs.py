@@ -14,12 +14,18 @@ from PySide6.QtWidgets import (
 )
 
 from restorer import __version__
+from restorer.gui.theme import THEMES
 from restorer.models.descriptor import ModelDescriptor
 
 
 class PreferencesDialog(QDialog):
     def __init__(
-        self, devices: list[str], device: str, tile: int, parent: QWidget | None = None
+        self,
+        devices: list[str],
+        device: str,
+        tile: int,
+        theme: str = "system",
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
@@ -41,6 +47,11 @@ class PreferencesDialog(QDialog):
             "Smaller tiles use less memory; out-of-memory errors halve them automatically."
         )
         form.addRow("Tile size (pixels)", self.tile)
+        self.theme = QComboBox()
+        for key, label in THEMES.items():
+            self.theme.addItem(label, key)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(theme)))
+        form.addRow("Appearance", self.theme)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -52,6 +63,9 @@ class PreferencesDialog(QDialog):
 
     def chosen_device(self) -> str:
         return str(self.device.currentData())
+
+    def chosen_theme(self) -> str:
+        return str(self.theme.currentData())
 
 
 def about_text(models: tuple[ModelDescriptor, ...]) -> str:

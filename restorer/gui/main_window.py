@@ -40,6 +40,7 @@ from restorer.gui.display import (
 from restorer.gui.document import ApplyStep, Document, MaskEdit, new_history
 from restorer.gui.settings import Settings
 from restorer.gui.task_panel import TaskPanel
+from restorer.gui.theme import apply_theme
 from restorer.gui.worker import CallWorker, JobRunner, TaskWorker, call_in_background
 from restorer.io import READ_SUFFIXES, ImageReadError, ImageWriteError, read_image, write_image
 from restorer.io.ct_view import NOTICE
@@ -968,11 +969,19 @@ class MainWindow(QMainWindow):
         from restorer.gui.dialogs import PreferencesDialog
 
         dialog = PreferencesDialog(
-            available_devices(), self.settings.device, self.settings.tile, self
+            available_devices(), self.settings.device, self.settings.tile, self.settings.theme, self
         )
         if dialog.exec():
             self.settings.device = dialog.chosen_device()
             self.settings.tile = dialog.tile.value()
+            if dialog.chosen_theme() != self.settings.theme:
+                self.settings.theme = dialog.chosen_theme()
+                self.statusBar().showMessage(
+                    "The appearance changes now; 'Follow the system' takes full effect at the "
+                    "next start",
+                    8000,
+                )
+                apply_theme(QApplication.instance(), self.settings.theme)  # type: ignore[arg-type]
             if not self.runner.busy:
                 self._engine = None  # rebuilt with the new choice at the next run
                 self.engine()

@@ -33,6 +33,15 @@ class Settings:
     def tile(self, value: int) -> None:
         self._s.setValue("engine/tile", int(value))
 
+    @property
+    def theme(self) -> str:
+        """ "system", "light" or "dark"."""
+        return str(self._get("window/theme", "system"))
+
+    @theme.setter
+    def theme(self, value: str) -> None:
+        self._s.setValue("window/theme", value)
+
     def recent_files(self) -> list[Path]:
         value = self._get("files/recent", [])
         items = [value] if isinstance(value, str) else list(value)  # one entry comes back bare
