@@ -145,3 +145,13 @@ def test_bench_and_train_name_a_missing_data_folder(tmp_path: Path) -> None:
         result = restorer(*args, "--data", tmp_path / "nowhere")
         assert result.returncode == 2
         assert "no such data folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_jpeg_quality_is_chosen_on_the_command_line(tmp_path: Path, samples: Path) -> None:
+    low, high = tmp_path / "q30.jpg", tmp_path / "q95.jpg"
+    common = ("upscale", samples / "chelsea.png", "--scale", "2")
+    assert restorer(*common, "-o", low, "--quality", "30").returncode == 0
+    assert restorer(*common, "-o", high).returncode == 0  # the default, 95
+    assert low.stat().st_size < 0.5 * high.stat().st_size
+    refused = restorer(*common, "-o", tmp_path / "x.jpg", "--quality", "0")
+    assert refused.returncode == 2 and not (tmp_path / "x.jpg").exists()

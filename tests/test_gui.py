@@ -539,3 +539,29 @@ def test_the_appearance_follows_the_preference(
     finally:
         app.setStyle(original_style)
         app.setPalette(original_palette)
+
+
+def test_preferences_hold_precision_and_jpeg_quality(
+    qtbot: QtBot, window: MainWindow, samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from restorer.gui import dialogs
+
+    def accept_with(self: dialogs.PreferencesDialog) -> bool:
+        self.precision.setCurrentIndex(self.precision.findData("float32"))
+        self.jpeg_quality.setValue(30)
+        assert "never connects" in self.findChild(dialogs.QLabel, "offline").text()
+        return True
+
+    monkeypatch.setattr(dialogs.PreferencesDialog, "exec", accept_with)
+    window.preferences()
+    assert window.settings.precision == "float32" and window.settings.jpeg_quality == 30
+    assert window.engine().reduced_precision is False
+
+    assert window.open_file(samples / "chelsea.png")
+    _run_denoise(qtbot, window)
+    low = tmp_path / "low.jpg"
+    assert window._write(low, None)
+    window.settings.jpeg_quality = 95
+    high = tmp_path / "high.jpg"
+    assert window._write(high, None)
+    assert low.stat().st_size < 0.6 * high.stat().st_size

@@ -88,6 +88,14 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         help="output bits per sample (default: the source's)",
     )
     p.add_argument(
+        "--quality",
+        type=int,
+        choices=range(1, 101),
+        metavar="1-100",
+        default=None,
+        help="JPEG and WebP output quality (default 95)",
+    )
+    p.add_argument(
         "--format",
         choices=("png", "tiff", "jpeg", "webp", "bmp", "dcm"),
         default=None,

@@ -99,6 +99,7 @@ def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
                 result,
                 job.target,
                 bit_depth=args.bit_depth,
+                quality=args.quality,
                 overwrite=args.overwrite,
                 task=task.name,
             )

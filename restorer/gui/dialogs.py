@@ -26,6 +26,9 @@ class PreferencesDialog(QDialog):
         tile: int,
         theme: str = "system",
         parent: QWidget | None = None,
+        *,
+        precision: str = "auto",
+        jpeg_quality: int = 95,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
@@ -47,6 +50,19 @@ class PreferencesDialog(QDialog):
             "Smaller tiles use less memory; out-of-memory errors halve them automatically."
         )
         form.addRow("Tile size (pixels)", self.tile)
+        self.precision = QComboBox()
+        self.precision.addItem("Automatic (reduced where it is as good and faster)", "auto")
+        self.precision.addItem("Full (float32 everywhere)", "float32")
+        self.precision.setCurrentIndex(max(0, self.precision.findData(precision)))
+        self.precision.setToolTip(
+            "Automatic: float16 on NVIDIA GPUs and bfloat16 on CPUs with AMX for the models "
+            "that allow it, within about 1/255 of full precision."
+        )
+        form.addRow("Precision", self.precision)
+        self.jpeg_quality = QSpinBox()
+        self.jpeg_quality.setRange(1, 100)
+        self.jpeg_quality.setValue(jpeg_quality)
+        form.addRow("JPEG and WebP quality", self.jpeg_quality)
         self.theme = QComboBox()
         for key, label in THEMES.items():
             self.theme.addItem(label, key)
@@ -57,8 +73,15 @@ class PreferencesDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        offline = QLabel(
+            "Restorer works offline: its models are installed with it, and it never connects "
+            "to the internet — nothing is downloaded, checked or sent."
+        )
+        offline.setWordWrap(True)
+        offline.setObjectName("offline")
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(offline)
         layout.addWidget(buttons)
 
     def chosen_device(self) -> str:

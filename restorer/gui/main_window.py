@@ -526,10 +526,13 @@ class MainWindow(QMainWindow):
                 return False
         task = self._last_task_name()
         result = doc.current
+        quality = self.settings.jpeg_quality
         try:
             self._in_background(
                 f"Saving {path.name}…",
-                lambda: write_image(result, path, bit_depth=depth, overwrite=True, task=task),
+                lambda: write_image(
+                    result, path, bit_depth=depth, overwrite=True, task=task, quality=quality
+                ),
             )
         except (ImageWriteError, ValueError) as exc:
             QMessageBox.warning(self, "Cannot save", str(exc))
@@ -811,7 +814,11 @@ class MainWindow(QMainWindow):
         if self._engine is None:
             from restorer.engine.engine import Engine
 
-            self._engine = Engine(self.settings.device, tile=self.settings.tile or None)
+            self._engine = Engine(
+                self.settings.device,
+                tile=self.settings.tile or None,
+                precision=self.settings.precision,
+            )
             self.panel.set_device(self._engine.device_name)
         return self._engine
 
@@ -968,12 +975,21 @@ class MainWindow(QMainWindow):
         from restorer.engine.device import available_devices
         from restorer.gui.dialogs import PreferencesDialog
 
+        settings = self.settings
         dialog = PreferencesDialog(
-            available_devices(), self.settings.device, self.settings.tile, self.settings.theme, self
+            available_devices(),
+            settings.device,
+            settings.tile,
+            settings.theme,
+            self,
+            precision=settings.precision,
+            jpeg_quality=settings.jpeg_quality,
         )
         if dialog.exec():
             self.settings.device = dialog.chosen_device()
             self.settings.tile = dialog.tile.value()
+            self.settings.precision = str(dialog.precision.currentData())
+            self.settings.jpeg_quality = dialog.jpeg_quality.value()
             if dialog.chosen_theme() != self.settings.theme:
                 self.settings.theme = dialog.chosen_theme()
                 self.statusBar().showMessage(

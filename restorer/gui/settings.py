@@ -34,6 +34,23 @@ class Settings:
         self._s.setValue("engine/tile", int(value))
 
     @property
+    def precision(self) -> str:
+        """ "auto" or "float32" (restorer.engine.device.PRECISION_CHOICES)."""
+        return str(self._get("engine/precision", "auto"))
+
+    @precision.setter
+    def precision(self, value: str) -> None:
+        self._s.setValue("engine/precision", value)
+
+    @property
+    def jpeg_quality(self) -> int:
+        return int(self._get("files/jpeg_quality", 95))
+
+    @jpeg_quality.setter
+    def jpeg_quality(self, value: int) -> None:
+        self._s.setValue("files/jpeg_quality", int(value))
+
+    @property
     def theme(self) -> str:
         """ "system", "light" or "dark"."""
         return str(self._get("window/theme", "system"))

@@ -150,10 +150,12 @@ def write_image(
     bit_depth: int | None = None,
     overwrite: bool = False,
     task: str = "restoration",
+    quality: int | None = None,
 ) -> Path:
     """Encode image by the path's suffix and write it atomically.
 
-    bit_depth defaults to the source's. The source file itself is refused unless overwrite.
+    bit_depth defaults to the source's; quality (1-100) applies to JPEG and WebP (default 95).
+    The source file itself is refused unless overwrite.
     """
     from restorer.io.atomic import atomic_write_bytes
 
@@ -163,13 +165,18 @@ def write_image(
         raise ImageWriteError(
             f"{path.name}: unsupported output type (use one of {', '.join(WRITE_FORMATS)})"
         )
-    data = encode(image, fmt, bit_depth=bit_depth, task=task)
+    data = encode(image, fmt, bit_depth=bit_depth, task=task, quality=quality)
     atomic_write_bytes(path, data, overwrite=overwrite)
     return path
 
 
 def encode(
-    image: Image, fmt: str, *, bit_depth: int | None = None, task: str = "restoration"
+    image: Image,
+    fmt: str,
+    *,
+    bit_depth: int | None = None,
+    task: str = "restoration",
+    quality: int | None = None,
 ) -> bytes:
     """The bytes of image in format fmt (see WRITE_FORMATS)."""
     if fmt == "dicom":
@@ -191,4 +198,8 @@ def encode(
 
     if depth in (32, 64):
         depth = 16  # raster formats hold integers: keep as much precision as they can
-    return encode_raster(image, fmt, depth)
+    if quality is None:
+        return encode_raster(image, fmt, depth)
+    if not 1 <= quality <= 100:
+        raise ImageWriteError(f"quality must be 1-100, not {quality}")
+    return encode_raster(image, fmt, depth, quality)

@@ -24,7 +24,7 @@ from restorer.io.metadata import (
     read_raster_info,
 )
 
-JPEG_QUALITY = 95
+JPEG_QUALITY = 95  # the default for JPEG and WebP output
 PNG_LEVEL = 3  # zlib level: most of level 9's size at a fraction of its time on large scans
 PILLOW_FORMATS = {"jpeg": "JPEG", "webp": "WEBP", "bmp": "BMP"}
 
@@ -125,7 +125,7 @@ def _decode_with_pillow(data: bytes) -> np.ndarray:
     return arr
 
 
-def encode_raster(image: Image, fmt: str, bit_depth: int) -> bytes:
+def encode_raster(image: Image, fmt: str, bit_depth: int, quality: int = JPEG_QUALITY) -> bytes:
     if fmt in PILLOW_FORMATS and bit_depth != 8:
         bit_depth = 8  # these formats hold 8 bits per sample only
     if bit_depth not in (8, 16):
@@ -160,7 +160,7 @@ def encode_raster(image: Image, fmt: str, bit_depth: int) -> bytes:
             pil = PILImage.fromarray(arr, "RGB" if arr.ndim == 3 else "L")
         kwargs: dict[str, object] = {}
         if fmt in ("jpeg", "webp"):
-            kwargs["quality"] = JPEG_QUALITY
+            kwargs["quality"] = quality
             if meta.icc_profile:
                 kwargs["icc_profile"] = meta.icc_profile
             if meta.exif:
