@@ -565,3 +565,49 @@ def test_preferences_hold_precision_and_jpeg_quality(
     high = tmp_path / "high.jpg"
     assert window._write(high, None)
     assert low.stat().st_size < 0.6 * high.stat().st_size
+
+
+def test_the_queue_applies_the_task_to_every_file(
+    qtbot: QtBot, window: MainWindow, samples: Path, tmp_path: Path
+) -> None:
+    """Several files fill the queue; Apply to all writes each result into the folder under
+    the pattern, goes on past a broken file and says why, never replaces a file, and a
+    finished item opens with its result as "after"."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("a.png", "b.png"):
+        (inputs / name).write_bytes((samples / "chelsea_noisy.png").read_bytes())
+    (inputs / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    before = {p.name: p.read_bytes() for p in inputs.iterdir()}
+
+    window.open_files([inputs])  # a folder of photos queues them
+    panel = window.queue_panel
+    assert window.queue_dock.isVisible() and panel.list.count() == 3
+    out = tmp_path / "out"
+    panel.folder.setText(str(out))
+    window.panel.show_task("denoise")
+    qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=JOB_TIMEOUT_MS)
+    assert sorted(p.name for p in out.iterdir()) == ["a_restored.png", "b_restored.png"]
+    assert {p.name: p.read_bytes() for p in inputs.iterdir()} == before
+    texts = [panel.list.item(i).text() for i in range(3)]
+    assert texts[0].startswith("✓ a.png") and texts[1].startswith("✓ b.png")
+    assert texts[2].startswith("✗ broken.png") and "broken.png" in panel.status.text()
+    assert "not" in panel.list.item(2).toolTip()  # why it failed, beside it
+    assert panel.progress.value() == 1000
+
+    # Again: the results exist, so nothing is replaced and each says so.
+    written = (out / "a_restored.png").stat().st_mtime_ns
+    qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=JOB_TIMEOUT_MS)
+    assert (out / "a_restored.png").stat().st_mtime_ns == written
+    assert "already exists" in panel.list.item(0).toolTip()
+
+    # The first run's result opens as "after".
+    panel.targets[0] = out / "a_restored.png"
+    window.history.setClean()
+    window.open_queued(0)
+    doc = window.document
+    assert doc.path.name == "a.png" and doc.has_result
+    clean = read_image(samples / "chelsea.png").pixels
+    assert psnr(clean, doc.current.pixels) > psnr(clean, doc.original.pixels) + 5

@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from restorer.cli.batch import UsageError, plan, real_path
 from restorer.cli.progress import TerminalProgress
 from restorer.core.image import Image
 from restorer.engine.device import DeviceUnavailableError
 from restorer.io import ImageReadError, ImageWriteError, read_image, write_image
+from restorer.io.batch import UsageError, plan, real_path
 from restorer.io.errors import frames_note
 from restorer.models.loader import ModelIntegrityError
 from restorer.tasks.base import TaskSpec, validate_params

@@ -38,11 +38,20 @@ from restorer.gui.display import (
     resized_like,
 )
 from restorer.gui.document import ApplyStep, Document, MaskEdit, new_history
+from restorer.gui.queue import QueuePanel, QueueWorker, queue_jobs
 from restorer.gui.settings import Settings
 from restorer.gui.task_panel import TaskPanel
 from restorer.gui.theme import apply_theme
 from restorer.gui.worker import CallWorker, JobRunner, TaskWorker, call_in_background
-from restorer.io import READ_SUFFIXES, ImageReadError, ImageWriteError, read_image, write_image
+from restorer.io import (
+    READ_SUFFIXES,
+    ImageReadError,
+    ImageWriteError,
+    list_images,
+    read_image,
+    write_image,
+)
+from restorer.io.batch import UsageError
 from restorer.io.ct_view import NOTICE
 from restorer.io.errors import frames_note
 from restorer.io.series import read_ct_stack
@@ -133,6 +142,14 @@ class MainWindow(QMainWindow):
         # the open task section shrank to two lines, the tag table to two rows).
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.ct_dock)
         self.ct_dock.hide()
+        self.queue_panel = QueuePanel()
+        self.queue_panel.applyRequested.connect(self.apply_to_all)
+        self.queue_panel.openRequested.connect(self.open_queued)
+        self.queue_dock = QDockWidget("Queue", self)
+        self.queue_dock.setObjectName("queue_dock")
+        self.queue_dock.setWidget(self.queue_panel)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.queue_dock)
+        self.queue_dock.hide()
         for section in self.panel.sections.values():
             section.paramsChanged.connect(self._sync_mask_tools)
 
@@ -597,15 +614,83 @@ class MainWindow(QMainWindow):
             self.open_files(paths)
 
     def open_files(self, paths: list[Path]) -> None:
-        """Open the first file; the others go to Open Recent for the next ones."""
-        for extra in reversed(paths[1:]):
-            self.settings.add_recent(extra)
-        if paths:
-            self.open_file(paths[0])
-        if len(paths) > 1:
+        """One file opens; several (or a folder of photos) fill the queue, and the first
+        opens. A folder of DICOM files opens as a series."""
+        expanded: list[Path] = []
+        for path in paths:
+            listed = list_images(path) if path.is_dir() else []
+            photos = [p for p in listed if p.suffix.lower() in PHOTO_SUFFIXES]
+            expanded.extend(photos or [path])
+        if len(expanded) > 1:
+            self.queue_panel.set_sources(expanded)
+            self.queue_dock.show()
             self.statusBar().showMessage(
-                f"{len(paths) - 1} more file(s) are in File ▸ Open Recent", 8000
+                f"{len(expanded)} files in the queue: Apply to all runs the open task on each",
+                8000,
             )
+        if expanded:
+            self.open_file(expanded[0])
+
+    def apply_to_all(self) -> None:
+        """The open task, as set, on every queued file, written to the output folder."""
+        if self.runner.busy or not self.queue_panel.sources:
+            return
+        section = self.panel.current_section()
+        task, params = section.task, section.params()
+        if task.needs_mask and not getattr(params, "auto_mask", False):
+            QMessageBox.information(
+                self,
+                "Apply to all",
+                f"{task.title} needs a mask for each file: tick 'Find scratches and dust' to "
+                "have each file's mask found, or fill the files one by one.",
+            )
+            return
+        folder = Path(self.queue_panel.folder.text()).expanduser()
+        try:
+            jobs = queue_jobs(self.queue_panel.sources, folder, self.queue_panel.pattern.text())
+            folder.mkdir(parents=True, exist_ok=True)
+        except (UsageError, OSError) as exc:
+            QMessageBox.warning(self, "Apply to all", str(exc))
+            return
+        engine = self._engine_or_warning()
+        if engine is None:
+            return
+        worker = QueueWorker(engine, task, params, jobs, self.settings.jpeg_quality)
+        worker.itemStarted.connect(self.queue_panel.item_started)
+        worker.itemFinished.connect(self.queue_panel.item_finished)
+        worker.progressed.connect(self.queue_panel.set_fraction)
+        worker.failed.connect(self._job_failed)
+        worker.cancelled.connect(self._job_cancelled)
+        self.queue_panel.started(jobs)
+        self.runner.start(worker)
+        self.runner.finished.connect(self._queue_ended, Qt.ConnectionType.UniqueConnection)
+        self.panel.set_busy(True)
+        self._update_actions()
+        self.statusBar().showMessage(f"{task.title}: {len(jobs)} files on {engine.device_name}…")
+
+    def _queue_ended(self) -> None:
+        self.runner.finished.disconnect(self._queue_ended)
+        self.queue_panel.finished("")
+        self.panel.set_busy(False)
+        self.panel.clear_outcome()
+        self._update_actions()
+        self.statusBar().showMessage(self.queue_panel.status.text(), 10000)
+
+    def open_queued(self, index: int) -> None:
+        """Open a queued file; once its result is written, with the result as "after"."""
+        source = self.queue_panel.sources[index]
+        if not self.open_file(source) or self.document is None:
+            return
+        target = self.queue_panel.targets.get(index)
+        if target is None:
+            return
+        try:
+            result = self._in_background(f"Opening {target.name}…", lambda: read_image(target))
+        except ImageReadError as exc:
+            QMessageBox.warning(self, "Cannot open the result", str(exc))
+            return
+        self.history.push(ApplyStep(self.document, result, f"Result in {target.parent.name}"))
+        self.history.setClean()  # it is saved already
 
     # --- view ------------------------------------------------------------------------------
     def _refresh_view(self, keep_view: bool) -> None:
@@ -1025,6 +1110,9 @@ class MainWindow(QMainWindow):
         # The stack is destroyed after the canvas; its last indexChanged must not reach us.
         self.history.blockSignals(True)
         event.accept()
+
+
+PHOTO_SUFFIXES = frozenset(s for s in READ_SUFFIXES if s not in (".dcm", ".dicom"))
 
 
 def pixel_text(image: Image, x: int, y: int) -> str:

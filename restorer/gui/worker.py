@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal, Slot
 
@@ -127,6 +127,20 @@ def call_in_background(function: Callable[[], Any]) -> Any:
     return outcome.get("result")
 
 
+class RunnableJob(Protocol):
+    """What JobRunner runs: a QObject with run(), abort() and a done signal."""
+
+    done: Any
+
+    def run(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+    def moveToThread(self, thread: QThread) -> bool: ...
+
+    def deleteLater(self) -> None: ...
+
+
 class JobRunner(QObject):
     """Starts one job at a time on its own thread and tears it down when it ends."""
 
@@ -136,13 +150,13 @@ class JobRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._thread: QThread | None = None
-        self._worker: TaskWorker | CallWorker | None = None
+        self._worker: RunnableJob | None = None
 
     @property
     def busy(self) -> bool:
         return self._thread is not None
 
-    def start(self, worker: TaskWorker | CallWorker) -> None:
+    def start(self, worker: RunnableJob) -> None:
         if self.busy:
             raise RuntimeError("a job is already running")
         thread = QThread()

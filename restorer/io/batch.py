@@ -1,4 +1,5 @@
-"""Inputs to outputs for batch commands: files or folders in, files or a folder out."""
+"""Inputs to outputs for batch work (the command line and the window's queue): files or folders
+in, files or a folder out; collisions refused before anything is written."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def plan(inputs: list[Path], output: Path, out_format: str | None = None) -> lis
         if out_format:
             name = Path(name).stem + "." + out_format
         jobs.append(Job(src, output / name))
-    _refuse_collisions(jobs)
+    refuse_collisions(jobs)
     return jobs
 
 
@@ -69,7 +70,7 @@ def real_path(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def _refuse_collisions(jobs: list[Job]) -> None:
+def refuse_collisions(jobs: list[Job]) -> None:
     """Before anything is written: two inputs must not share an output name (a.jpg and a.png
     with --format png), and no output may be another input of the same batch, which would be
     replaced and then read back as input."""

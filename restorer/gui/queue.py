@@ -1,0 +1,230 @@
+"""The batch queue: several files opened at once, one task applied to all of them.
+
+The files are listed beside the canvas; "Apply to all" runs the current task with its current
+settings on every file in the background, writing each result into a chosen folder under a
+name pattern. Like the command line's batch, it plans every output before it starts, refuses
+names that collide or land on an input, never replaces an existing file, goes on past files
+that fail and says why beside each one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from restorer.core.progress import Cancelled
+from restorer.io import ImageReadError, ImageWriteError, read_image, write_image
+from restorer.io.batch import Job, UsageError, refuse_collisions
+from restorer.tasks.base import TaskSpec
+
+DEFAULT_PATTERN = "{name}_restored"
+
+
+def queue_jobs(sources: list[Path], folder: Path, pattern: str) -> list[Job]:
+    """One job per source: folder / pattern (with {name} the source's stem) + its suffix
+    (DICOM without one gets .dcm). Raises UsageError for a bad pattern or colliding names."""
+    if "{name}" not in pattern:
+        raise UsageError("the name pattern needs {name}, or every file gets the same name")
+    if any(sep in pattern for sep in ("/", "\\")):
+        raise UsageError("the name pattern makes a name, not a folder")
+    jobs = []
+    for source in sources:
+        suffix = source.suffix or ".dcm"
+        jobs.append(Job(source, folder / (pattern.replace("{name}", source.stem) + suffix)))
+    refuse_collisions(jobs)
+    return jobs
+
+
+class QueueWorker(QObject):
+    """Runs one task over the jobs on the worker thread (the Progress protocol, like
+    TaskWorker, so that the tiler reports and cancels through it)."""
+
+    itemStarted = Signal(int)
+    itemFinished = Signal(int, str)  # index, "" when written, else why not
+    progressed = Signal(float)  # over the whole queue
+    failed = Signal(str)
+    cancelled = Signal()
+    done = Signal()
+
+    def __init__(
+        self, engine: Any, task: TaskSpec, params: Any, jobs: list[Job], quality: int
+    ) -> None:
+        super().__init__()
+        self._engine, self._task, self._params = engine, task, params
+        self._jobs, self._quality = jobs, quality
+        self._abort = threading.Event()
+        self._index = 0
+
+    def set_progress(self, fraction: float) -> None:
+        self.progressed.emit((self._index + min(max(fraction, 0.0), 1.0)) / len(self._jobs))
+
+    def message(self, text: str) -> None:
+        pass  # per-file notes (the estimated noise level) would flood the queue
+
+    def check_aborted(self) -> None:
+        if self._abort.is_set():
+            raise Cancelled
+
+    def abort(self) -> None:
+        self._abort.set()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            for index, job in enumerate(self._jobs):
+                self.check_aborted()
+                self._index = index
+                self.itemStarted.emit(index)
+                self.itemFinished.emit(index, self._one(job))
+                self.set_progress(1.0)
+        except Cancelled:
+            self.cancelled.emit()
+        except Exception as exc:  # the queue stops, the window stays usable
+            traceback.print_exc()
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+        finally:
+            self.done.emit()
+
+    def _one(self, job: Job) -> str:
+        try:
+            image = read_image(job.source)
+            if image.is_ct and not self._task.accepts_ct:
+                return f"{self._task.title} does not apply to CT images"
+            if self._task.ct_only and not image.is_ct:
+                return f"{self._task.title} needs a CT image"
+            result = self._engine.run_task(self._task, image, self._params, self)
+            write_image(
+                result, job.target, overwrite=False, task=self._task.name, quality=self._quality
+            )
+        except (ImageReadError, ImageWriteError, ValueError) as exc:
+            return str(exc)
+        except MemoryError:
+            return "not enough memory"
+        return ""
+
+
+class QueuePanel(QWidget):
+    """The list of queued files, the output folder and name pattern, Apply to all."""
+
+    applyRequested = Signal()
+    openRequested = Signal(object)  # the index of the double-clicked file
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sources: list[Path] = []
+        self.targets: dict[int, Path] = {}  # results written this session
+        self._jobs: list[Job] = []
+        layout = QVBoxLayout(self)
+        self.list = QListWidget()
+        self.list.itemDoubleClicked.connect(self._double_clicked)
+        layout.addWidget(self.list, 1)
+        row = QHBoxLayout()
+        self.folder = QLineEdit()
+        self.folder.setPlaceholderText("Output folder")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row.addWidget(self.folder, 1)
+        row.addWidget(browse)
+        layout.addLayout(row)
+        self.pattern = QLineEdit(DEFAULT_PATTERN)
+        self.pattern.setToolTip("The name of each result: {name} is the file's own name")
+        layout.addWidget(self.pattern)
+        self.apply_button = QPushButton("Apply to all")
+        self.apply_button.setToolTip("Run the open task, as set, on every file in the list")
+        self.apply_button.clicked.connect(self.applyRequested)
+        layout.addWidget(self.apply_button)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        layout.addWidget(self.progress)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self._clock = time.monotonic()
+
+    def set_sources(self, sources: list[Path]) -> None:
+        self.sources = list(sources)
+        self.targets.clear()
+        self.list.clear()
+        for source in self.sources:
+            item = QListWidgetItem(source.name)
+            item.setToolTip(str(source))
+            self.list.addItem(item)
+        if not self.folder.text() and self.sources:
+            self.folder.setText(str(self.sources[0].parent / "restored"))
+        self.progress.setValue(0)
+        self.status.setText(f"{len(self.sources)} files")
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Output folder", self.folder.text())
+        if folder:
+            self.folder.setText(folder)
+
+    def _double_clicked(self, item: QListWidgetItem) -> None:
+        self.openRequested.emit(self.list.row(item))
+
+    def started(self, jobs: list[Job]) -> None:
+        self._clock = time.monotonic()
+        self._jobs = jobs
+        self.apply_button.setEnabled(False)
+        for index in range(self.list.count()):
+            self._mark(index, "", QColor())
+        self.progress.setValue(0)
+
+    @Slot(int)
+    def item_started(self, index: int) -> None:
+        self._mark(index, "… ", QColor())
+
+    @Slot(int, str)
+    def item_finished(self, index: int, error: str) -> None:
+        if error:
+            self._mark(index, "✗ ", QColor(200, 40, 40), error)
+        else:
+            self.targets[index] = self._jobs[index].target
+            self._mark(index, "✓ ", QColor(), f"→ {self._jobs[index].target}")
+
+    @Slot(float)
+    def set_fraction(self, fraction: float) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        elapsed = time.monotonic() - self._clock
+        done = round(fraction * len(self._jobs), 2)
+        text = f"{int(done)} of {len(self._jobs)} files"
+        if 0.02 < fraction < 1.0:
+            text += f" · about {elapsed * (1 - fraction) / fraction:.0f} s left"
+        self.status.setText(text)
+
+    def finished(self, outcome: str) -> None:
+        self.apply_button.setEnabled(True)
+        failed = [self.sources[i].name for i in range(len(self.sources)) if self._failed(i)]
+        summary = f"{len(self.targets)} written"
+        if failed:
+            summary += f", {len(failed)} failed: {', '.join(failed)}"
+        self.status.setText(f"{outcome}: {summary}" if outcome else summary)
+
+    def _failed(self, index: int) -> bool:
+        return self.list.item(index).text().startswith("✗")
+
+    def _mark(self, index: int, prefix: str, colour: QColor, tip: str = "") -> None:
+        item = self.list.item(index)
+        item.setText(prefix + self.sources[index].name)
+        item.setForeground(QBrush(colour) if colour.isValid() else QBrush())
+        item.setToolTip(tip or str(self.sources[index]))
+        item.setData(Qt.ItemDataRole.UserRole, prefix.strip())
