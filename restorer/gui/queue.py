@@ -9,7 +9,6 @@ that fail and says why beside each one.
 
 from __future__ import annotations
 
-import threading
 import time
 import traceback
 from pathlib import Path
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from restorer.core.progress import Cancelled
+from restorer.gui.worker import Cancellable
 from restorer.io import ImageReadError, ImageWriteError, read_image, write_image
 from restorer.io.batch import Job, UsageError, refuse_collisions
 from restorer.tasks.base import TaskSpec
@@ -53,7 +53,7 @@ def queue_jobs(sources: list[Path], folder: Path, pattern: str) -> list[Job]:
     return jobs
 
 
-class QueueWorker(QObject):
+class QueueWorker(QObject, Cancellable):
     """Runs one task over the jobs on the worker thread (the Progress protocol, like
     TaskWorker, so that the tiler reports and cancels through it)."""
 
@@ -67,10 +67,10 @@ class QueueWorker(QObject):
     def __init__(
         self, engine: Any, task: TaskSpec, params: Any, jobs: list[Job], quality: int
     ) -> None:
-        super().__init__()
+        QObject.__init__(self)
+        Cancellable.__init__(self)
         self._engine, self._task, self._params = engine, task, params
         self._jobs, self._quality = jobs, quality
-        self._abort = threading.Event()
         self._index = 0
 
     def set_progress(self, fraction: float) -> None:
@@ -78,13 +78,6 @@ class QueueWorker(QObject):
 
     def message(self, text: str) -> None:
         pass  # per-file notes (the estimated noise level) would flood the queue
-
-    def check_aborted(self) -> None:
-        if self._abort.is_set():
-            raise Cancelled
-
-    def abort(self) -> None:
-        self._abort.set()
 
     @Slot()
     def run(self) -> None:

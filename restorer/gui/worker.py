@@ -18,7 +18,23 @@ from restorer.core.progress import Cancelled
 from restorer.tasks.base import TaskSpec
 
 
-class TaskWorker(QObject):
+class Cancellable:
+    """The cancelling half of the Progress protocol: abort() from the GUI thread, checked by
+    the tiler between tiles on the worker thread."""
+
+    def __init__(self) -> None:
+        self._abort = threading.Event()
+
+    def check_aborted(self) -> None:
+        if self._abort.is_set():
+            raise Cancelled
+
+    def abort(self) -> None:
+        """Thread-safe: the job stops at the next tile."""
+        self._abort.set()
+
+
+class TaskWorker(QObject, Cancellable):
     progressed = Signal(float)
     messaged = Signal(str)
     succeeded = Signal(object, object)  # Image, whatever `prepare` made of it
@@ -34,13 +50,13 @@ class TaskWorker(QObject):
         params: Any,
         prepare: Callable[[Image], Any] | None = None,
     ) -> None:
-        super().__init__()
+        QObject.__init__(self)
+        Cancellable.__init__(self)
         self._prepare = prepare
         self._engine = engine
         self._task = task
         self._image = image
         self._params = params
-        self._abort = threading.Event()
 
     # Progress protocol, called from the worker thread.
     def set_progress(self, fraction: float) -> None:
@@ -48,14 +64,6 @@ class TaskWorker(QObject):
 
     def message(self, text: str) -> None:
         self.messaged.emit(text)
-
-    def check_aborted(self) -> None:
-        if self._abort.is_set():
-            raise Cancelled
-
-    def abort(self) -> None:
-        """Thread-safe: the job stops at the next tile."""
-        self._abort.set()
 
     @Slot()
     def run(self) -> None:
