@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QWidget,
 )
 
 from restorer.core.image import Image
@@ -135,21 +136,13 @@ class MainWindow(QMainWindow):
         self.ct_panel.sliceChanged.connect(self.change_slice)
         self.ct_panel.windowChanged.connect(self.set_window)
         self.canvas.rightDragged.connect(self._drag_window)
-        self.ct_dock = QDockWidget("CT", self)
-        self.ct_dock.setObjectName("ct_dock")
-        self.ct_dock.setWidget(self.ct_panel)
         # On the left: under the task panel, neither had the height it needs (at 1.5x scaling
         # the open task section shrank to two lines, the tag table to two rows).
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.ct_dock)
-        self.ct_dock.hide()
+        self.ct_dock = self._side_dock("CT", "ct_dock", self.ct_panel)
         self.queue_panel = QueuePanel()
         self.queue_panel.applyRequested.connect(self.apply_to_all)
         self.queue_panel.openRequested.connect(self.open_queued)
-        self.queue_dock = QDockWidget("Queue", self)
-        self.queue_dock.setObjectName("queue_dock")
-        self.queue_dock.setWidget(self.queue_panel)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.queue_dock)
-        self.queue_dock.hide()
+        self.queue_dock = self._side_dock("Queue", "queue_dock", self.queue_panel)
         for section in self.panel.sections.values():
             section.paramsChanged.connect(self._sync_mask_tools)
 
@@ -171,6 +164,15 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self._update_actions()
         self.statusBar().showMessage("Open an image to begin", 5000)
+
+    def _side_dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+        """A hidden dock on the left, shown when its content applies."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        dock.hide()
+        return dock
 
     # --- actions ---------------------------------------------------------------------------
     def _action(
