@@ -583,6 +583,10 @@ def test_the_queue_applies_the_task_to_every_file(
     window.open_files([inputs])  # a folder of photos queues them
     panel = window.queue_panel
     assert window.queue_dock.isVisible() and panel.list.count() == 3
+    # Thumbnails are made off the UI thread; the broken file gets none.
+    qtbot.waitUntil(lambda: not window.thumbnail_runner.busy, timeout=JOB_TIMEOUT_MS)
+    icons = [not panel.list.item(i).icon().isNull() for i in range(3)]
+    assert icons == [True, True, False]
     out = tmp_path / "out"
     panel.folder.setText(str(out))
     window.panel.show_task("denoise")

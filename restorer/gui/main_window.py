@@ -39,7 +39,7 @@ from restorer.gui.display import (
     resized_like,
 )
 from restorer.gui.document import ApplyStep, Document, MaskEdit, new_history
-from restorer.gui.queue import QueuePanel, QueueWorker, queue_jobs
+from restorer.gui.queue import QueuePanel, QueueWorker, ThumbnailWorker, queue_jobs
 from restorer.gui.settings import Settings
 from restorer.gui.task_panel import TaskPanel
 from restorer.gui.theme import apply_theme
@@ -143,6 +143,9 @@ class MainWindow(QMainWindow):
         self.queue_panel.applyRequested.connect(self.apply_to_all)
         self.queue_panel.openRequested.connect(self.open_queued)
         self.queue_dock = self._side_dock("Queue", "queue_dock", self.queue_panel)
+        self.thumbnail_runner = JobRunner(self)
+        self._thumbnails_wanted: list[Path] = []
+        self._thumbnails_for: list[Path] = []
         for section in self.panel.sections.values():
             section.paramsChanged.connect(self._sync_mask_tools)
 
@@ -626,12 +629,38 @@ class MainWindow(QMainWindow):
         if len(expanded) > 1:
             self.queue_panel.set_sources(expanded)
             self.queue_dock.show()
+            self._make_thumbnails(expanded)
             self.statusBar().showMessage(
                 f"{len(expanded)} files in the queue: Apply to all runs the open task on each",
                 8000,
             )
         if expanded:
             self.open_file(expanded[0])
+
+    def _make_thumbnails(self, sources: list[Path]) -> None:
+        """Thumbnails for the queue on their own thread; a newer queue replaces an older
+        one's request (the running one stops at its next file)."""
+        self._thumbnails_wanted = sources
+        if self.thumbnail_runner.busy:
+            self.thumbnail_runner.cancel()
+            return
+        worker = ThumbnailWorker(sources)
+        worker.made.connect(self._thumbnail_made)
+        self._thumbnails_for = sources
+        self.thumbnail_runner.finished.connect(
+            self._thumbnails_ended, Qt.ConnectionType.UniqueConnection
+        )
+        self.thumbnail_runner.start(worker)
+
+    @Slot(int, object)
+    def _thumbnail_made(self, index: int, rgb: np.ndarray) -> None:
+        if self._thumbnails_for == self.queue_panel.sources:
+            self.queue_panel.set_thumbnail(index, rgb)
+
+    @Slot()
+    def _thumbnails_ended(self) -> None:
+        if self._thumbnails_wanted != self._thumbnails_for:
+            self._make_thumbnails(self._thumbnails_wanted)
 
     def apply_to_all(self) -> None:
         """The open task, as set, on every queued file, written to the output folder."""
@@ -1107,6 +1136,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Cancelling the running job…")
             self.runner.cancel_and_wait()
         self.preview_runner.cancel_and_wait()
+        self.thumbnail_runner.cancel_and_wait()
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
         # The stack is destroyed after the canvas; its last indexChanged must not reach us.

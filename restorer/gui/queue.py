@@ -14,8 +14,9 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor
+import numpy as np
+from PySide6.QtCore import QObject, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -29,7 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from restorer.core.image import Image
 from restorer.core.progress import Cancelled
+from restorer.core.resample import resize
+from restorer.gui.display import qimage_from_rgb, to_display_rgb
 from restorer.gui.worker import Cancellable
 from restorer.io import ImageReadError, ImageWriteError, read_image, write_image
 from restorer.io.batch import Job, UsageError, refuse_collisions
@@ -114,6 +118,44 @@ class QueueWorker(QObject, Cancellable):
         return ""
 
 
+THUMBNAIL_SIDE = 48
+
+
+class ThumbnailWorker(QObject, Cancellable):
+    """Small pictures of the queued files, made on a worker thread one by one (a file that
+    cannot be read gets none; Apply to all reports why)."""
+
+    made = Signal(int, object)  # index, uint8 RGB (h, w, 3)
+    done = Signal()
+
+    def __init__(self, sources: list[Path]) -> None:
+        QObject.__init__(self)
+        Cancellable.__init__(self)
+        self._sources = list(sources)
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            for index, source in enumerate(self._sources):
+                if self._abort.is_set():
+                    break
+                try:
+                    image = read_image(source)
+                except (ImageReadError, MemoryError, ValueError):
+                    continue
+                self.made.emit(index, thumbnail_rgb(image))
+        finally:
+            self.done.emit()
+
+
+def thumbnail_rgb(image: Image) -> np.ndarray:
+    """The image reduced to THUMBNAIL_SIDE on its long side, as shown (CT windowed)."""
+    scale = THUMBNAIL_SIDE / max(image.width, image.height)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    small = image.with_pixels(resize(image.pixels, size), alpha=None) if scale < 1 else image
+    return to_display_rgb(small, small.meta.extra.get("window") if small.is_ct else None)
+
+
 class QueuePanel(QWidget):
     """The list of queued files, the output folder and name pattern, Apply to all."""
 
@@ -127,6 +169,7 @@ class QueuePanel(QWidget):
         self._jobs: list[Job] = []
         layout = QVBoxLayout(self)
         self.list = QListWidget()
+        self.list.setIconSize(QSize(THUMBNAIL_SIDE, THUMBNAIL_SIDE))
         self.list.itemDoubleClicked.connect(self._double_clicked)
         layout.addWidget(self.list, 1)
         row = QHBoxLayout()
@@ -165,6 +208,11 @@ class QueuePanel(QWidget):
             self.folder.setText(str(self.sources[0].parent / "restored"))
         self.progress.setValue(0)
         self.status.setText(f"{len(self.sources)} files")
+
+    @Slot(int, object)
+    def set_thumbnail(self, index: int, rgb: np.ndarray) -> None:
+        if index < self.list.count():
+            self.list.item(index).setIcon(QIcon(QPixmap.fromImage(qimage_from_rgb(rgb))))
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Output folder", self.folder.text())
