@@ -549,12 +549,19 @@ def test_preferences_hold_precision_and_jpeg_quality(
     def accept_with(self: dialogs.PreferencesDialog) -> bool:
         self.precision.setCurrentIndex(self.precision.findData("float32"))
         self.jpeg_quality.setValue(30)
+        self.queue_folder.setText(str(tmp_path / "results"))
+        self.queue_pattern.setText("{name}_clean")
         assert "never connects" in self.findChild(dialogs.QLabel, "offline").text()
         return True
 
     monkeypatch.setattr(dialogs.PreferencesDialog, "exec", accept_with)
     window.preferences()
     assert window.settings.precision == "float32" and window.settings.jpeg_quality == 30
+    # The queue starts from the chosen folder and pattern.
+    window.open_files([samples / "chelsea.png", samples / "coffee.png"])
+    assert window.queue_panel.folder.text() == str(tmp_path / "results")
+    assert window.queue_panel.pattern.text() == "{name}_clean"
+    window.history.setClean()
     assert window.engine().reduced_precision is False
 
     assert window.open_file(samples / "chelsea.png")

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -29,6 +30,8 @@ class PreferencesDialog(QDialog):
         *,
         precision: str = "auto",
         jpeg_quality: int = 95,
+        queue_folder: str = "",
+        queue_pattern: str = "{name}_restored",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
@@ -63,6 +66,12 @@ class PreferencesDialog(QDialog):
         self.jpeg_quality.setRange(1, 100)
         self.jpeg_quality.setValue(jpeg_quality)
         form.addRow("JPEG and WebP quality", self.jpeg_quality)
+        self.queue_folder = QLineEdit(queue_folder)
+        self.queue_folder.setPlaceholderText("a 'restored' folder beside the files")
+        form.addRow("Queue output folder", self.queue_folder)
+        self.queue_pattern = QLineEdit(queue_pattern)
+        self.queue_pattern.setToolTip("{name} is each file's own name")
+        form.addRow("Queue name pattern", self.queue_pattern)
         self.theme = QComboBox()
         for key, label in THEMES.items():
             self.theme.addItem(label, key)

@@ -143,6 +143,7 @@ class MainWindow(QMainWindow):
         self.queue_panel.applyRequested.connect(self.apply_to_all)
         self.queue_panel.openRequested.connect(self.open_queued)
         self.queue_dock = self._side_dock("Queue", "queue_dock", self.queue_panel)
+        self.queue_panel.set_defaults(self.settings.queue_folder, self.settings.queue_pattern)
         self.thumbnail_runner = JobRunner(self)
         self._thumbnails_wanted: list[Path] = []
         self._thumbnails_for: list[Path] = []
@@ -1100,12 +1101,17 @@ class MainWindow(QMainWindow):
             self,
             precision=settings.precision,
             jpeg_quality=settings.jpeg_quality,
+            queue_folder=settings.queue_folder,
+            queue_pattern=settings.queue_pattern,
         )
         if dialog.exec():
             self.settings.device = dialog.chosen_device()
             self.settings.tile = dialog.tile.value()
             self.settings.precision = str(dialog.precision.currentData())
             self.settings.jpeg_quality = dialog.jpeg_quality.value()
+            self.settings.queue_folder = dialog.queue_folder.text().strip()
+            self.settings.queue_pattern = dialog.queue_pattern.text().strip() or "{name}_restored"
+            self.queue_panel.set_defaults(self.settings.queue_folder, self.settings.queue_pattern)
             if dialog.chosen_theme() != self.settings.theme:
                 self.settings.theme = dialog.chosen_theme()
                 self.statusBar().showMessage(

@@ -167,6 +167,7 @@ class QueuePanel(QWidget):
         self.sources: list[Path] = []
         self.targets: dict[int, Path] = {}  # results written this session
         self._jobs: list[Job] = []
+        self._default_folder = ""
         layout = QVBoxLayout(self)
         self.list = QListWidget()
         self.list.setIconSize(QSize(THUMBNAIL_SIDE, THUMBNAIL_SIDE))
@@ -196,6 +197,11 @@ class QueuePanel(QWidget):
         layout.addWidget(self.status)
         self._clock = time.monotonic()
 
+    def set_defaults(self, folder: str, pattern: str) -> None:
+        """The folder ("" = a "restored" folder beside the files) and pattern to start from."""
+        self._default_folder = folder
+        self.pattern.setText(pattern or DEFAULT_PATTERN)
+
     def set_sources(self, sources: list[Path]) -> None:
         self.sources = list(sources)
         self.targets.clear()
@@ -204,8 +210,9 @@ class QueuePanel(QWidget):
             item = QListWidgetItem(source.name)
             item.setToolTip(str(source))
             self.list.addItem(item)
-        if not self.folder.text() and self.sources:
-            self.folder.setText(str(self.sources[0].parent / "restored"))
+        if self.sources:
+            beside = str(self.sources[0].parent / "restored")
+            self.folder.setText(self._default_folder or beside)
         self.progress.setValue(0)
         self.status.setText(f"{len(self.sources)} files")
 

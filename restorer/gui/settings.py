@@ -51,6 +51,23 @@ class Settings:
         self._s.setValue("files/jpeg_quality", int(value))
 
     @property
+    def queue_folder(self) -> str:
+        """Where the queue writes results ("" = a "restored" folder beside the inputs)."""
+        return str(self._get("queue/folder", ""))
+
+    @queue_folder.setter
+    def queue_folder(self, value: str) -> None:
+        self._s.setValue("queue/folder", value)
+
+    @property
+    def queue_pattern(self) -> str:
+        return str(self._get("queue/pattern", "{name}_restored"))
+
+    @queue_pattern.setter
+    def queue_pattern(self, value: str) -> None:
+        self._s.setValue("queue/pattern", value)
+
+    @property
     def theme(self) -> str:
         """ "system", "light" or "dark"."""
         return str(self._get("window/theme", "system"))
