@@ -11,15 +11,18 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from restorer.core.filters import gaussian_blur
 from restorer.core.morphology import connected_components, dilate
 from restorer.core.resample import resize, resize_mask
-from restorer.physics.metal import MU_WATER, hu_to_mu
-from restorer.physics.radon import ParallelGeometry, fbp, forward_project
+
+if TYPE_CHECKING:  # torch loads when a slice is projected, not when a command line is parsed
+    import torch
+
+    from restorer.physics.radon import ParallelGeometry
 
 # The grid LI, NMAR and the learned networks work on unless asked for full resolution.
 WORK_SIZE = 256
@@ -31,6 +34,8 @@ OUTSIDE_FOV_HU = -1500.0  # below this a pixel is padding, not a measurement
 @lru_cache(maxsize=4)
 def geometry_for(size: int) -> ParallelGeometry:
     """Views enough for the image's resolution: about 1.4 per pixel across."""
+    from restorer.physics.radon import ParallelGeometry
+
     return ParallelGeometry(size, math.ceil(size * 1.41))
 
 
@@ -52,6 +57,11 @@ def sinogram(
     hu: np.ndarray, geometry: ParallelGeometry, device: torch.device | None = None
 ) -> torch.Tensor:
     """Line integrals of attenuation (cm^-1 x pixel) of a slice in HU (returned on the CPU)."""
+    import torch
+
+    from restorer.physics.metal import hu_to_mu
+    from restorer.physics.radon import forward_project
+
     mu = hu_to_mu(torch.from_numpy(np.maximum(hu, AIR_HU).astype(np.float32)))
     return forward_project(mu.to(device or "cpu"), geometry).cpu()
 
@@ -60,6 +70,10 @@ def metal_trace(
     mask: np.ndarray, geometry: ParallelGeometry, device: torch.device | None = None
 ) -> np.ndarray:
     """Detector bins whose rays cross metal (bool, views x bins), one bin wider on each side."""
+    import torch
+
+    from restorer.physics.radon import forward_project
+
     flat = torch.from_numpy(mask.astype(np.float32)).to(device or "cpu")
     projected = forward_project(flat, geometry).cpu().numpy()
     return dilate(projected > 0.05, np.ones((1, 3), bool))
@@ -85,6 +99,11 @@ def correction_hu(
     MAR adds this to the slice instead of replacing the slice with a reconstruction of the
     corrected sinogram: only the streaks change, and the anatomy keeps the full sharpness of
     the scanner's own reconstruction (re-projection and FBP would blur it slightly)."""
+    import torch
+
+    from restorer.physics.metal import MU_WATER
+    from restorer.physics.radon import fbp
+
     sino_t = torch.from_numpy(delta.astype(np.float32)).to(device or "cpu")
     return (fbp(sino_t, geometry) * (1000.0 / MU_WATER)).cpu().numpy()
 

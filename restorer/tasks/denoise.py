@@ -16,9 +16,12 @@ noise-map network has learned photographs, not CT).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # torch is imported when a model runs, not to parse a command line
+    import torch
 
 from restorer.core.coarse import BlockAccumulator, CoarseMap, PlanesWithMap
 from restorer.core.filters import gaussian_blur

@@ -12,9 +12,12 @@ than a tile run tiled. Every pixel outside the mask stays bit-identical.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # torch is imported when a model runs, not to parse a command line
+    import torch
 
 from restorer.core.fill import smooth_fill
 from restorer.core.image import Image

@@ -8,9 +8,12 @@ separately with bicubic interpolation; the bit depth and metadata of the source 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # torch is imported when a model runs, not to parse a command line
+    import torch
 
 from restorer.core.image import Image
 from restorer.core.resample import enlarge_cubic
