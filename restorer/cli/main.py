@@ -173,7 +173,10 @@ def _benchmarks() -> list[tuple[str, str, Any, Any]]:
     ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line. The bench and train subcommands, whose modules load torch and
+    the training code, are filled in only when `command` is theirs (or None, for tests and
+    documentation): `restorer --help` and the restore commands do not wait for them."""
     parser = argparse.ArgumentParser(
         prog="restorer",
         description="Restore photos, scans and CT images offline. With no command, opens the "
@@ -193,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="measure quality and speed on test sets")
     bench_sub = bench.add_subparsers(dest="bench_task", metavar="TASK", required=True)
-    for name, help_text, add_arguments, run in _benchmarks():
+    for name, help_text, add_arguments, run in _benchmarks() if command in (None, "bench") else []:
         b = bench_sub.add_parser(name, help=help_text)
         add_arguments(b)
         b.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
@@ -201,9 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
         b.set_defaults(bench_run=run)
 
     train = sub.add_parser("train", help="train a bundled model (see README: Training)")
-    from restorer.training.cli import add_arguments as add_train_arguments
+    if command in (None, "train"):
+        from restorer.training.cli import add_arguments as add_train_arguments
 
-    add_train_arguments(train)
+        add_train_arguments(train)
     return parser
 
 
@@ -230,7 +234,8 @@ def _run(argv: list[str] | None) -> int:
     wants_gui = not argv or (argv[0] not in commands and not argv[0].startswith("-"))
     if wants_gui:
         return _open_gui([Path(a) for a in argv])
-    args = build_parser().parse_args(argv)
+    command = next((a for a in argv if not a.startswith("-")), "") if argv else ""
+    args = build_parser(command).parse_args(argv)
     if args.selftest:
         from restorer.selftest import run as run_selftest
 
