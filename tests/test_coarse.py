@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from restorer.core.coarse import CoarseMap, PlanesWithMap
+from restorer.core.coarse import BlockAccumulator, CoarseMap, PlanesWithMap
 
 
 def _coarse_of(full: np.ndarray, factor: int, strip: int) -> CoarseMap:
-    coarse = CoarseMap.empty(full.shape[0], full.shape[1], full.shape[2], factor)
+    blocks = BlockAccumulator(full.shape[0], full.shape[1], full.shape[2], factor)
     for top in range(0, full.shape[0], strip):
-        coarse.put_rows(top, full[top : top + strip])
-    return coarse
+        blocks.add_rows(top, full[top : top + strip])
+    return blocks.means()
 
 
 def test_block_means_include_partial_blocks_at_the_edges() -> None:

@@ -84,10 +84,8 @@ def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
             image = read_image(job.source)
             if (note := frames_note(job.source.name, image.meta.extra)) is not None:
                 print(f"warning: {note}", file=sys.stderr)
-            if image.is_ct and not task.accepts_ct:
-                raise ImageReadError(f"{job.source.name}: {task.title} does not apply to CT images")
-            if task.ct_only and not image.is_ct:
-                raise ImageReadError(f"{job.source.name}: {task.title} needs a CT image (DICOM)")
+            if (refusal := task.refusal(image)) is not None:
+                raise ImageReadError(f"{job.source.name}: {refusal}")
             job_params = params
             if task.needs_mask:
                 job_params = with_mask(params, image, getattr(args, "mask", None), job.source)

@@ -10,7 +10,6 @@ a tenth more time. Other systems' allocators are left as they are.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
@@ -21,11 +20,8 @@ def fix_mmap_threshold() -> bool:
     """Fix glibc's mmap threshold at MMAP_THRESHOLD_BYTES; True if it was set."""
     if not sys.platform.startswith("linux"):
         return False
-    name = ctypes.util.find_library("c")
-    if name is None:
+    # The process's own symbols include the C library's: no search for the library file.
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is None:  # not glibc (musl has no mallopt)
         return False
-    try:
-        libc = ctypes.CDLL(name)
-        return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
-        return False
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))

@@ -14,13 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def block_sums(x: np.ndarray, factor: int) -> np.ndarray:
-    """Sums of factor x factor blocks of (H, W[, C]) (partial blocks at the far edges sum what
-    they cover), float64."""
-    rows = np.add.reduceat(np.asarray(x, np.float64), np.arange(0, x.shape[0], factor), axis=0)
-    return np.add.reduceat(rows, np.arange(0, x.shape[1], factor), axis=1)
-
-
 def block_counts(height: int, width: int, factor: int) -> np.ndarray:
     """How many pixels each block of an (height, width) image holds, (Hb, Wb) float64."""
     per_row = np.minimum(factor, height - np.arange(0, height, factor))
@@ -55,18 +48,6 @@ class CoarseMap:
     def empty(cls, height: int, width: int, channels: int, factor: int) -> CoarseMap:
         blocks = (-(-height // factor), -(-width // factor), channels)
         return cls(np.zeros(blocks, np.float32), factor, height, width)
-
-    def put_rows(self, top: int, rows: np.ndarray) -> None:
-        """Store the block means of full-resolution rows top..top+len(rows) (top a multiple of
-        factor; the rows a multiple of factor long, or reaching the bottom)."""
-        if top % self.factor:
-            raise ValueError(f"row {top} is not on a block boundary ({self.factor})")
-        sums = block_sums(rows, self.factor)
-        counts = block_counts(rows.shape[0], rows.shape[1], self.factor)
-        if sums.ndim == 3:
-            counts = counts[:, :, None]
-        first = top // self.factor
-        self.values[first : first + sums.shape[0]] = sums / counts
 
     def window(self, rows: slice, cols: slice) -> np.ndarray:
         """The map enlarged to full resolution over rows x cols (steps of 1), float32."""

@@ -125,25 +125,3 @@ def median_bounds(plane: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]
     padded = np.pad(plane, size // 2, mode="edge")
     rows = _row_medians(padded, size, plane.shape[1])
     return _running(np.minimum, rows, size, 0), _running(np.maximum, rows, size, 0)
-
-
-def low_pass(pixels: np.ndarray, sigma: float) -> np.ndarray:
-    """A Gaussian blur of (H, W) or (H, W, C) with a large sigma, computed on a reduced copy
-    (area reduction by about sigma / 4, blur, bilinear enlargement): what varies over
-    hundreds of pixels costs little at any image size. float32 out."""
-    from restorer.core.resample import enlarge_linear, reduce_area
-
-    h, w = pixels.shape[:2]
-    factor = max(1, int(sigma // 4))
-    small_size = (max(1, round(w / factor)), max(1, round(h / factor)))
-    small = reduce_area(pixels, small_size)
-    planes = small[:, :, None] if small.ndim == 2 else small
-    blurred = np.stack(
-        [
-            gaussian_blur(planes[:, :, c], sigma / factor, border="symmetric")
-            for c in range(planes.shape[2])
-        ],
-        axis=2,
-    )
-    blurred = blurred[:, :, 0] if small.ndim == 2 else blurred
-    return enlarge_linear(blurred, (w, h))

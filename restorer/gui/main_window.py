@@ -943,11 +943,8 @@ class MainWindow(QMainWindow):
         doc = self.document
         if doc is None or self.runner.busy:
             return
-        if doc.current.is_ct and not task.accepts_ct:
-            QMessageBox.information(self, task.title, f"{task.title} does not apply to CT images.")
-            return
-        if task.ct_only and not doc.current.is_ct:
-            QMessageBox.information(self, task.title, f"{task.title} needs a CT image (DICOM).")
+        if (refusal := task.refusal(doc.current)) is not None:
+            QMessageBox.information(self, task.title, refusal + ".")
             return
         if task.needs_mask:
             mask = doc.ensure_mask()

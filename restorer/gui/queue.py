@@ -103,10 +103,8 @@ class QueueWorker(QObject, Cancellable):
     def _one(self, job: Job) -> str:
         try:
             image = read_image(job.source)
-            if image.is_ct and not self._task.accepts_ct:
-                return f"{self._task.title} does not apply to CT images"
-            if self._task.ct_only and not image.is_ct:
-                return f"{self._task.title} needs a CT image"
+            if (refusal := self._task.refusal(image)) is not None:
+                return refusal
             result = self._engine.run_task(self._task, image, self._params, self)
             write_image(
                 result, job.target, overwrite=False, task=self._task.name, quality=self._quality

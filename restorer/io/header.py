@@ -6,7 +6,6 @@ kilobytes would otherwise be decoded (gigabytes) only to print its size.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,37 +60,25 @@ def read_header(path: Path, fmt: str) -> Header:
 
 
 def _raster_header(path: Path, fmt: str) -> Header:
-    from PIL import Image as PILImage
+    from restorer.io.metadata import read_raster_info
 
-    from restorer.io.metadata import EXIF_HEADER, exif_orientation
-
-    PILImage.MAX_IMAGE_PIXELS = None  # our own size limit applies when pixels are read
-    with PILImage.open(path) as im:
-        samples, depth = PILLOW_MODES.get(im.mode, (im.mode, 8))
-        exif = im.info.get("exif") or None
-        if exif is not None and not exif.startswith(EXIF_HEADER):
-            exif = EXIF_HEADER + exif
-        orientation = exif_orientation(exif)
-        header = Header(
-            format=fmt,
-            width=im.width,
-            height=im.height,
-            samples=samples,
-            bit_depth=depth,
-            icc_profile=im.info.get("icc_profile") or None,
-            exif=exif,
-            orientation=orientation,
-            frames=int(getattr(im, "n_frames", 1) or 1),
-        )
+    info = read_raster_info(path)
+    samples, depth = PILLOW_MODES.get(info.mode, (info.mode, 8))
     if fmt == "png":  # Pillow reports 16-bit colour PNGs as 8-bit RGB: IHDR says what it is
         with open(path, "rb") as f:
-            ihdr = f.read(29)
-        depth, colour_type = ihdr[24], ihdr[25]
-        width, height = struct.unpack(">II", ihdr[16:24])
-        samples = PNG_COLOUR_TYPES.get(colour_type, header.samples)
-        header = Header(**{**header.__dict__, "bit_depth": depth, "samples": samples})
-        assert (width, height) == (header.width, header.height)
-    return header
+            ihdr = f.read(26)
+        depth, samples = ihdr[24], PNG_COLOUR_TYPES.get(ihdr[25], samples)
+    return Header(
+        format=fmt,
+        width=info.width,
+        height=info.height,
+        samples=samples,
+        bit_depth=depth,
+        icc_profile=info.icc_profile,
+        exif=info.exif,
+        orientation=info.orientation,
+        frames=info.frames,
+    )
 
 
 def _tiff_header(path: Path) -> Header:

@@ -10,6 +10,7 @@ import io
 import struct
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 EXIF_HEADER = b"Exif\x00\x00"
 ORIENTATION_TAG = 0x0112
@@ -26,14 +27,15 @@ class RasterInfo:
     frames: int = 1  # animated PNG, WebP, GIF: only the first is read
 
 
-def read_raster_info(data: bytes) -> RasterInfo:
-    """Size, mode, ICC and EXIF of an encoded image, without decoding its pixels."""
+def read_raster_info(data: bytes | Path) -> RasterInfo:
+    """Size, mode, ICC and EXIF of an encoded image (its bytes, or its file, which is then
+    read only as far as the headers), without decoding its pixels."""
     from PIL import Image as PILImage
 
     # Our own size limit applies later; Pillow's decompression-bomb guard would refuse
     # legitimate large scans before we could say anything useful.
     PILImage.MAX_IMAGE_PIXELS = None
-    with PILImage.open(io.BytesIO(data)) as im:
+    with PILImage.open(io.BytesIO(data) if isinstance(data, bytes) else data) as im:
         icc = im.info.get("icc_profile") or None
         exif = im.info.get("exif") or None
         if exif is not None and not exif.startswith(EXIF_HEADER):

@@ -143,3 +143,12 @@ class TaskSpec:
 
     def default_params(self) -> Any:
         return self.params_type()
+
+    def refusal(self, image: Image) -> str | None:
+        """Why this task does not apply to image (CT or not), or None: one wording for the
+        command line, the window and the queue."""
+        if image.is_ct and not self.accepts_ct:
+            return f"{self.title} does not apply to CT images"
+        if self.ct_only and not image.is_ct:
+            return f"{self.title} needs a CT image (DICOM)"
+        return None

@@ -239,7 +239,7 @@ def estimated_level(
     shown to it as RGB and the channels' estimates averaged."""
     progress = progress or ctx.progress
     height, width, channels = planes.shape
-    level = CoarseMap.empty(height, width, channels, LEVEL_BLOCK)
+    level = BlockAccumulator(height, width, channels, LEVEL_BLOCK)
     for top in range(0, height, STRIP_ROWS):
         bottom = min(height, top + STRIP_ROWS)
         above, below = max(0, top - ESTIMATE_MARGIN), min(height, bottom + ESTIMATE_MARGIN)
@@ -249,8 +249,8 @@ def estimated_level(
         estimate = ctx.run_model(
             NOISE_MAP_MODEL, rgb, lambda model, tile: model(tile), progress=part
         )[top - above : bottom - above]
-        level.put_rows(top, estimate.mean(axis=2, keepdims=True) if channels == 1 else estimate)
-    return level
+        level.add_rows(top, estimate.mean(axis=2, keepdims=True) if channels == 1 else estimate)
+    return level.means()
 
 
 def describe_level(level: CoarseMap) -> str:
