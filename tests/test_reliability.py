@@ -11,8 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from restorer.core.image import Image, ImageMeta
 from restorer.io import ImageReadError, ImageWriteError, read_image
 from restorer.io.atomic import atomic_write_bytes, remove_stale_temporaries
+from restorer.io.convert import float_to_integer
 from tests.cli_helpers import restorer
 
 
@@ -478,25 +480,52 @@ def test_files_of_several_frames_say_that_one_is_restored(tmp_path: Path, sample
     assert "only the first is restored" not in single.stderr
 
 
-def test_tiff_keeps_make_model_and_its_exif(tmp_path: Path) -> None:
+@pytest.mark.parametrize("source", ["scan.tif", "photo.jpg"])
+def test_tiff_keeps_make_model_and_its_exif(tmp_path: Path, source: str) -> None:
+    """Make and Model (IFD0) and the EXIF IFD (exposure, ISO, date taken) of a TIFF or JPEG
+    source survive into a TIFF result, with the pixels bit-exact, and into a JPEG result."""
     import tifffile
     from PIL import Image as PILImage
+    from PIL.TiffImagePlugin import IFDRational
 
     from restorer.io import write_image
 
     exif = PILImage.Exif()
     exif[271], exif[272] = "Canon", "EOS 5D Mark II"
-    exif[0x8769] = {0x9003: "2019:06:01 12:00:00"}  # the EXIF IFD: DateTimeOriginal
-    PILImage.new("RGB", (24, 16), (90, 60, 30)).save(tmp_path / "scan.tif", exif=exif.tobytes())
-    image = read_image(tmp_path / "scan.tif")
+    exif[0x8769] = {  # the EXIF IFD: DateTimeOriginal, ExposureTime, FNumber, ISO
+        0x9003: "2019:06:01 12:00:00",
+        0x829A: IFDRational(1, 125),
+        0x829D: IFDRational(28, 10),
+        0x8827: 1600,
+    }
+    pixels = np.random.default_rng(3).integers(0, 256, (16, 24, 3), np.uint8)
+    PILImage.fromarray(pixels).save(tmp_path / source, exif=exif.tobytes(), quality=95)
+    image = read_image(tmp_path / source)
 
     write_image(image, tmp_path / "out.tif")
     with tifffile.TiffFile(tmp_path / "out.tif") as tif:
-        tags = tif.pages.first.tags
-        assert tags[271].value == "Canon" and tags[272].value == "EOS 5D Mark II"
+        page = tif.pages.first
+        assert page.tags[271].value == "Canon" and page.tags[272].value == "EOS 5D Mark II"
+        taken = page.tags[0x8769].value
+        assert taken["DateTimeOriginal"] == "2019:06:01 12:00:00"
+        assert taken["ExposureTime"] == (1, 125) and taken["ISOSpeedRatings"] == 1600
+        assert np.array_equal(page.asarray(), float_to_integer(image.pixels, 8))
+    with PILImage.open(tmp_path / "out.tif") as again:
+        assert again.getexif().get_ifd(0x8769)[0x829D] == 2.8
+    assert read_image(tmp_path / "out.tif").meta.exif is not None  # and on to the next save
+
     write_image(image, tmp_path / "out.jpg")
     with PILImage.open(tmp_path / "out.jpg") as jpeg:
         assert jpeg.getexif().get_ifd(0x8769).get(0x9003) == "2019:06:01 12:00:00"
+
+
+def test_tiff_result_of_a_damaged_exif_block_is_written_without_it(tmp_path: Path) -> None:
+    from restorer.io import write_image
+
+    arr = np.full((8, 8), 128 / 255, np.float32)
+    meta = ImageMeta(exif=b"Exif\x00\x00II*\x00\xff\xff\xff\x7f")  # IFD0 beyond the block
+    write_image(Image(arr, meta), tmp_path / "out.tif")
+    assert np.array_equal(read_image(tmp_path / "out.tif").pixels, arr)
 
 
 def test_info_reads_only_the_headers_of_a_huge_image(

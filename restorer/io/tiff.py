@@ -12,6 +12,7 @@ import numpy as np
 from restorer.core.image import Image, ImageMeta
 from restorer.io.convert import float_to_integer, integer_to_float
 from restorer.io.errors import FRAMES_IGNORED, ImageReadError, ImageWriteError
+from restorer.io.exif_tiff import can_link, link_sub_ifds, parse_exif_block, placeholder
 from restorer.io.limits import check_size
 from restorer.io.metadata import profile_matching
 
@@ -181,10 +182,14 @@ def encode_tiff(image: Image, bit_depth: int) -> bytes:
         extrasamples = ("unassalpha",)
     else:
         photometric = "rgb" if arr.ndim == 3 else "minisblack"
-    extratags = []
+    # A camera's Make, Model and date come from the source's EXIF block (a JPEG's, say) unless
+    # a TIFF source had its own; the EXIF and GPS IFDs are linked in after writing.
+    exif = parse_exif_block(image.meta.exif, TEXT_TAGS)
+    text_tags = {**exif.text, **image.meta.extra.get(TEXT_TAGS_KEY, {})}
+    sub_ifds = exif.sub_ifds if can_link(arr.nbytes) else {}
+    extratags = [placeholder(pointer) for pointer in sub_ifds]
     if image.meta.orientation != 1:
         extratags.append((ORIENTATION_TAG, "H", 1, image.meta.orientation, True))
-    text_tags = image.meta.extra.get(TEXT_TAGS_KEY, {})
     for code, value in sorted(text_tags.items()):
         if code != 270:
             extratags.append((code, "s", 0, value, True))
@@ -200,5 +205,6 @@ def encode_tiff(image: Image, bit_depth: int) -> bytes:
         compression="zlib",
         iccprofile=image.meta.icc_profile,
         extratags=extratags,
+        bigtiff=False if sub_ifds else None,
     )
-    return out.getvalue()
+    return link_sub_ifds(out.getvalue(), sub_ifds)
