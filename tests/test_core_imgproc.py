@@ -12,7 +12,13 @@ import pytest
 from restorer.core.brush import paint_segment
 from restorer.core.fill import smooth_fill
 from restorer.core.filters import box_extremes, gaussian_blur, median_at
-from restorer.core.morphology import connected_components, dilate, disc, distance_inside
+from restorer.core.morphology import (
+    connected_components,
+    dilate,
+    disc,
+    distance_inside,
+    hysteresis,
+)
 from restorer.core.resample import enlarge_cubic, enlarge_linear, reduce_area, resize_mask
 
 
@@ -53,6 +59,21 @@ def test_long_snake_is_one_component() -> None:
     mask[(np.arange(41) + 4) % 8 < 4, 1] = True
     expected = cv2.connectedComponents(mask.astype(np.uint8), connectivity=4)[0] - 1
     assert connected_components(mask, 4).count == expected == 1
+
+
+def test_hysteresis_keeps_weak_parts_of_strong_detections(rng: np.random.Generator) -> None:
+    strength = cv2.GaussianBlur(rng.random((120, 160)).astype(np.float32), (0, 0), 2.0)
+    strength = (strength - strength.min()) / (strength.max() - strength.min())
+    low, high = 0.55, 0.8
+    count, labels = cv2.connectedComponents((strength > low).astype(np.uint8), connectivity=8)
+    expected = np.zeros(strength.shape, bool)
+    for label in range(1, count):
+        part = labels == label
+        if strength[part].max() > high:
+            expected |= part
+    kept = hysteresis(strength, low, high)
+    assert np.array_equal(kept, expected)
+    assert 0 < kept.sum() < (strength > low).sum()  # some components kept, some dropped
 
 
 def test_distance_matches_opencv(masks: list[np.ndarray]) -> None:

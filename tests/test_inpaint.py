@@ -82,12 +82,11 @@ def test_detector_finds_scratches_and_dust(engine: Engine, samples: Path) -> Non
     rule_recall, rule_precision = scores(contrast_defects(damaged) > 0.5)
     assert recall > 0.9 and recall > 1.5 * rule_recall
     # Since the old-print training (cracks in paper tones) the detector also marks the cup's
-    # and saucer's bright rims: precision 0.55 (0.6 before), 2.3 % of the undamaged photo
-    # (under 2 % before). Noted on issue 18 as the next hard-negative round's work; guarded
-    # here so that it gets no worse.
-    assert precision > 0.5 and precision > rule_precision
+    # and saucer's bright rims: precision 0.55 and 2.3 % of the undamaged photo with one view
+    # and a plain threshold; 0.70 and 1.0 % with four views and hysteresis. Guarded here.
+    assert precision > 0.65 and precision > rule_precision
     flagged = engine.run_task(DETECT_TASK, Image(clean), DetectParams()).pixels
-    assert flagged.mean() < 0.03
+    assert flagged.mean() < 0.015
 
 
 @pytest.mark.parametrize("seed", [21, 22])
@@ -108,16 +107,17 @@ def test_detector_finds_a_crack_network_on_a_photo(
     visible = (layer > 0.5) & (np.abs(damaged - clean).max(axis=2) > 0.06)
     found = engine.run_task(DETECT_TASK, Image(damaged), DetectParams()).pixels > 0.5
     assert found[visible].mean() >= 0.6, found[visible].mean()
-    # The issue's target is at most 0.5 % of a clean photograph; this one's whiskers (bright
-    # thin lines) are 0.62 % marked since the old-print training (0.50 % at sensitivity 0.8):
-    # guarded here so that it does not grow, noted on the issue as not met.
+    # The issue's target is at most 0.5 % of a clean photograph: this one's whiskers (bright
+    # thin lines) were 0.62 % marked with one view and a plain threshold, 0.31 % now.
     flagged = engine.run_task(DETECT_TASK, Image(clean), DetectParams()).pixels > 0.5
-    assert flagged.mean() < 0.008
+    assert flagged.mean() <= 0.005
 
 
-# 3-px white lines: 0.67 found (0.54 before the training generator drew exact widths); a gap
-# noted on issue 5, guarded here so that it does not widen.
-@pytest.mark.parametrize(("width", "floor"), [(1, 0.8), (2, 0.8), (3, 0.6)])
+# 3-px white lines: 0.54 found before the training generator drew exact widths, 0.95 now. 2-px: 0.86 with one view, 0.75
+# with the four views and hysteresis that halved the false alarms on clean photos (the
+# network finds a 2-px white line well at one alignment to its downsampling grid only: 0.70
+# one pixel over with one view); noted on issue 18.
+@pytest.mark.parametrize(("width", "floor"), [(1, 0.8), (2, 0.7), (3, 0.9)])
 def test_detector_finds_straight_hard_edged_scratches(
     engine: Engine, samples: Path, width: int, floor: float
 ) -> None:

@@ -1,4 +1,5 @@
-"""Binary-mask operations: connected components, distance to the background, dilation.
+"""Binary-mask operations: connected components, hysteresis thresholding, distance to the
+background, dilation.
 
 numpy only, vectorised along rows; the definitions follow OpenCV's (8- or 4-connectivity;
 the 3x3 chamfer approximation of the Euclidean distance, weights 0.955 and 1.3693, with
@@ -172,3 +173,17 @@ def dilate(mask: np.ndarray, footprint: np.ndarray) -> np.ndarray:
     for dy, dx in zip(*np.nonzero(footprint), strict=True):
         out |= padded[dy : dy + h, dx : dx + w]
     return out
+
+
+def hysteresis(strength: np.ndarray, low: float, high: float, join: int = 0) -> np.ndarray:
+    """The pixels above `low` that are connected (8-connectivity, across gaps of up to
+    2 * `join` pixels) to a pixel above `high`: a group of weak responses is kept only when
+    some part of it is strong."""
+    candidates = strength > low
+    grouped = dilate(candidates, disc(2 * join + 1)) if join > 0 else candidates
+    parts = connected_components(grouped, connectivity=8)
+    peak = np.zeros(parts.count + 1, np.float32)
+    np.maximum.at(peak, parts.labels[candidates], strength[candidates])
+    keep = peak > high
+    keep[0] = False
+    return keep[parts.labels] & candidates

@@ -21,7 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from restorer.core.filters import box_extremes, median_at, median_bounds
-from restorer.core.morphology import connected_components, dilate, disc, distance_inside
+from restorer.core.morphology import (
+    connected_components,
+    dilate,
+    disc,
+    distance_inside,
+    hysteresis,
+)
 from restorer.core.ops import to_gray
 from restorer.io.convert import float_to_integer
 from restorer.tasks.base import RunContext
@@ -103,9 +109,29 @@ def contrast_defects(pixels: np.ndarray, settings: DefectSettings | None = None)
 
 
 def threshold(sensitivity: float) -> float:
-    """The defect probability above which a pixel is marked: 0.5 at sensitivity 1, 0.2 at 2
-    (fainter defects, more false ones), 0.8 at 0.5."""
+    """The defect probability above which a pixel is marked when it is part of a detection:
+    0.5 at sensitivity 1, 0.2 at 2 (fainter defects, more false ones), 0.8 at 0.5."""
     return 1.0 / (1.0 + sensitivity**2)
+
+
+def seed_threshold(sensitivity: float) -> float:
+    """The probability some pixel of a detection must reach: odds 9 times those of
+    `threshold` (0.9 at sensitivity 1, 0.69 at 2, 0.97 at 0.5)."""
+    return 1.0 / (1.0 + sensitivity**2 / HYSTERESIS_ODDS)
+
+
+# The probability is averaged over four views of each tile (flips and a rotation), and a
+# detection is kept only where it is strong somewhere (hysteresis, with parts up to 4 px
+# apart counted as one: a crack is broken wherever it crosses something as light as itself).
+# Measured on the bundled network, float32, over 94 clean photos (Set12, Set14, CBSD68) and
+# 24 CBSD68 photos damaged as old prints: the area flagged on the clean ones went 0.71 % ->
+# 0.32 % (Set12 1.06 -> 0.49 %), the recall of visible old-print damage 0.82 -> 0.80, of
+# scratches and dust 0.98 -> 0.98. The cost: four times the work of one view (eight views
+# gained little more), and 2-px white lines, which the network finds well only at one
+# alignment to its downsampling grid, are found less (0.86 -> 0.75 on the test photo).
+PASSES = 4
+HYSTERESIS_ODDS = 9.0
+HYSTERESIS_JOIN = 2
 
 
 def find_defects(
@@ -117,8 +143,11 @@ def find_defects(
     x = np.clip(pixels, 0, 1).astype(np.float32)
     if x.ndim == 2:
         x = np.repeat(x[:, :, None], 3, axis=2)
-    probability = ctx.run_model(MODEL, np.ascontiguousarray(x), lambda model, t: model(t))
-    mask = probability[:, :, 0] > threshold(sensitivity)
+    probability = ctx.run_model(
+        MODEL, np.ascontiguousarray(x), lambda model, t: model(t), passes=PASSES
+    )
+    low, high = threshold(sensitivity), seed_threshold(sensitivity)
+    mask = hysteresis(probability[:, :, 0], low, high, join=HYSTERESIS_JOIN)
     if grow > 0:
         mask = dilate(mask, disc(2 * grow + 1))
     return mask.astype(np.float32)
