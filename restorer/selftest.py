@@ -8,11 +8,16 @@ import importlib
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from restorer.core.image import Image
 from restorer.core.ops import psnr
+
+if TYPE_CHECKING:
+    from restorer.models.descriptor import ModelDescriptor
 
 
 def _check(name: str, fn: Callable[[], str]) -> bool:
@@ -26,12 +31,19 @@ def _check(name: str, fn: Callable[[], str]) -> bool:
     return True
 
 
+def _load_model(descriptor: ModelDescriptor) -> str:
+    from restorer.models.loader import load_bundled
+    from restorer.resources import models_dir
+
+    load_bundled(descriptor, models_dir())
+    return ""
+
+
 def run() -> int:
     from restorer.engine.engine import Engine
     from restorer.io import read_image
-    from restorer.models.loader import load_bundled
     from restorer.models.registry import bundled_models
-    from restorer.resources import models_dir, samples_dir
+    from restorer.resources import samples_dir
     from restorer.tasks.registry import TASKS
 
     samples = samples_dir()
@@ -39,12 +51,7 @@ def run() -> int:
     print(f"Restorer self-test on {engine.device_name}; resources in {samples.parent}")
     results = []
     for descriptor in bundled_models():
-        results.append(
-            _check(
-                f"model {descriptor.id}",
-                lambda d=descriptor: (load_bundled(d, models_dir()), "")[1],
-            )
-        )
+        results.append(_check(f"model {descriptor.id}", partial(_load_model, descriptor)))
 
     clean = read_image(samples / "chelsea.png").pixels[:128, :128]
     noisy = read_image(samples / "chelsea_noisy.png").pixels[:128, :128]

@@ -113,10 +113,10 @@ def test_detector_finds_a_crack_network_on_a_photo(
     assert flagged.mean() <= 0.005
 
 
-# 3-px white lines: 0.54 found before the training generator drew exact widths, 0.95 now. 2-px: 0.86 with one view, 0.75
-# with the four views and hysteresis that halved the false alarms on clean photos (the
-# network finds a 2-px white line well at one alignment to its downsampling grid only: 0.70
-# one pixel over with one view); noted on issue 18.
+# 3-px white lines: 0.54 found before the training generator drew exact widths, 0.95 now.
+# 2-px: 0.86 with one view, 0.75 with the four views and hysteresis that halved the false
+# alarms on clean photos (the network finds a 2-px white line well at one alignment to its
+# downsampling grid only: 0.70 one pixel over with one view); noted on issue 18.
 @pytest.mark.parametrize(("width", "floor"), [(1, 0.8), (2, 0.7), (3, 0.9)])
 def test_detector_finds_straight_hard_edged_scratches(
     engine: Engine, samples: Path, width: int, floor: float

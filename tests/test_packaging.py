@@ -17,6 +17,31 @@ def test_pyproject_lists_every_package() -> None:
     assert found <= listed, f"add to pyproject.toml [tool.setuptools] packages: {found - listed}"
 
 
+def test_package_type_checks() -> None:
+    """mypy over restorer/ (settings in pyproject.toml) reports no error."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental", "--config-file", "pyproject.toml"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_code_is_ruff_clean() -> None:
+    import subprocess
+    import sys
+
+    ruff = Path(sys.executable).with_name("ruff")
+    folders = ["restorer", "tests", "build_scripts"]
+    for command in (["check", *folders], ["format", "--check", *folders]):
+        result = subprocess.run([str(ruff), *command], cwd=REPO, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
 def test_import_contracts_hold() -> None:
     """The layers and the Qt/torch boundaries of pyproject.toml's import-linter contracts:
     front ends over the engine, over the tasks, over models/physics/io (independent of each

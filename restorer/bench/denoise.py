@@ -47,7 +47,7 @@ def nlmeans(noisy: np.ndarray, sigma: float) -> np.ndarray:
 
 def _bm3d() -> Method | None:
     try:
-        import bm3d
+        import bm3d  # type: ignore[import-not-found]  # optional: pip install bm3d
     except ImportError:
         return None
 

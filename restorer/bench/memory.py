@@ -62,6 +62,8 @@ def make_photo(path: Path, width: int, height: int, seed: int = 0) -> None:
     import imagecodecs
 
     source = cv2.imread(str(samples_dir() / "chelsea.png"), cv2.IMREAD_COLOR)
+    if source is None:
+        raise FileNotFoundError(samples_dir() / "chelsea.png")
     big = cv2.resize(source, (width, height), interpolation=cv2.INTER_LINEAR)
     rng = np.random.default_rng(seed)
     for top in range(0, height, 512):  # in bands: a 100 MP float copy would be 1.2 GB

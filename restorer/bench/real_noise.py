@@ -13,6 +13,7 @@ import argparse
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ FIXED_SIGMAS = (5.0, 10.0, 15.0)
 NLMEANS_H = (3.0, 6.0, 9.0)
 
 
-def _ours(engine: Engine, **params: float | None) -> Method:
+def _ours(engine: Engine, **params: Any) -> Method:
     def run(noisy: np.ndarray) -> np.ndarray:
         return engine.run_task(TASK, Image(noisy), DenoiseParams(**params)).pixels
 

@@ -8,6 +8,8 @@ Borders follow OpenCV's conventions for the same filters, which the tests compar
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 MEDIAN_CHUNK = 1 << 20  # positions per gather: bounds the window copy to ~k*k MB
@@ -30,7 +32,9 @@ def gaussian_blur(
     (float32 or float64)."""
     k = gaussian_kernel(sigma, size)
     r = k.size // 2
-    mode = {"reflect101": "reflect", "symmetric": "symmetric"}[border]
+    if border not in ("reflect101", "symmetric"):
+        raise ValueError(f"unknown border {border!r}")
+    mode: Literal["reflect", "symmetric"] = "reflect" if border == "reflect101" else "symmetric"
     x = np.asarray(plane)
     padded = np.pad(x, r, mode=mode)
     h, w = x.shape

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -94,7 +94,7 @@ def _pad_to_multiple(tile: np.ndarray, multiple: int) -> np.ndarray:
     if not ph and not pw:
         return tile
     pad = [(0, ph), (0, pw)] + [(0, 0)] * (tile.ndim - 2)
-    mode = "reflect" if h > ph and w > pw else "edge"
+    mode: Literal["reflect", "edge"] = "reflect" if h > ph and w > pw else "edge"
     return np.pad(tile, pad, mode=mode)
 
 

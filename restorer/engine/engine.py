@@ -116,7 +116,7 @@ class Engine:
             module = module.to(device=device, dtype=dtype)
             if device.type == "cpu":
                 # oneDNN convolutions run ~1.5x faster in NHWC on CPU.
-                module = module.to(memory_format=torch.channels_last)
+                module = module.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
             self._cache[key] = module
         return self._cache[key], dtype
 
@@ -132,19 +132,19 @@ class Engine:
         """The task's result. consume_input: the caller hands the image over and will not use
         it again (a batch that drops it after the run), so a task may write its result over
         the image's own pixels and need a whole image less memory."""
-        progress = progress or NullProgress()
+        sink: Progress = progress or NullProgress()
         messages: list[str] = []
 
         class _Recording:
             def set_progress(self, fraction: float) -> None:
-                progress.set_progress(fraction)
+                sink.set_progress(fraction)
 
             def message(self, text: str) -> None:
                 messages.append(text)
-                progress.message(text)
+                sink.message(text)
 
             def check_aborted(self) -> None:
-                progress.check_aborted()
+                sink.check_aborted()
 
         start = time.perf_counter()
         self.last_report = RunReport(device=self.device_name, messages=messages)

@@ -16,14 +16,15 @@ from restorer.resources import icons_dir
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
-    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
     app.setApplicationName("Restorer")
     app.setOrganizationName("Restorer")
     app.setApplicationVersion(__version__)
     icon = icons_dir() / "restorer.png"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
-    return app  # type: ignore[return-value]
+    return app
 
 
 def run_app(files: list[Path]) -> int:

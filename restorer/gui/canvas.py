@@ -443,7 +443,7 @@ class ImageCanvas(QWidget):
             and not self._space_down
             and self._mode is not ViewMode.SIDE_BY_SIDE
         )
-        if button == Qt.MouseButton.LeftButton and painting:
+        if button == Qt.MouseButton.LeftButton and painting and self._mask is not None:
             self._drag = "paint"
             self._stroke_before = self._mask.copy()
             self._paint_mask(pos, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -69,7 +70,9 @@ class CTPanel(QWidget):
         # Shown when the window matches no preset (dragged or typed); not offered as a choice.
         self.preset.addItem("Custom", "custom")
         self._custom_row = self.preset.count() - 1
-        self.preset.model().item(self._custom_row).setEnabled(False)
+        model = self.preset.model()
+        assert isinstance(model, QStandardItemModel)  # a combo box's own model
+        model.item(self._custom_row).setEnabled(False)
         self.preset.activated.connect(self._preset_chosen)
         form.addRow("Window", self.preset)
         self.center = QDoubleSpinBox()

@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
 
         self.pixel_label = QLabel("")
         self.size_label = QLabel("")
-        self.zoom_label = QLabel("")
+        self.zoom_label: QLabel = QLabel("")
         for label in (self.pixel_label, self.size_label, self.zoom_label):
             self.statusBar().addPermanentWidget(label)
         self._build_actions()

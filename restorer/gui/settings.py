@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -18,7 +18,7 @@ class _Stored(Generic[T]):
     """One remembered value: read through its type (QSettings gives strings back from INI
     files and the registry), with a default when absent."""
 
-    def __init__(self, key: str, default: T, kind: Callable[[object], T]) -> None:
+    def __init__(self, key: str, default: T, kind: Callable[[Any], T]) -> None:
         self.key, self.default, self.kind = key, default, kind
 
     def __get__(self, settings: Settings, owner: type | None = None) -> T:
@@ -48,7 +48,10 @@ class Settings:
 
     def recent_files(self) -> list[Path]:
         value = self._get("files/recent", [])
-        items = [value] if isinstance(value, str) else list(value)  # one entry comes back bare
+        # One entry comes back bare; anything that is not a list is no list of files.
+        if isinstance(value, str):
+            value = [value]
+        items = value if isinstance(value, list) else []
         return [Path(p) for p in items if p]
 
     def add_recent(self, path: Path) -> None:

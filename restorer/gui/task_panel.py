@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QElapsedTimer, QSize, QTimer, Signal
@@ -26,6 +27,13 @@ from PySide6.QtWidgets import (
 from restorer.tasks.base import ParamSpec, TaskSpec, param_specs
 
 
+def _set_number(box: QDoubleSpinBox | QSpinBox, value: float) -> None:
+    if isinstance(box, QSpinBox):
+        box.setValue(round(value))
+    else:
+        box.setValue(value)
+
+
 class ParamControl(QWidget):
     """One editor for one ParamSpec; value() returns what the params dataclass takes."""
 
@@ -40,24 +48,24 @@ class ParamControl(QWidget):
         self.editor: QWidget
         if spec.kind in ("float", "int"):
             box: QDoubleSpinBox | QSpinBox
+            low = spec.minimum if spec.minimum is not None else -1e9
+            high = spec.maximum if spec.maximum is not None else 1e9
             if spec.kind == "float":
                 box = QDoubleSpinBox()
                 box.setDecimals(1)
                 box.setSingleStep(spec.step or 1.0)
+                box.setRange(low, high)
             else:
                 box = QSpinBox()
                 box.setSingleStep(int(spec.step or 1))
-            box.setRange(
-                spec.minimum if spec.minimum is not None else -1e9,
-                spec.maximum if spec.maximum is not None else 1e9,
-            )
+                box.setRange(int(low), int(high))
             # An automatic parameter starts from the middle of its range when the user
             # unticks Auto.
             start = spec.default
             if start is None and spec.minimum is not None and spec.maximum is not None:
                 start = (spec.minimum + spec.maximum) / 2
             if start is not None:
-                box.setValue(start)
+                _set_number(box, start)
             self.editor = box
         elif spec.kind == "choice":
             combo = QComboBox()
@@ -97,12 +105,12 @@ class ParamControl(QWidget):
             return
         if on and self._estimate is None:
             box.setSpecialValueText("auto")
-            box.setValue(box.minimum())
+            _set_number(box, box.minimum())
             return
         box.setSpecialValueText("")
         value = self._estimate if self._estimate is not None else self._start
         if value is not None:
-            box.setValue(value)
+            _set_number(box, value)
 
     def show_estimate(self, value: float) -> None:
         """The value chosen automatically by the last run: shown while Auto is ticked, and the
@@ -151,7 +159,7 @@ class MaskTools(QGroupBox):
             self.tools.addButton(button)
             self.tool_buttons[name] = button
             row.addWidget(button)
-            button.toggled.connect(lambda on, n=name: on and self.toolChanged.emit(n))
+            button.toggled.connect(partial(self._tool_toggled, name))
         self.tool_buttons["brush"].setChecked(True)
         layout.addLayout(row)
         size_row = QHBoxLayout()
@@ -171,10 +179,10 @@ class MaskTools(QGroupBox):
         layout.addWidget(self.show_mask)
         grid = QHBoxLayout()
         for name, text in (("clear", "Clear"), ("invert", "Invert")):
-            button = QPushButton(text)
-            button.setObjectName(f"mask_{name}")
-            button.clicked.connect(lambda _=False, n=name: self.action.emit(n))
-            grid.addWidget(button)
+            edit = QPushButton(text)
+            edit.setObjectName(f"mask_{name}")
+            edit.clicked.connect(lambda _=False, n=name: self.action.emit(n))
+            grid.addWidget(edit)
         layout.addLayout(grid)
         detect = QPushButton("Detect scratches && dust")
         detect.setObjectName("mask_detect")
@@ -183,11 +191,15 @@ class MaskTools(QGroupBox):
         layout.addWidget(detect)
         files = QHBoxLayout()
         for name, text in (("load", "Load…"), ("save", "Save…")):
-            button = QPushButton(text)
-            button.setObjectName(f"mask_{name}")
-            button.clicked.connect(lambda _=False, n=name: self.action.emit(n))
-            files.addWidget(button)
+            file_button = QPushButton(text)
+            file_button.setObjectName(f"mask_{name}")
+            file_button.clicked.connect(lambda _=False, n=name: self.action.emit(n))
+            files.addWidget(file_button)
         layout.addLayout(files)
+
+    def _tool_toggled(self, name: str, on: bool) -> None:
+        if on:
+            self.toolChanged.emit(name)
 
     def current_tool(self) -> str:
         for name, button in self.tool_buttons.items():

@@ -38,7 +38,7 @@ def _process_alive(pid: int) -> bool:
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
     """Delete our temporary files in `folder` whose writing process is gone; returns them."""
-    removed = []
+    removed: list[Path] = []
     try:
         names = os.listdir(folder)
     except OSError:

@@ -88,7 +88,8 @@ def _tiff_header(path: Path) -> Header:
 
     with tifffile.TiffFile(path) as tif:
         page = tif.pages.first
-        photometric = page.photometric.name if page.photometric is not None else "?"
+        kind = page.photometric
+        photometric = getattr(kind, "name", str(kind)) if kind is not None else "?"
         samples = {
             "MINISBLACK": "gray",
             "MINISWHITE": "gray (white is zero)",

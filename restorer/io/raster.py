@@ -92,7 +92,7 @@ def _decode_jpeg(data: bytes) -> np.ndarray:
     pass over (a file cut short and closed with an end marker decodes with its missing part
     grey) raise instead. CMYK and YCCK files are checked the same way, then converted by
     Pillow, which knows Adobe's inverted CMYK."""
-    import simplejpeg
+    import simplejpeg  # type: ignore[import-untyped]
 
     try:
         _h, _w, colourspace, _subsampling = simplejpeg.decode_jpeg_header(data, strict=True)
@@ -110,6 +110,7 @@ def _decode_with_pillow(data: bytes) -> np.ndarray:
     from PIL import Image as PILImage
 
     with PILImage.open(io.BytesIO(data)) as im:
+        converted: PILImage.Image
         if im.mode in ("L", "LA", "RGB", "RGBA", "I;16", "I;16L", "I;16B"):
             converted = im
         elif im.mode == "1":

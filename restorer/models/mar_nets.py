@@ -34,6 +34,7 @@ class SinogramNet(nn.Module):
         # Start as the identity (NMAR): training moves away from a sound baseline only where
         # validation says it helps (the best validated weights are kept, step 0 included).
         nn.init.zeros_(self.tail.weight)
+        assert self.tail.bias is not None
         nn.init.zeros_(self.tail.bias)
         self.multiple = self.trunk.size_multiple
 
@@ -54,6 +55,7 @@ class ImageNet(nn.Module):
         self.trunk = UNetTrunk(tuple(widths), blocks)
         self.tail = conv3x3(widths[0], 1)
         nn.init.zeros_(self.tail.weight)  # starts by returning its input unchanged
+        assert self.tail.bias is not None
         nn.init.zeros_(self.tail.bias)
         self.multiple = self.trunk.size_multiple
 

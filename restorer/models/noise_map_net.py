@@ -51,7 +51,9 @@ class NoiseMapNet(nn.Module):
             conv3x3(width, channels),
         )
         # Start from a plausible level (5 on the 0-255 scale) instead of exp(0) = 255.
-        nn.init.constant_(self.body[-1].bias, math.log(5 / 255))
+        last = self.body[-1]
+        assert isinstance(last, nn.Conv2d) and last.bias is not None
+        nn.init.constant_(last.bias, math.log(5 / 255))
 
     @property
     def size_multiple(self) -> int:

@@ -203,7 +203,7 @@ def varied_scan_defects(
     }
     for kind, count in counts.items():
         for _ in range(count):
-            layer = np.zeros((h, w), np.float32)
+            layer: np.ndarray = np.zeros((h, w), np.float32)
             if kind == "scratch":
                 # Exactly 1-4 px wide (OpenCV alone never draws 2 or 4), a third straight, a
                 # third hard-edged: a detector that never saw 2 px found 13-20 % of such lines.

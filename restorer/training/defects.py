@@ -193,6 +193,7 @@ class DefectJob:
             around = self.sampler.sample_around([self.hard[i] for i in picks], self.patch, rng)
             clean = torch.cat([clean, around])
         images, target, weight = _batch(clean, rng, self.device)
+        assert isinstance(model, DefectNet)
         logits = model.logits(images).float()
         bce = F.binary_cross_entropy_with_logits(logits, target, weight=weight)
         p = torch.sigmoid(logits) * weight

@@ -89,7 +89,7 @@ def prepare(folder: Path) -> list[Prepared]:
             nmar_sinograms(c["corrupted"].astype(np.float32), c["mask"], geometry) for c in cases
         ]
         stored = {f: np.stack([getattr(x, f) for x in per_case]) for f in fields}
-        np.savez(derived, **stored)
+        np.savez(derived, allow_pickle=False, **stored)
     return [
         Prepared(
             corrupted=c["corrupted"].astype(np.float32),

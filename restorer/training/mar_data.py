@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             if target.exists():
                 continue
             rng = np.random.default_rng([args.seed, index, k])
-            np.savez_compressed(target, **make_sample(s, rng, device))
+            np.savez_compressed(target, allow_pickle=False, **make_sample(s, rng, device))
             count += 1
         print(f"{s.name} ({s.patient}) -> {split}", flush=True)
     print(f"wrote {count} samples to {args.out}")

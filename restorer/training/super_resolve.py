@@ -144,7 +144,8 @@ class SRJob:
         return F.l1_loss(model(lr), hr)
 
     def validate(self, model: nn.Module) -> dict[str, float]:
-        scores, bicubic = [], []
+        scores: list[float] = []
+        bicubic: list[float] = []
         s = self.scale
         for hr, lr in zip(self.val_hr, self.val_lr, strict=True):
             sr = quantise(model(lr).float())
