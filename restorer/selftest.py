@@ -113,7 +113,7 @@ def run() -> int:
         image = Image(hu, ImageMeta(modality=Modality.CT))
         from restorer.tasks.mar import learned_available
 
-        methods = ["nmar", "learned"] if learned_available() else ["nmar"]
+        methods = ["nmar", "learned"] if learned_available(engine.has_model) else ["nmar"]
         for method in methods:
             params = dataclasses.replace(task.default_params(), method=method)
             out = engine.run_task(task, image, params).pixels

@@ -205,3 +205,17 @@ def test_detect_defects_warns_when_the_proposal_is_too_large_to_be_damage(
     scan = restorer("detect-defects", tmp_path / "scan.png", "-o", tmp_path / "m2")
     assert scan.returncode == 0, scan.stderr
     assert "Marked" in scan.stderr and "seldom" not in scan.stderr
+
+
+def test_the_mask_input_is_declared_by_the_task() -> None:
+    """Front ends ask the task's MaskInput whether a mask is needed, how to hand it over and
+    what the Detect button runs, instead of naming the task's fields."""
+    mask_input = TASK.mask_input
+    assert mask_input is not None and mask_input.detection is not None
+    assert TASK.needs_user_mask(InpaintParams())
+    assert not TASK.needs_user_mask(InpaintParams(auto_mask=True))
+    given = mask_input.given(InpaintParams(), np.ones((4, 5), bool))
+    assert given.mask.dtype == np.float32 and given.mask.shape == (4, 5)
+    task, params = mask_input.detection(InpaintParams(sensitivity=1.5))
+    assert task is DETECT_TASK and params == DetectParams(1.5)
+    assert not DETECT_TASK.needs_user_mask(DetectParams())

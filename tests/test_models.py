@@ -37,6 +37,38 @@ def test_every_bundled_model_loads_and_runs() -> None:
         assert all(p.dtype == torch.float32 for p in net.parameters())
 
 
+def test_architecture_inputs_match_the_networks() -> None:
+    """The contract table (restorer.models.descriptor, torch-free) names as many inputs as
+    each network's forward() takes."""
+    import inspect
+
+    from restorer.models.architectures import ARCHITECTURES
+    from restorer.models.descriptor import ARCHITECTURE_INPUTS
+
+    assert set(ARCHITECTURE_INPUTS) == set(ARCHITECTURES)
+    for name, cls in ARCHITECTURES.items():
+        taken = [p for p in inspect.signature(cls.forward).parameters if p != "self"]
+        assert len(taken) == len(ARCHITECTURE_INPUTS[name]), (name, taken)
+
+
+def test_every_bundled_model_runs_from_its_descriptor_alone() -> None:
+    """The engine's one call (restorer.engine.contract) feeds every bundled network a packed
+    tile of its inputs; the output has its channels and scale. A tile with the wrong channel
+    count is refused by name."""
+    from restorer.engine.contract import forward_for
+
+    for m in bundled_models():
+        net = load_bundled(m, models_dir()).eval()
+        forward = forward_for(m)
+        side = 32 * max(m.size_multiple, 1)
+        tile = torch.rand(1, sum(m.input_channels), side, side)
+        with torch.no_grad():
+            out = forward(net, tile)
+        assert out.shape[-2:] == (side * m.scale, side * m.scale), m.id
+        with pytest.raises(ValueError, match=f"model {m.id} takes"):
+            forward(net, torch.rand(1, sum(m.input_channels) + 1, side, side))
+
+
 def test_tampered_weights_are_refused(tmp_path: Path) -> None:
     descriptor = get_model("denoise-gray")
     shutil.copy(models_dir() / descriptor.file, tmp_path / descriptor.file)

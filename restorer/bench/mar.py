@@ -40,7 +40,7 @@ def methods(engine: Engine) -> dict[str, Method]:
         "LI": linear_interpolation_mar,
         "NMAR": normalized_mar,
     }
-    if learned_available():
+    if learned_available(engine.has_model):
 
         def ours(full_resolution: bool) -> Method:
             params = MarParams(method="learned", full_resolution=full_resolution)

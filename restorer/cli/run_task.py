@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import time
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from restorer.cli.progress import TerminalProgress
 from restorer.core.image import Image
@@ -35,11 +32,17 @@ def mask_for(mask_arg: Path, source: Path) -> Path:
     raise ImageReadError(f"{source.name}: no mask named {source.stem}.* in {mask_arg}")
 
 
-def with_mask(params: Any, image: Image, mask_arg: Path | None, source: Path) -> Any:
+MASK_MISSING = "give a --mask image, or --auto-mask to find scratches and dust"
+
+
+def with_mask(
+    task: TaskSpec, params: Any, image: Image, mask_arg: Path | None, source: Path
+) -> Any:
     """Params carrying the mask read from disk (white or any non-black sample = fill)."""
+    assert task.mask_input is not None
     if mask_arg is None:
-        if not getattr(params, "auto_mask", False):
-            raise ValueError("give a --mask image, or --auto-mask to find scratches and dust")
+        if task.needs_user_mask(params):
+            raise ValueError(MASK_MISSING)
         return params
     mask_image = read_image(mask_for(mask_arg, source))
     pixels = mask_image.pixels if mask_image.pixels.ndim == 2 else mask_image.pixels.max(axis=2)
@@ -48,7 +51,7 @@ def with_mask(params: Any, image: Image, mask_arg: Path | None, source: Path) ->
             f"{source.name}: the mask is {mask_image.width}×{mask_image.height}, "
             f"the image {image.width}×{image.height}"
         )
-    return dataclasses.replace(params, mask=(pixels > 0.5).astype(np.float32))
+    return task.mask_input.given(params, pixels > 0.5)
 
 
 def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
@@ -56,8 +59,8 @@ def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
 
     try:
         validate_params(params)
-        if task.needs_mask and args.mask is None and not getattr(params, "auto_mask", False):
-            raise ValueError("give a --mask image, or --auto-mask to find scratches and dust")
+        if task.needs_user_mask(params) and args.mask is None:
+            raise ValueError(MASK_MISSING)
         output_format = args.format or task.output_format or None
         jobs = plan(args.inputs, args.output, output_format)
         engine = Engine(args.device, tile=args.tile, precision=args.precision)
@@ -88,7 +91,7 @@ def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
                 raise ImageReadError(f"{job.source.name}: {refusal}")
             job_params = params
             if task.needs_mask:
-                job_params = with_mask(params, image, getattr(args, "mask", None), job.source)
+                job_params = with_mask(task, params, image, args.mask, job.source)
             start = time.perf_counter()
             result = engine.run_task(task, image, job_params, progress, consume_input=True)
             # The input is not needed for writing: let it go before encoding needs memory.

@@ -15,17 +15,18 @@ from restorer.core.float_range import from_unit_range, needs_mapping, to_unit_ra
 from restorer.core.image import Image
 from restorer.core.progress import NullProgress, Progress
 from restorer.core.tiling import RowsDone, TileSource, TileSpec, process_tiled
+from restorer.engine.contract import forward_for
 from restorer.engine.device import (
     PRECISION_CHOICES,
     choose_device,
     cpu_has_bfloat16_matrix_units,
     describe_device,
 )
-from restorer.engine.ensemble import Forward, self_ensemble
+from restorer.engine.ensemble import self_ensemble
 from restorer.engine.fallback import OOM_ERRORS, run_with_fallback
 from restorer.models.descriptor import ModelDescriptor
 from restorer.models.loader import load_bundled, load_user_checkpoint
-from restorer.models.registry import get_model
+from restorer.models.registry import bundled_models, get_model
 from restorer.resources import models_dir
 from restorer.tasks.base import TaskSpec
 
@@ -46,11 +47,13 @@ class _Context:
         self.progress = progress
         self.may_overwrite_input = may_overwrite_input
 
+    def has_model(self, model_id: str) -> bool:
+        return self._engine.has_model(model_id)
+
     def run_model(
         self,
         model_id: str,
         pixels: TileSource,
-        forward: Forward,
         *,
         tiled: bool = True,
         passes: int = 1,
@@ -61,7 +64,6 @@ class _Context:
         return self._engine.run_model(
             model_id,
             pixels,
-            forward,
             progress or self.progress,
             tiled=tiled,
             passes=passes,
@@ -99,6 +101,11 @@ class Engine:
 
     def descriptor(self, model_id: str) -> ModelDescriptor:
         return get_model(model_id)
+
+    def has_model(self, model_id: str) -> bool:
+        """Whether this installation has the model (some are optional: the learned MAR
+        stages, the scan-trained upscalers)."""
+        return any(d.id == model_id for d in bundled_models())
 
     def model(self, model_id: str, device: torch.device) -> tuple[nn.Module, torch.dtype]:
         descriptor = self.descriptor(model_id)
@@ -166,7 +173,6 @@ class Engine:
         self,
         model_id: str,
         pixels: TileSource,
-        forward: Forward,
         progress: Progress,
         *,
         tiled: bool = True,
@@ -178,7 +184,7 @@ class Engine:
         never retried (a CPU allocation failure is not an OutOfMemoryError), while a GPU run
         that halves its tile and starts again must find its input as it was."""
         descriptor = self.descriptor(model_id)
-        forward = self_ensemble(forward, passes)
+        forward = self_ensemble(forward_for(descriptor), passes)
         cpu_bfloat16 = self.cpu_bfloat16 and descriptor.supports_half
         base_tile = self.tile_override or descriptor.tile * (2 if self.device.type == "cuda" else 1)
         if not tiled:

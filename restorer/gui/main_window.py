@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -669,7 +668,7 @@ class MainWindow(QMainWindow):
             return
         section = self.panel.current_section()
         task, params = section.task, section.params()
-        if task.needs_mask and not getattr(params, "auto_mask", False):
+        if task.needs_user_mask(params):
             QMessageBox.information(
                 self,
                 "Apply to all",
@@ -771,11 +770,11 @@ class MainWindow(QMainWindow):
         section = self._mask_section()
         current = self.panel.current_section()
         doc = self.document
-        if section is None and doc is not None and current.task.ct_only and doc.current.is_ct:
-            threshold = getattr(current.params(), "threshold", 2500.0)
+        metal_threshold = current.task.metal_threshold
+        if section is None and doc is not None and metal_threshold and doc.current.is_ct:
             self.canvas.set_tool(Tool.NONE)
             self.canvas.mask_visible = True
-            self._request_metal_preview(doc.current, float(threshold))
+            self._request_metal_preview(doc.current, float(metal_threshold(current.params())))
             return
         self._preview_wanted = None
         if section is None or self.document is None:
@@ -946,14 +945,14 @@ class MainWindow(QMainWindow):
         if (refusal := task.refusal(doc.current)) is not None:
             QMessageBox.information(self, task.title, refusal + ".")
             return
-        if task.needs_mask:
+        if task.mask_input is not None:
             mask = doc.ensure_mask()
-            if not mask.any() and not getattr(params, "auto_mask", False):
+            if not mask.any() and task.needs_user_mask(params):
                 self.statusBar().showMessage(
                     "Paint over the areas to fill first (or tick Find scratches and dust)", 8000
                 )
                 return
-            params = dataclasses.replace(params, mask=mask.astype(np.float32))
+            params = task.mask_input.given(params, mask)
         engine = self._engine_or_warning()
         if engine is None:
             return
@@ -975,19 +974,20 @@ class MainWindow(QMainWindow):
     def detect_defects(self) -> None:
         """Propose a mask of scratches, dust and hairs (the network runs in the background);
         it joins the mask as one step that can be undone."""
-        from restorer.tasks.inpaint import DETECT_TASK, DetectParams
-
         doc = self.document
-        if doc is None or self.runner.busy:
-            return
         section = self._mask_section()
-        sensitivity = getattr(section.params(), "sensitivity", 1.0) if section else 1.0
+        if doc is None or self.runner.busy or section is None:
+            return
+        mask_input = section.task.mask_input
+        if mask_input is None or mask_input.detection is None:
+            return
+        task, params = mask_input.detection(section.params())
         engine = self._engine_or_warning()
         if engine is None:
             return
-        worker = TaskWorker(engine, DETECT_TASK, doc.current, DetectParams(sensitivity))
+        worker = TaskWorker(engine, task, doc.current, params)
         worker.succeeded.connect(self._defects_found)
-        self._start(worker, DETECT_TASK, engine)
+        self._start(worker, task, engine)
 
     def _engine_or_warning(self) -> Any:
         try:

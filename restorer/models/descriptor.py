@@ -6,6 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# How each architecture is called: its forward() takes these inputs, in this order, each an
+# (N, C, H, W) tensor. The engine packs them along the channels of one tile and splits the
+# tile back (restorer.engine.contract), so no task writes its own call. "image" and
+# "noise_map" have the model's `channels`; the others one channel. Kept here, without torch,
+# so that reading the manifest does not load it; tests check it against the classes.
+ARCHITECTURE_INPUTS: dict[str, tuple[str, ...]] = {
+    "denoise_unet": ("image", "noise_map"),
+    "sr_unet": ("image",),
+    "inpaint_gated_ffc": ("image", "mask"),
+    "mar_sinogram_unet": ("normalized_sinogram", "trace"),
+    "mar_image_unet": ("reconstruction", "li_image"),
+    "defect_unet": ("image",),
+    "noise_map": ("image",),
+}
+_IMAGE_SHAPED = ("image", "noise_map")
+
 
 @dataclass(frozen=True)
 class ModelDescriptor:
@@ -26,6 +42,19 @@ class ModelDescriptor:
     license: str = "MIT"
     training: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The names of the network's inputs, in the order its forward() takes them."""
+        try:
+            return ARCHITECTURE_INPUTS[self.architecture]
+        except KeyError:
+            raise ValueError(f"unknown architecture {self.architecture!r}") from None
+
+    @property
+    def input_channels(self) -> tuple[int, ...]:
+        """Channels of each input: how a packed tile is split into them."""
+        return tuple(self.channels if name in _IMAGE_SHAPED else 1 for name in self.inputs)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelDescriptor:

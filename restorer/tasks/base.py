@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -100,11 +100,14 @@ class RunContext(Protocol):
     # may write its result into the image's own pixels and save a whole image of memory.
     may_overwrite_input: bool
 
+    def has_model(self, model_id: str) -> bool:
+        """Whether the installation has this model (some are optional)."""
+        ...
+
     def run_model(
         self,
         model_id: str,
         pixels: TileSource,
-        forward: Callable[..., Any],
         *,
         tiled: bool = True,
         passes: int = 1,
@@ -112,9 +115,11 @@ class RunContext(Protocol):
         write_into: np.ndarray | None = None,
         on_rows_done: RowsDone | None = None,
     ) -> np.ndarray:
-        """Run forward(model, tile_tensor) over pixels (H, W, C) in tiles on the chosen
-        device, with out-of-memory fallback; returns float32 (H*scale, W*scale, C').
-        pixels may be an array or a TileSource that makes each tile when asked. passes > 1
+        """Run the model over pixels (H, W, C) in tiles on the chosen device, with
+        out-of-memory fallback; returns float32 (H*scale, W*scale, C'). The channels of
+        pixels are the model's inputs side by side, in the order its descriptor's `inputs`
+        name them (restorer.engine.contract splits them). pixels may be an array or a
+        TileSource that makes each tile when asked. passes > 1
         averages the output over that many flips and rotations of each tile. progress, when
         given, receives this run's completion instead of the context's own. write_into: an
         array of the output's shape the result may be written into (the returned array is
@@ -122,6 +127,29 @@ class RunContext(Protocol):
         on_rows_done(top, rows) sees each run of finished output rows while the input rows
         under them are still intact."""
         ...
+
+
+def _never(params: Any) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class MaskInput:
+    """A task's mask input (white = work here): painted in the window, or a file on the
+    command line. Front ends ask this, never the task's parameter names."""
+
+    field: str = "mask"  # the params field that receives it, float32 (H, W)
+    # True when these params have the task find its own mask, so none need be given.
+    found_by_task: Callable[[Any], bool] = _never
+    # The detection the window's Detect button runs, with the settings of these params.
+    detection: Callable[[Any], tuple[TaskSpec, Any]] | None = None
+
+    def required(self, params: Any) -> bool:
+        return not self.found_by_task(params)
+
+    def given(self, params: Any, mask: np.ndarray) -> Any:
+        """params carrying the mask."""
+        return replace(params, **{self.field: mask.astype(np.float32)})
 
 
 @dataclass(frozen=True)
@@ -134,8 +162,18 @@ class TaskSpec:
     cli_name: str = ""  # the subcommand; defaults to name
     accepts_ct: bool = True
     ct_only: bool = False
-    needs_mask: bool = False
+    mask_input: MaskInput | None = None
+    # The metal threshold (HU) of these params, for tasks whose window shows the metal found.
+    metal_threshold: Callable[[Any], float] | None = None
     output_format: str = ""  # what batch outputs are written as when not told; "": the input's
+
+    @property
+    def needs_mask(self) -> bool:
+        return self.mask_input is not None
+
+    def needs_user_mask(self, params: Any) -> bool:
+        """Whether these params need a mask from the user (painted or a file)."""
+        return self.mask_input is not None and self.mask_input.required(params)
 
     @property
     def command(self) -> str:

@@ -143,9 +143,7 @@ def find_defects(
     x = np.clip(pixels, 0, 1).astype(np.float32)
     if x.ndim == 2:
         x = np.repeat(x[:, :, None], 3, axis=2)
-    probability = ctx.run_model(
-        MODEL, np.ascontiguousarray(x), lambda model, t: model(t), passes=PASSES
-    )
+    probability = ctx.run_model(MODEL, np.ascontiguousarray(x), passes=PASSES)
     low, high = threshold(sensitivity), seed_threshold(sensitivity)
     mask = hysteresis(probability[:, :, 0], low, high, join=HYSTERESIS_JOIN)
     if grow > 0:

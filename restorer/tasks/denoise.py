@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # torch is imported when a model runs, not to parse a command line
-    import torch
+    pass
 
 from restorer.core.coarse import BlockAccumulator, CoarseMap, PlanesWithMap
 from restorer.core.filters import gaussian_blur
@@ -156,19 +156,13 @@ def run(image: Image, params: DenoiseParams, ctx: RunContext) -> Image:
         denoise_progress = sub_progress(ctx.progress, 0.15, 1.0)
     level = estimate.scaled(params.strength, MAX_SIGMA / 255.0)
 
-    channels = planes.shape[2]
-
-    def forward(model: torch.nn.Module, tile: torch.Tensor) -> torch.Tensor:
-        return model(tile[:, :channels], tile[:, channels:])
-
     # The result may replace the input where the input is ours to change: its own copy (CT,
     # salt-and-pepper) or a batch that has handed its image over.
     reusable = ctx.may_overwrite_input or x is not image.pixels
     local_mean = None if image.is_ct else LocalMeanCorrection(planes.shape, level)
     out = ctx.run_model(
         GRAY_MODEL if gray else COLOR_MODEL,
-        PlanesWithMap(planes, level),
-        forward,
+        PlanesWithMap(planes, level),  # the image, then its noise map
         passes=params.passes,
         progress=denoise_progress,
         write_into=planes if reusable else None,
@@ -246,9 +240,7 @@ def estimated_level(
         strip = planes[above:below]
         rgb = np.repeat(strip, 3, axis=2) if channels == 1 else strip
         part = sub_progress(progress, top / height, bottom / height)
-        estimate = ctx.run_model(
-            NOISE_MAP_MODEL, rgb, lambda model, tile: model(tile), progress=part
-        )[top - above : bottom - above]
+        estimate = ctx.run_model(NOISE_MAP_MODEL, rgb, progress=part)[top - above : bottom - above]
         level.add_rows(top, estimate.mean(axis=2, keepdims=True) if channels == 1 else estimate)
     return level.means()
 

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # torch is imported when a model runs, not to parse a command line
-    import torch
+    pass
 
 from restorer.core.fill import smooth_fill
 from restorer.core.image import Image
 from restorer.core.morphology import connected_components, distance_inside
 from restorer.core.resample import enlarge_cubic, reduce_area
-from restorer.tasks.base import RunContext, TaskSpec, param, validate_params
+from restorer.tasks.base import MaskInput, RunContext, TaskSpec, param, validate_params
 from restorer.tasks.defects import find_defects
 
 MODEL = "inpaint"
@@ -117,11 +117,7 @@ def _network_fill(ctx: RunContext, crop: np.ndarray, hole: np.ndarray, scale: fl
         crop = reduce_area(crop, size)
         hole = (reduce_area(hole, size) > 0).astype(np.float32)
     packed = np.ascontiguousarray(np.concatenate([crop, hole[:, :, None]], axis=2), np.float32)
-
-    def forward(model: torch.nn.Module, t: torch.Tensor) -> torch.Tensor:
-        return model(t[:, :3], t[:, 3:])
-
-    out = ctx.run_model(MODEL, packed, forward)
+    out = ctx.run_model(MODEL, packed)  # the image, then the mask
     if scale > 1:
         out = enlarge_cubic(out, (w, h))
     return out
@@ -182,16 +178,6 @@ def run(image: Image, params: InpaintParams, ctx: RunContext) -> Image:
     return image.with_pixels(result.astype(np.float32))
 
 
-TASK = TaskSpec(
-    name="inpaint",
-    title="Inpaint",
-    description="Fill scratches, dust, tears and unwanted objects painted with the mask brush.",
-    params_type=InpaintParams,
-    run=run,
-    needs_mask=True,
-)
-
-
 @dataclass(frozen=True)
 class DetectParams:
     # In the window the inpaint panel's sensitivity is passed on.
@@ -213,4 +199,17 @@ DETECT_TASK = TaskSpec(
     params_type=DetectParams,
     run=detect,
     output_format="png",  # a mask must survive exactly: never the input's JPEG
+)
+
+
+TASK = TaskSpec(
+    name="inpaint",
+    title="Inpaint",
+    description="Fill scratches, dust, tears and unwanted objects painted with the mask brush.",
+    params_type=InpaintParams,
+    run=run,
+    mask_input=MaskInput(
+        found_by_task=lambda params: params.auto_mask,
+        detection=lambda params: (DETECT_TASK, DetectParams(params.sensitivity)),
+    ),
 )

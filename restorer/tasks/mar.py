@@ -7,6 +7,7 @@ is corrected, the slice is reconstructed and the metal is put back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,10 +70,13 @@ class MarParams:
     )
 
 
-def learned_available() -> bool:
-    from restorer.models.registry import bundled_models
+LEARNED_MODELS = ("mar-sinogram", "mar-image")
 
-    return {"mar-sinogram", "mar-image"} <= {m.id for m in bundled_models()}
+
+def learned_available(has_model: Callable[[str], bool]) -> bool:
+    """Whether both networks of the learned method are installed (asked of a RunContext or
+    an Engine)."""
+    return all(has_model(m) for m in LEARNED_MODELS)
 
 
 def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
@@ -90,7 +94,7 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
         return image
     ctx.progress.message(f"Metal: {int(mask.sum())} pixels above {params.threshold:.0f} HU")
     method = params.method
-    if method == "learned" and not learned_available():
+    if method == "learned" and not learned_available(ctx.has_model):
         ctx.progress.message("The learned MAR models are not bundled yet: using NMAR")
         method = "nmar"
     ctx.progress.set_progress(0.1)
@@ -120,4 +124,5 @@ TASK = TaskSpec(
     params_type=MarParams,
     run=run,
     ct_only=True,
+    metal_threshold=lambda params: params.threshold,
 )

@@ -19,7 +19,6 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-import torch
 
 from restorer.models.mar_nets import HU_SCALE
 from restorer.physics.mar import (
@@ -54,18 +53,14 @@ def image_inputs(
     return (np.stack([recon, li], axis=2) * HU_SCALE).astype(np.float32)
 
 
-def _two_inputs(model: torch.nn.Module, t: torch.Tensor) -> torch.Tensor:
-    return model(t[:, :1], t[:, 1:])
-
-
 def _on_own_grid(hu: np.ndarray, mask: np.ndarray, ctx: RunContext) -> np.ndarray:
     geometry = geometry_for(hu.shape[0])
     sinos = nmar_sinograms(hu, mask, geometry)
-    completed = ctx.run_model("mar-sinogram", sinogram_inputs(sinos), _two_inputs, tiled=False)
+    completed = ctx.run_model("mar-sinogram", sinogram_inputs(sinos), tiled=False)
     ctx.progress.set_progress(0.5)
     ctx.progress.check_aborted()
     images = image_inputs(hu, sinos, completed[:, :, 0], geometry)
-    out = ctx.run_model("mar-image", images, _two_inputs, tiled=False)
+    out = ctx.run_model("mar-image", images, tiled=False)
     return out[:, :, 0] / HU_SCALE
 
 

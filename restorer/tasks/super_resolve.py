@@ -7,13 +7,13 @@ separately with bicubic interpolation; the bit depth and metadata of the source 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:  # torch is imported when a model runs, not to parse a command line
-    import torch
+    pass
 
 from restorer.core.image import Image
 from restorer.core.resample import enlarge_cubic
@@ -40,18 +40,9 @@ class SuperResolveParams:
     )
 
 
-def model_id(params: SuperResolveParams, available: set[str] | None = None) -> str:
-    """The model for these params; falls back to the clean model when no scan model is bundled."""
-    wanted = MODELS[params.model].format(scale=params.scale)
-    if available is not None and wanted not in available:
-        return MODELS["clean"].format(scale=params.scale)
-    return wanted
-
-
-def _bundled_ids() -> set[str]:
-    from restorer.models.registry import bundled_models
-
-    return {m.id for m in bundled_models()}
+def model_id(params: SuperResolveParams) -> str:
+    """The model these params ask for (run falls back to the clean one when it is missing)."""
+    return MODELS[params.model].format(scale=params.scale)
 
 
 def run(image: Image, params: SuperResolveParams, ctx: RunContext) -> Image:
@@ -64,15 +55,13 @@ def run(image: Image, params: SuperResolveParams, ctx: RunContext) -> Image:
     gray = x.ndim == 2
     rgb = np.repeat(x[:, :, None], 3, axis=2) if gray else x
 
-    def forward(model: torch.nn.Module, tile: torch.Tensor) -> torch.Tensor:
-        return model(tile)
-
-    chosen = model_id(params, _bundled_ids())
-    if chosen != model_id(params):
+    wanted = model_id(params)
+    chosen = wanted if ctx.has_model(wanted) else model_id(replace(params, model="clean"))
+    if chosen != wanted:
         ctx.progress.message(
             f"No '{params.model}' model for ×{params.scale} is installed: using the clean one"
         )
-    out = ctx.run_model(chosen, np.ascontiguousarray(rgb), forward)
+    out = ctx.run_model(chosen, np.ascontiguousarray(rgb))
     # In place where it can be: the output is 16 or 4 times the input, and every whole copy
     # of it would add as much again to the peak memory.
     out = out.mean(axis=2, dtype=np.float32) if gray else out
