@@ -15,6 +15,7 @@ import numpy as np
 
 from restorer.core.image import Image
 from restorer.core.ops import psnr
+from restorer.core.progress import NullProgress
 
 if TYPE_CHECKING:
     from restorer.models.descriptor import ModelDescriptor
@@ -158,6 +159,22 @@ def run() -> int:
                     raise AssertionError(f"{compression} TIFF did not read back")
         return "PNG, JPEG, WebP, BMP, TIFF (deflate, LZW, JPEG)"
 
+    def cpu_runtime() -> str:
+        """The bundled networks run on OpenVINO on the CPU (converted at first use): a
+        fallback to PyTorch would pass every task check, so it is a failure here."""
+        if engine.device.type != "cpu":
+            return f"not used on {engine.device_name}"
+        said: list[str] = []
+
+        class Recording(NullProgress):
+            def message(self, text: str) -> None:
+                said.append(text)
+
+        engine.run_model("noise-map", np.ascontiguousarray(clean[:, :, :3]), Recording())
+        if said:
+            raise AssertionError("; ".join(said))
+        return engine.device_name
+
     checks = {"denoise": denoise, "inpaint": inpaint, "super_resolve": super_resolve, "mar": mar}
     for task in TASKS:
         check = checks.get(task.name)
@@ -166,6 +183,7 @@ def run() -> int:
             if check
             else _check(f"task {task.name}", lambda: "no self-test")
         )
+    results.append(_check("CPU runtime", cpu_runtime))
     results.append(_check("scratch and dust detection", defects))
     results.append(_check("CT slice (DICOM)", ct))
     results.append(_check("file formats", file_formats))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,9 @@ import pytest
 from restorer.engine.engine import Engine
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Models converted for OpenVINO go to a cache of this test run (and its subprocesses), not the
+# user's: every run starts without one, as a fresh installation does.
+os.environ.setdefault("RESTORER_CACHE_DIR", tempfile.mkdtemp(prefix="restorer-test-cache-"))
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "resources" / "samples"

@@ -108,21 +108,28 @@ def _add_precision_option(p: argparse.ArgumentParser) -> None:
         "--precision",
         default="auto",
         choices=("auto", "float32"),
-        help="auto: float16 on CUDA and bfloat16 on CPUs with AMX for the models that allow it "
-        "(several times faster, within about 1/255); float32: full precision everywhere",
+        help="auto: float16 on CUDA, bfloat16 on CPUs with AVX-512 bf16 or AMX, for the models "
+        "that allow it (about twice as fast, within about 1/255); float32: full precision",
+    )
+    p.add_argument(
+        "--backend",
+        default="auto",
+        choices=("auto", "torch", "openvino"),
+        help="what runs the models on the CPU (default: OpenVINO when installed, else PyTorch; "
+        "GPUs always use PyTorch)",
     )
 
 
 def _benchmarks() -> list[tuple[str, str, Any, Any]]:
     """(name, help, add_arguments, run(args, device)) for each `restorer bench` command."""
-    from restorer.bench import denoise, inpaint, mar, memory, upscale
+    from restorer.bench import denoise, inpaint, mar, memory, speed, upscale
     from restorer.gui import latency_bench
 
     def with_engine(run: Any) -> Any:
         def call(args: argparse.Namespace) -> int:
             from restorer.engine.engine import Engine
 
-            return run(args, Engine(args.device, precision=args.precision))
+            return run(args, Engine(args.device, precision=args.precision, backend=args.backend))
 
         return call
 
@@ -162,6 +169,12 @@ def _benchmarks() -> list[tuple[str, str, Any, Any]]:
             "peak memory of whole jobs on 24 and 100 MP photos (each in its own process)",
             memory.add_arguments,
             memory.run,
+        ),
+        (
+            "speed",
+            "MP/s of each task for every CPU runtime and precision here, with PSNR",
+            speed.add_arguments,
+            speed.run,
         ),
         # The window benchmark makes its own engine, inside the window.
         (

@@ -63,7 +63,7 @@ def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
             raise ValueError(MASK_MISSING)
         output_format = args.format or task.output_format or None
         jobs = plan(args.inputs, args.output, output_format)
-        engine = Engine(args.device, tile=args.tile, precision=args.precision)
+        engine = Engine(args.device, tile=args.tile, precision=args.precision, backend=args.backend)
     except (UsageError, ValueError, DeviceUnavailableError) as exc:
         _error(str(exc))
         return 2

@@ -6,6 +6,8 @@ import torch
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 PRECISION_CHOICES = ("auto", "float32")
+# The runtime of the bundled networks on the CPU: "auto" = OpenVINO when it is installed.
+BACKEND_CHOICES = ("auto", "torch", "openvino")
 
 
 class DeviceUnavailableError(Exception):

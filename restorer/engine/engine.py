@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +18,18 @@ from restorer.core.progress import NullProgress, Progress
 from restorer.core.tiling import RowsDone, TileSource, TileSpec, process_tiled
 from restorer.engine.contract import forward_for
 from restorer.engine.device import (
+    BACKEND_CHOICES,
     PRECISION_CHOICES,
     choose_device,
     cpu_has_bfloat16_matrix_units,
     describe_device,
 )
-from restorer.engine.ensemble import self_ensemble
+from restorer.engine.ensemble import self_ensemble, self_ensemble_array
 from restorer.engine.fallback import OOM_ERRORS, run_with_fallback
+from restorer.engine.openvino_runtime import OpenVinoRuntime, runtime_available
+from restorer.engine.openvino_runtime import infer as openvino_infer
 from restorer.models.descriptor import ModelDescriptor
-from restorer.models.loader import load_bundled, load_user_checkpoint
+from restorer.models.loader import load_bundled, load_user_checkpoint, verify_bundled
 from restorer.models.registry import bundled_models, get_model
 from restorer.resources import models_dir
 from restorer.tasks.base import TaskSpec
@@ -80,10 +84,14 @@ class Engine:
         user_weights: dict[str, Path] | None = None,
         models_path: Path | None = None,
         precision: str = "auto",
+        backend: str = "auto",
     ) -> None:
         if precision not in PRECISION_CHOICES:
             choices = ", ".join(PRECISION_CHOICES)
             raise ValueError(f"unknown precision {precision!r} (use {choices})")
+        if backend not in BACKEND_CHOICES:
+            choices = ", ".join(BACKEND_CHOICES)
+            raise ValueError(f"unknown backend {backend!r} (use {choices})")
         self.device = choose_device(device)
         # "auto": reduced precision where the hardware makes it pay and the model declares it
         # safe (supports_half) - float16 on CUDA, bfloat16 on CPUs with AMX.
@@ -94,10 +102,70 @@ class Engine:
         self.models_path = models_path or models_dir()
         self._cache: dict[tuple[str, str, torch.dtype], nn.Module] = {}
         self.last_report = RunReport()
+        # On the CPU the bundled networks run through OpenVINO unless told otherwise ("auto"
+        # and "openvino"); PyTorch stays the runtime for CUDA, MPS, training and user weights.
+        self.backend = backend
+        self._openvino: OpenVinoRuntime | None = None
+        self._openvino_refused: set[str] = set()  # models it failed on: PyTorch runs them
+        self._said: set[str] = set()  # each fallback is said once per engine
+        self._verified: set[str] = set()  # bundled weights checked against the manifest
 
     @property
     def device_name(self) -> str:
+        if self.device.type == "cpu" and self._cpu_runtime_usable():
+            bf16 = self.reduced_precision and self._openvino_bfloat16()
+            threads = torch.get_num_threads()
+            return f"CPU ({threads} threads, OpenVINO{', bfloat16' if bf16 else ''})"
         return describe_device(self.device, self.cpu_bfloat16)
+
+    def _cpu_runtime_usable(self) -> bool:
+        return self.backend != "torch" and runtime_available()
+
+    def _openvino_bfloat16(self) -> bool:
+        try:
+            return self._openvino_runtime().bfloat16_capable
+        except Exception:
+            return False
+
+    def _openvino_runtime(self) -> OpenVinoRuntime:
+        if self._openvino is None:
+            self._openvino = OpenVinoRuntime(threads=torch.get_num_threads())
+        return self._openvino
+
+    def _say_once(self, progress: Progress, text: str) -> None:
+        if text not in self._said:
+            self._said.add(text)
+            progress.message(text)
+
+    def openvino_model(self, model_id: str, progress: Progress) -> Any | None:
+        """The compiled OpenVINO model for a CPU run of model_id, or None to run it on
+        PyTorch: the backend is "torch", OpenVINO is missing or failed on this model (said
+        once), or the model has the user's own weights."""
+        if self.backend == "torch" or model_id in self.user_weights:
+            return None
+        if model_id in self._openvino_refused:
+            return None
+        if not runtime_available():
+            self._say_once(progress, "OpenVINO is not installed: models run on PyTorch")
+            return None
+        descriptor = self.descriptor(model_id)
+        # The converted model in the cache was made from these weights: they must still be
+        # the installed ones, as when PyTorch loads them (a damaged installation says so).
+        if model_id not in self._verified:
+            verify_bundled(descriptor, self.models_path)
+            self._verified.add(model_id)
+        try:
+            return self._openvino_runtime().compiled(
+                descriptor,
+                lambda: self.model(model_id, torch.device("cpu"))[0],
+                bfloat16=self.reduced_precision and descriptor.supports_half,
+            )
+        except Exception as exc:  # conversion or compilation: PyTorch still runs the model
+            self._openvino_refused.add(model_id)
+            self._say_once(
+                progress, f"OpenVINO could not run {model_id} ({exc}): running it on PyTorch"
+            )
+            return None
 
     def descriptor(self, model_id: str) -> ModelDescriptor:
         return get_model(model_id)
@@ -185,6 +253,7 @@ class Engine:
         that halves its tile and starts again must find its input as it was."""
         descriptor = self.descriptor(model_id)
         forward = self_ensemble(forward_for(descriptor), passes)
+        openvino = self.openvino_model(model_id, progress) if self.device.type == "cpu" else None
         cpu_bfloat16 = self.cpu_bfloat16 and descriptor.supports_half
         base_tile = self.tile_override or descriptor.tile * (2 if self.device.type == "cuda" else 1)
         if not tiled:
@@ -192,7 +261,9 @@ class Engine:
             base_tile = -(-max(pixels.shape[:2]) // m) * m  # the whole image, padded
 
         def attempt(tile: int, device: torch.device) -> np.ndarray:
-            model, dtype = self.model(model_id, device)
+            compiled = openvino if device.type == "cpu" else None
+            if compiled is None:
+                model, dtype = self.model(model_id, device)
             overlap = min(descriptor.tile_overlap, (tile - 1) // 2)
             spec = TileSpec(
                 tile=tile,
@@ -200,6 +271,9 @@ class Engine:
                 scale=descriptor.scale,
                 multiple=descriptor.size_multiple,
             )
+
+            def on_openvino(arr: np.ndarray) -> np.ndarray:
+                return self_ensemble_array(partial(openvino_infer, compiled), passes)(arr)
 
             def on_tile(arr: np.ndarray) -> np.ndarray:
                 t = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1)[None]
@@ -215,11 +289,12 @@ class Engine:
                     y = forward(model, t)
                 return y[0].permute(1, 2, 0).float().cpu().numpy()
 
+            run_tile = on_tile if compiled is None else on_openvino
             if write_into is None or device.type != "cpu":
-                return process_tiled(pixels, on_tile, spec, progress, on_rows_done=on_rows_done)
+                return process_tiled(pixels, run_tile, spec, progress, on_rows_done=on_rows_done)
             try:
                 return process_tiled(
-                    pixels, on_tile, spec, progress, out=write_into, on_rows_done=on_rows_done
+                    pixels, run_tile, spec, progress, out=write_into, on_rows_done=on_rows_done
                 )
             except OOM_ERRORS as exc:  # the input is partly overwritten: no retry can work
                 raise MemoryError(f"out of memory on the CPU with {tile}-pixel tiles") from exc

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -66,3 +67,26 @@ def _layout(x: torch.Tensor) -> torch.memory_format:
     if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last):
         return torch.channels_last
     return torch.contiguous_format
+
+
+def self_ensemble_array(
+    run: Callable[[np.ndarray], np.ndarray], passes: int
+) -> Callable[[np.ndarray], np.ndarray]:
+    """The same averaging for a runtime that takes (H, W, C) arrays (OpenVINO): the views of
+    _VIEWS, in the same order, as numpy flips and rotations of the tile's first two axes."""
+    if passes not in PASS_CHOICES:
+        raise ValueError(f"passes must be one of {PASS_CHOICES}, not {passes}")
+    if passes == 1:
+        return run
+
+    def averaged(x: np.ndarray) -> np.ndarray:
+        total: np.ndarray | None = None
+        for turns, mirrored in _VIEWS[:passes]:
+            view = np.rot90(x[:, ::-1] if mirrored else x, turns, axes=(0, 1))
+            y = np.rot90(run(np.ascontiguousarray(view)), -turns, axes=(0, 1))
+            y = y[:, ::-1] if mirrored else y
+            total = y.astype(np.float32) if total is None else total + y
+        assert total is not None
+        return total / np.float32(passes)
+
+    return averaged

@@ -934,6 +934,7 @@ class MainWindow(QMainWindow):
                 self.settings.device,
                 tile=self.settings.tile or None,
                 precision=self.settings.precision,
+                backend=self.settings.backend,
             )
             self.panel.set_device(self._engine.device_name)
         return self._engine
@@ -1097,6 +1098,7 @@ class MainWindow(QMainWindow):
             settings.theme,
             self,
             precision=settings.precision,
+            backend=settings.backend,
             jpeg_quality=settings.jpeg_quality,
             queue_folder=settings.queue_folder,
             queue_pattern=settings.queue_pattern,
@@ -1105,6 +1107,7 @@ class MainWindow(QMainWindow):
             self.settings.device = dialog.chosen_device()
             self.settings.tile = dialog.tile.value()
             self.settings.precision = str(dialog.precision.currentData())
+            self.settings.backend = str(dialog.backend.currentData())
             self.settings.jpeg_quality = dialog.jpeg_quality.value()
             self.settings.queue_folder = dialog.queue_folder.text().strip()
             self.settings.queue_pattern = dialog.queue_pattern.text().strip() or "{name}_restored"

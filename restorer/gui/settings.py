@@ -32,6 +32,7 @@ class Settings:
     device = _Stored("engine/device", "auto", str)
     tile = _Stored("engine/tile", 0, int)
     precision = _Stored("engine/precision", "auto", str)  # restorer.engine.device's choices
+    backend = _Stored("engine/backend", "auto", str)  # restorer.engine.device's choices
     jpeg_quality = _Stored("files/jpeg_quality", 95, int)
     last_folder = _Stored("files/last_folder", "", str)
     # Where the queue writes results ("" = a "restored" folder beside the inputs).

@@ -29,6 +29,17 @@ def load_bundled(descriptor: ModelDescriptor, models_dir: Path) -> nn.Module:
     """Build the network and load its weights, refusing a file whose checksum differs."""
     from safetensors.torch import load_file
 
+    path = verify_bundled(descriptor, models_dir)
+    try:
+        state = load_file(str(path))
+    except Exception as exc:
+        raise ModelIntegrityError(f"model file {descriptor.file} is unreadable: {exc}") from exc
+    return _with_state(descriptor, state)
+
+
+def verify_bundled(descriptor: ModelDescriptor, models_dir: Path) -> Path:
+    """The model's weights file, after checking that it is there and is the one the manifest
+    names (sha256); ModelIntegrityError otherwise."""
     path = models_dir / descriptor.file
     if not path.is_file():
         raise ModelIntegrityError(f"model file {descriptor.file} is missing from {models_dir}")
@@ -44,11 +55,7 @@ def load_bundled(descriptor: ModelDescriptor, models_dir: Path) -> nn.Module:
             f"model file {descriptor.file} was altered or damaged (sha256 {actual[:12]}…, "
             f"expected {descriptor.sha256[:12]}…); refusing to load it. Reinstall Restorer."
         )
-    try:
-        state = load_file(str(path))
-    except Exception as exc:
-        raise ModelIntegrityError(f"model file {descriptor.file} is unreadable: {exc}") from exc
-    return _with_state(descriptor, state)
+    return path
 
 
 def load_user_checkpoint(path: Path, descriptor: ModelDescriptor) -> nn.Module:

@@ -1,0 +1,184 @@
+"""The CPU runtime: OpenVINO runs every bundled network as PyTorch does (float32), tiled and
+whole, with cancellation, and the engine falls back to PyTorch when it cannot be used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from restorer.core.progress import Cancelled, NullProgress
+from restorer.engine.engine import Engine
+from restorer.io import read_image
+from restorer.models.registry import bundled_models
+
+pytest.importorskip("openvino")
+
+
+class Recording(NullProgress):
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def message(self, text: str) -> None:
+        self.messages.append(text)
+
+
+def _packed_input(model_id: str, photo: np.ndarray) -> np.ndarray:
+    """A crop of a real photograph as the model's packed inputs (restorer.engine.contract):
+    the photo (or its gray) for image-like inputs, a level or a mask for the others."""
+    engine_free = {d.id: d for d in bundled_models()}[model_id]
+    gray = photo.mean(axis=2, keepdims=True)
+    planes = []
+    for name, channels in zip(engine_free.inputs, engine_free.input_channels, strict=True):
+        if name == "noise_map":
+            planes.append(np.full((*photo.shape[:2], channels), 15 / 255, np.float32))
+        elif name == "mask":
+            mask = np.zeros((*photo.shape[:2], 1), np.float32)
+            mask[40:60, 30:140] = 1
+            planes.append(mask)
+        else:
+            planes.append(photo if channels == 3 else gray)
+    return np.ascontiguousarray(np.concatenate(planes, axis=2), np.float32)
+
+
+@pytest.mark.parametrize("model_id", [d.id for d in bundled_models()])
+def test_openvino_equals_pytorch_in_float32(model_id: str, samples: Path) -> None:
+    photo = read_image(samples / "chelsea.png").pixels[:176, :240, :3]
+    x = _packed_input(model_id, photo)
+    torch_engine = Engine("cpu", precision="float32", backend="torch")
+    openvino_engine = Engine("cpu", precision="float32", backend="openvino")
+    for tiled, tile in ((True, 96), (False, None)):
+        torch_engine.tile_override = openvino_engine.tile_override = tile
+        expected = torch_engine.run_model(model_id, x, NullProgress(), tiled=tiled)
+        progress = Recording()
+        got = openvino_engine.run_model(model_id, x, progress, tiled=tiled)
+        assert not progress.messages, progress.messages  # it really ran on OpenVINO
+        assert got.shape == expected.shape
+        assert np.abs(got - expected).max() < 1e-4, (model_id, tiled)
+
+
+def test_self_ensemble_on_openvino_equals_pytorch(samples: Path) -> None:
+    photo = read_image(samples / "chelsea.png").pixels[:128, :160, :3]
+    x = _packed_input("defects", photo)
+    expected = Engine("cpu", precision="float32", backend="torch").run_model(
+        "defects", x, NullProgress(), passes=8
+    )
+    got = Engine("cpu", precision="float32", backend="openvino").run_model(
+        "defects", x, NullProgress(), passes=8
+    )
+    assert np.abs(got - expected).max() < 1e-4
+
+
+def test_without_openvino_models_run_on_pytorch_saying_so_once(
+    monkeypatch: pytest.MonkeyPatch, samples: Path
+) -> None:
+    import restorer.engine.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "runtime_available", lambda: False)
+    x = read_image(samples / "chelsea.png").pixels[:64, :96, :3].copy()
+    engine = Engine("cpu", precision="float32")
+    assert "OpenVINO" not in engine.device_name
+    progress = Recording()
+    first = engine.run_model("noise-map", x, progress)
+    engine.run_model("noise-map", x, progress)
+    assert progress.messages == ["OpenVINO is not installed: models run on PyTorch"]
+    expected = Engine("cpu", precision="float32", backend="torch").run_model(
+        "noise-map", x, NullProgress()
+    )
+    assert np.array_equal(first, expected)
+
+
+def test_a_model_openvino_cannot_load_runs_on_pytorch(
+    monkeypatch: pytest.MonkeyPatch, samples: Path
+) -> None:
+    from restorer.engine.openvino_runtime import OpenVinoRuntime
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("unsupported operation")
+
+    monkeypatch.setattr(OpenVinoRuntime, "compiled", refuse)
+    x = read_image(samples / "chelsea.png").pixels[:64, :96, :3].copy()
+    engine = Engine("cpu", precision="float32", backend="openvino")
+    progress = Recording()
+    engine.run_model("noise-map", x, progress)
+    out = engine.run_model("noise-map", x, progress)
+    assert len(progress.messages) == 1 and "running it on PyTorch" in progress.messages[0]
+    expected = Engine("cpu", precision="float32", backend="torch").run_model(
+        "noise-map", x, NullProgress()
+    )
+    assert np.array_equal(out, expected)
+
+
+def test_cancel_stops_an_openvino_run_between_tiles(samples: Path) -> None:
+    class CancelAfterFirstTile(NullProgress):
+        def __init__(self) -> None:
+            self.tiles = 0
+
+        def set_progress(self, fraction: float) -> None:
+            self.tiles += 1
+
+        def check_aborted(self) -> None:
+            if self.tiles >= 1:
+                raise Cancelled()
+
+    x = read_image(samples / "chelsea.png").pixels[:, :, :3].copy()
+    engine = Engine("cpu", precision="float32", backend="openvino", tile=64)
+    progress = CancelAfterFirstTile()
+    with pytest.raises(Cancelled):
+        engine.run_model("defects", x, progress)
+    assert progress.tiles == 1
+
+
+def test_the_converted_model_is_cached_and_checked(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, samples: Path
+) -> None:
+    """Converted once; a damaged cached file is noticed by its sha256 and converted again."""
+    from restorer.engine.openvino_runtime import OpenVinoRuntime
+
+    monkeypatch.setenv("RESTORER_CACHE_DIR", str(tmp_path))
+    conversions: list[str] = []
+    original = OpenVinoRuntime._convert
+
+    def counting(self: OpenVinoRuntime, descriptor: object, network: object) -> object:
+        conversions.append(getattr(descriptor, "id", "?"))
+        return original(self, descriptor, network)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(OpenVinoRuntime, "_convert", counting)
+    x = read_image(samples / "chelsea.png").pixels[:64, :96, :3].copy()
+    expected = Engine("cpu", precision="float32", backend="openvino").run_model(
+        "noise-map", x, NullProgress()
+    )
+    again = Engine("cpu", precision="float32", backend="openvino").run_model(
+        "noise-map", x, NullProgress()
+    )
+    assert conversions == ["noise-map"] and np.array_equal(again, expected)
+    (weights,) = tmp_path.rglob("model.bin")
+    weights.write_bytes(weights.read_bytes()[:-8] + b"\x00" * 8)
+    repaired = Engine("cpu", precision="float32", backend="openvino").run_model(
+        "noise-map", x, NullProgress()
+    )
+    assert conversions == ["noise-map", "noise-map"] and np.array_equal(repaired, expected)
+
+
+def test_a_cached_conversion_does_not_hide_damaged_weights(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, samples: Path
+) -> None:
+    """With the model converted and cached, an installation whose weights file was altered
+    still refuses to run it, as PyTorch loading does."""
+    import shutil
+
+    from restorer.models.loader import ModelIntegrityError
+    from restorer.resources import models_dir
+
+    monkeypatch.setenv("RESTORER_CACHE_DIR", str(tmp_path / "cache"))
+    x = read_image(samples / "chelsea.png").pixels[:64, :96, :3].copy()
+    Engine("cpu", backend="openvino").run_model("noise-map", x, NullProgress())  # cached now
+    copy = tmp_path / "models"
+    shutil.copytree(models_dir(), copy)
+    weights = copy / "noise-map.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-4] + b"\x00" * 4)
+    with pytest.raises(ModelIntegrityError, match="altered or damaged"):
+        Engine("cpu", backend="openvino", models_path=copy).run_model(
+            "noise-map", x, NullProgress()
+        )
