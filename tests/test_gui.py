@@ -361,6 +361,49 @@ def test_ct_series_slices_windows_and_metal_reduction(
     assert "not for diagnostic use" in canvas.notice
 
 
+def test_the_change_a_ct_correction_made_is_shown_in_hu_and_exported(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Difference on a CT result: after - before in HU with its scale, zero where the slice
+    did not change; exported as DICOM (the change in HU) and as a PNG with its legend."""
+    from tests.ct_helpers import write_series
+
+    write_series(tmp_path / "series", count=1, n=96)
+    assert window.open_file(tmp_path / "series")
+    assert not window.export_change_action.isEnabled()
+    window.panel.show_task("mar")
+    _run_denoise_like(qtbot, window, "mar")
+    doc = window.document
+    assert doc is not None and doc.has_result
+    window.set_view_mode(ViewMode.DIFFERENCE)
+    window.canvas.repaint()
+    change = window.canvas.change
+    assert change is not None and change.unit == "HU" and change.scale >= 1
+    expected = doc.current.pixels - doc.original.pixels
+    np.testing.assert_array_equal(change.values, expected)
+    unchanged = doc.current.pixels == doc.original.pixels
+    assert unchanged.any() and (~unchanged).any() and not change.values[unchanged].any()
+
+    dicom = tmp_path / "change.dcm"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(dicom), "DICOM, the change in HU")
+    )
+    assert window.export_change_action.isEnabled()
+    window.export_change_action.trigger()
+    back = read_image(dicom)
+    assert back.is_ct
+    np.testing.assert_allclose(back.pixels, expected, atol=0.5 + 1e-3)
+
+    png = tmp_path / "change.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(png), "PNG"))
+    window.export_change_action.trigger()
+    picture = read_image(png).pixels
+    assert picture.shape[0] > doc.current.height  # the legend under the map
+    # Where nothing changed the map is the gray slice itself: no colour.
+    shown = picture[: doc.current.height, : doc.current.width]
+    assert np.abs(shown[unchanged].max(axis=1) - shown[unchanged].min(axis=1)).max() < 1e-6
+
+
 def test_files_and_the_metal_preview_are_handled_off_the_ui_thread(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -22,7 +23,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from restorer.core.brush import paint_segment
-from restorer.gui.display import Display, Pyramid, difference_rgb
+from restorer.core.change import ChangeMap, change_rgb
+from restorer.gui.display import Display, Pyramid, difference_rgb, draw_change_legend
 
 MIN_SCALE = 1 / 64
 MAX_SCALE = 32.0
@@ -81,6 +83,8 @@ class ImageCanvas(QWidget):
         self._before_rgb: np.ndarray | None = None
         self._after_rgb: np.ndarray | None = None
         self._difference: Pyramid | None = None
+        self._change_source: Callable[[], ChangeMap] | None = None
+        self.change: ChangeMap | None = None  # the one the Difference view shows, once made
         self._mode = ViewMode.SPLIT
         # The split line's place as a fraction of the image's width: it stays on the same part
         # of the image when the view is zoomed or panned.
@@ -165,15 +169,22 @@ class ImageCanvas(QWidget):
 
     # --- content ---------------------------------------------------------------------------
     def set_images(
-        self, before: Display, after: Display | None = None, keep_view: bool = False
+        self,
+        before: Display,
+        after: Display | None = None,
+        keep_view: bool = False,
+        change: Callable[[], ChangeMap] | None = None,
     ) -> None:
-        """New content; after None shows the before image alone."""
+        """New content; after None shows the before image alone. change, when given, makes
+        the signed change map (HU or levels) the Difference view shows, when it is shown."""
         old_size = self.image_size()
         self._before_rgb = before.rgb
         self._after_rgb = after.rgb if after is not None else None
         self._before = before.pyramid
         self._after = after.pyramid if after is not None else None
         self._difference = None
+        self._change_source = change
+        self.change = None
         if not keep_view or old_size != self.image_size():
             self._fit_pending = True
             if self.isVisible():
@@ -326,7 +337,11 @@ class ImageCanvas(QWidget):
             self._label(painter, "After", int(half) + 8)
         elif self._mode is ViewMode.DIFFERENCE:
             self._draw(painter, self._difference_pyramid(), full, self._origin)
-            self._label(painter, "Difference ×4", 8)
+            if self.change is not None:
+                self._label(painter, f"After − before ({self.change.unit})", 8)
+                draw_change_legend(painter, self.change, QPointF(8, 36))  # under the label
+            else:
+                self._label(painter, "Difference ×4", 8)
         else:
             self._draw(painter, after, full, self._origin)
             if self._after is not None:
@@ -370,8 +385,13 @@ class ImageCanvas(QWidget):
     def _difference_pyramid(self) -> Pyramid:
         if self._difference is None:
             assert self._before_rgb is not None
-            after = self._after_rgb if self._after_rgb is not None else self._before_rgb
-            self._difference = Pyramid.from_rgb(difference_rgb(self._before_rgb, after))
+            if self._change_source is not None:
+                self.change = self._change_source()
+                rgb = change_rgb(self.change, self._before_rgb)
+            else:
+                after = self._after_rgb if self._after_rgb is not None else self._before_rgb
+                rgb = difference_rgb(self._before_rgb, after)
+            self._difference = Pyramid.from_rgb(rgb)
         return self._difference
 
     def _draw(self, painter: QPainter, pyramid: Pyramid, clip: QRectF, origin: QPointF) -> None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
 
+from restorer.core.change import ChangeMap, change_rgb, legend_colours
 from restorer.core.image import Image
 from restorer.core.resample import resize
 from restorer.io.ct_view import apply_window
@@ -204,3 +205,43 @@ def comparison_rgb(before: np.ndarray, after: np.ndarray, gap: int = 8) -> np.nd
     stride = converted.bytesPerLine()
     data = np.frombuffer(converted.constBits(), np.uint8, stride * h).reshape(h, stride)
     return data[:, : 3 * w].reshape(h, w, 3).copy()
+
+
+LEGEND_WIDTH = 220
+LEGEND_HEIGHT = 36
+
+
+def draw_change_legend(painter: QPainter, change: ChangeMap, at: QPointF) -> None:
+    """The change map's colour bar, −scale to +scale in its unit, with its top left at `at`."""
+    bar = np.ascontiguousarray(np.repeat(legend_colours(LEGEND_WIDTH)[None], 10, axis=0))
+    metrics = painter.fontMetrics()
+    box = QRectF(at.x(), at.y(), LEGEND_WIDTH + 12, 16 + metrics.height())
+    painter.fillRect(box, QColor(0, 0, 0, 160))
+    painter.drawImage(QPointF(at.x() + 6, at.y() + 4), qimage_from_rgb(bar))
+    painter.setPen(QColor(255, 255, 255))
+    texts = (f"−{change.scale:g}", "0", f"+{change.scale:g} {change.unit}")
+    baseline = at.y() + 14 + metrics.ascent()
+    for text, fraction in zip(texts, (0.0, 0.5, 1.0), strict=True):
+        width = metrics.horizontalAdvance(text)
+        x = at.x() + 6 + fraction * (LEGEND_WIDTH - width)
+        painter.drawText(QPointF(x, baseline), text)
+
+
+def change_picture(change: ChangeMap, base_rgb: np.ndarray) -> np.ndarray:
+    """The change map over the gray image at full size, with its legend under it (RGB uint8),
+    for File > Export Change."""
+    rgb = change_rgb(change, base_rgb)
+    h, w = rgb.shape[:2]
+    canvas = np.zeros((h + LEGEND_HEIGHT + 8, max(w, LEGEND_WIDTH + 12), 3), np.uint8)
+    canvas[:h, :w] = rgb
+    image = qimage_from_rgb(canvas)
+    painter = QPainter(image)
+    try:
+        draw_change_legend(painter, change, QPointF(0, h + 4))
+    finally:
+        painter.end()
+    out = image.convertToFormat(QImage.Format.Format_RGB888)
+    ptr = out.constBits()
+    stride = out.bytesPerLine()
+    rows = np.frombuffer(ptr, np.uint8, count=stride * out.height()).reshape(out.height(), stride)
+    return rows[:, : out.width() * 3].reshape(out.height(), out.width(), 3).copy()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from restorer.core.change import ChangeMap, change_between
 from restorer.core.image import Image
 from restorer.gui.canvas import ImageCanvas, MaskStroke, Tool, ViewMode
 from restorer.gui.ct_panel import CTPanel
 from restorer.gui.display import (
     Display,
     DisplayCache,
+    change_picture,
     comparison_rgb,
     make_display,
     resized_like,
@@ -209,6 +212,12 @@ class MainWindow(QMainWindow):
             self.export_comparison,
             tip="Save the original and the result side by side, labelled, for sharing",
         )
+        self.export_change_action = self._action(
+            "Export C&hange…",
+            self.export_change,
+            tip="Save what the result changed (after − before, in HU for CT) as a colour map "
+            "with its scale (PNG), or for CT as the change in HU (DICOM)",
+        )
         self.copy_view_action = self._action(
             "&Copy View", self.copy_view, [std.Copy], tip="Copy the view as shown to the clipboard"
         )
@@ -274,6 +283,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.save_as_action)
         file_menu.addAction(self.export_comparison_action)
+        file_menu.addAction(self.export_change_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit = bar.addMenu("&Edit")
@@ -348,6 +358,7 @@ class MainWindow(QMainWindow):
         self.copy_view_action.setEnabled(has_doc)
         has_result = has_doc and self.document is not None and self.document.has_result
         self.export_comparison_action.setEnabled(has_result and not busy)
+        self.export_change_action.setEnabled(has_result and not busy)
         self.open_action.setEnabled(not busy)
         self.panel.set_enabled_for_image(has_doc and not busy)
 
@@ -603,6 +614,57 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Exported {path}", 5000)
         return True
 
+    @staticmethod
+    def _change_map(doc: Any) -> ChangeMap:
+        """after − before of the shown result: the original enlarged to the result's size
+        when the task changed the size."""
+        current = doc.current
+        size = (current.width, current.height)
+        same = (doc.original.width, doc.original.height) == size
+        before = doc.original if same else resized_like(doc.original, size)
+        return change_between(before, current)
+
+    def export_change(self) -> bool:
+        doc = self.document
+        if doc is None or not doc.has_result or self._file_call_active:
+            return False
+        kinds = "PNG (*.png)" + (";;DICOM, the change in HU (*.dcm)" if doc.current.is_ct else "")
+        suggestion = doc.path.with_name(f"{doc.path.stem}_change.png")
+        path_str, chosen = QFileDialog.getSaveFileName(
+            self, "Export change", str(suggestion), kinds
+        )
+        if not path_str:
+            return False
+        path = Path(path_str)
+        if not path.suffix:
+            path = path.with_suffix(".dcm" if chosen.startswith("DICOM") else ".png")
+        change = self._change_map(doc)
+        current = doc.current
+        if path.suffix.lower() == ".dcm":
+            if not current.is_ct:
+                QMessageBox.warning(self, "Cannot export", "Only a CT change is saved as DICOM.")
+                return False
+            picture, depth = current.with_pixels(change.values), None
+        else:
+            size = (current.width, current.height)
+            same = (doc.original.width, doc.original.height) == size
+            before = self.displays.get(doc.original, doc.window, None if same else size)
+            rgb = change_picture(change, before.rgb)
+            picture, depth = Image(rgb.astype(np.float32) / np.float32(255.0)), 8
+
+        def write() -> None:
+            write_image(picture, path, bit_depth=depth, overwrite=True)
+
+        try:
+            self._in_background(f"Exporting {path.name}…", write)
+        except ImageWriteError as exc:
+            QMessageBox.warning(self, "Cannot export", str(exc))
+            return False
+        self.statusBar().showMessage(
+            f"Exported {path} (scale ±{change.scale:g} {change.unit})", 5000
+        )
+        return True
+
     def _last_task_name(self) -> str:
         index = self.history.index()
         return self.history.text(index - 1) if index > 0 else "restoration"
@@ -734,7 +796,8 @@ class MainWindow(QMainWindow):
         before = self.displays.get(doc.original, doc.window, reference_size)
         after = self.displays.get(current, doc.window) if doc.has_result else None
         self.canvas.notice = NOTICE if current.is_ct and doc.has_result else ""
-        self.canvas.set_images(before, after, keep_view=keep_view)
+        change = partial(self._change_map, doc) if doc.has_result else None
+        self.canvas.set_images(before, after, keep_view=keep_view, change=change)
         depth = f"{current.meta.bit_depth}-bit" if not current.is_ct else "CT (HU)"
         self.size_label.setText(f"{current.width} × {current.height} · {depth}")
         self._sync_mask_tools()
