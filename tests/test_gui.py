@@ -404,6 +404,35 @@ def test_the_change_a_ct_correction_made_is_shown_in_hu_and_exported(
     assert np.abs(shown[unchanged].max(axis=1) - shown[unchanged].min(axis=1)).max() < 1e-6
 
 
+def test_the_learned_correction_shows_its_uncertainty(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    """Learned MAR with the uncertainty map: View > Uncertainty shows the spread (HU, from 0)
+    while that result is shown; undone, the view is gone again."""
+    from tests.ct_helpers import write_series
+
+    write_series(tmp_path / "series", count=1, n=96)
+    assert window.open_file(tmp_path / "series")
+    uncertainty_action = window.mode_actions[ViewMode.UNCERTAINTY]
+    assert not uncertainty_action.isEnabled()
+    window.panel.show_task("mar")
+    section = window.panel.sections["mar"]
+    controls = {c.spec.name: c for c in section.controls}
+    method = controls["method"].editor
+    method.setCurrentIndex(method.findData("learned"))
+    controls["uncertainty"].editor.setChecked(True)
+    _run_denoise_like(qtbot, window, "mar")
+    assert window.document is not None and window.document.has_result
+    assert uncertainty_action.isEnabled()
+    uncertainty_action.trigger()
+    window.canvas.repaint()
+    shown = window.canvas.uncertainty
+    assert shown is not None and not shown.signed and shown.unit == "HU"
+    assert shown.values.max() > 0 and shown.scale > 0
+    window.history.undo()
+    assert not uncertainty_action.isEnabled() and window.canvas.mode is ViewMode.SPLIT
+
+
 def test_files_and_the_metal_preview_are_handled_off_the_ui_thread(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from restorer.io.batch import UsageError, plan, real_path
 from restorer.io.errors import frames_note
 from restorer.models.loader import ModelIntegrityError
 from restorer.tasks.base import TaskSpec, validate_params
+from restorer.tasks.mar_learned import UNCERTAINTY_KEY
 
 
 def _error(text: str) -> None:
@@ -104,6 +106,16 @@ def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
                 overwrite=args.overwrite,
                 task=task.name,
             )
+            spread = result.meta.extra.get(UNCERTAINTY_KEY)
+            if spread is not None:  # the learned MAR's uncertainty map, beside the result
+                extra = {k: v for k, v in result.meta.extra.items() if k != UNCERTAINTY_KEY}
+                beside = job.target.with_name(f"{job.target.stem}_uncertainty{job.target.suffix}")
+                write_image(
+                    Image(spread, replace(result.meta, extra=extra)),
+                    beside,
+                    overwrite=args.overwrite,
+                    task=f"{task.name} uncertainty",
+                )
             progress.done(
                 f"{job.source.name} -> {job.target} ({time.perf_counter() - start:.1f} s)"
             )

@@ -26,6 +26,7 @@ class ChangeMap:
     values: np.ndarray  # (H, W) float32, after - before
     unit: str  # "HU" or "levels"
     scale: float  # |change| shown at full colour
+    signed: bool = True  # False: a spread or other non-negative map (legend 0 to scale)
 
     @property
     def changed(self) -> float:
@@ -46,6 +47,14 @@ def change_between(before: Image, after: Image) -> ChangeMap:
     magnitude = np.abs(values[values != 0])
     scale = float(np.percentile(magnitude, SCALE_PERCENTILE)) if magnitude.size else 0.0
     return ChangeMap(values, unit, _round_scale(scale))
+
+
+def spread_map(values: np.ndarray, unit: str = "HU") -> ChangeMap:
+    """A non-negative map (the spread of several runs) drawn like a change: red where high."""
+    values = np.asarray(values, np.float32)
+    positive = values[values > 0]
+    scale = float(np.percentile(positive, SCALE_PERCENTILE)) if positive.size else 0.0
+    return ChangeMap(values, unit, _round_scale(scale), signed=False)
 
 
 def _round_scale(value: float) -> float:

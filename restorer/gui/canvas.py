@@ -57,6 +57,7 @@ class ViewMode(Enum):
     AFTER = "after"
     SIDE_BY_SIDE = "side by side"
     DIFFERENCE = "difference"
+    UNCERTAINTY = "uncertainty"
 
 
 class ImageCanvas(QWidget):
@@ -85,6 +86,9 @@ class ImageCanvas(QWidget):
         self._difference: Pyramid | None = None
         self._change_source: Callable[[], ChangeMap] | None = None
         self.change: ChangeMap | None = None  # the one the Difference view shows, once made
+        self._uncertainty_source: Callable[[], ChangeMap] | None = None
+        self._uncertainty: Pyramid | None = None
+        self.uncertainty: ChangeMap | None = None
         self._mode = ViewMode.SPLIT
         # The split line's place as a fraction of the image's width: it stays on the same part
         # of the image when the view is zoomed or panned.
@@ -174,9 +178,11 @@ class ImageCanvas(QWidget):
         after: Display | None = None,
         keep_view: bool = False,
         change: Callable[[], ChangeMap] | None = None,
+        uncertainty: Callable[[], ChangeMap] | None = None,
     ) -> None:
         """New content; after None shows the before image alone. change, when given, makes
-        the signed change map (HU or levels) the Difference view shows, when it is shown."""
+        the signed change map (HU or levels) the Difference view shows, when it is shown;
+        uncertainty the map the Uncertainty view shows."""
         old_size = self.image_size()
         self._before_rgb = before.rgb
         self._after_rgb = after.rgb if after is not None else None
@@ -185,6 +191,9 @@ class ImageCanvas(QWidget):
         self._difference = None
         self._change_source = change
         self.change = None
+        self._uncertainty_source = uncertainty
+        self._uncertainty = None
+        self.uncertainty = None
         if not keep_view or old_size != self.image_size():
             self._fit_pending = True
             if self.isVisible():
@@ -342,6 +351,13 @@ class ImageCanvas(QWidget):
                 draw_change_legend(painter, self.change, QPointF(8, 36))  # under the label
             else:
                 self._label(painter, "Difference ×4", 8)
+        elif self._mode is ViewMode.UNCERTAINTY and self._uncertainty_source is not None:
+            self._draw(painter, self._uncertainty_pyramid(), full, self._origin)
+            assert self.uncertainty is not None
+            self._label(
+                painter, f"Uncertainty: spread of the mirrored runs ({self.uncertainty.unit})", 8
+            )
+            draw_change_legend(painter, self.uncertainty, QPointF(8, 36))
         else:
             self._draw(painter, after, full, self._origin)
             if self._after is not None:
@@ -393,6 +409,14 @@ class ImageCanvas(QWidget):
                 rgb = difference_rgb(self._before_rgb, after)
             self._difference = Pyramid.from_rgb(rgb)
         return self._difference
+
+    def _uncertainty_pyramid(self) -> Pyramid:
+        if self._uncertainty is None:
+            assert self._before_rgb is not None and self._uncertainty_source is not None
+            self.uncertainty = self._uncertainty_source()
+            base = self._after_rgb if self._after_rgb is not None else self._before_rgb
+            self._uncertainty = Pyramid.from_rgb(change_rgb(self.uncertainty, base))
+        return self._uncertainty
 
     def _draw(self, painter: QPainter, pyramid: Pyramid, clip: QRectF, origin: QPointF) -> None:
         level, level_scale = pyramid.level_for(self._scale * self.devicePixelRatioF())

@@ -213,13 +213,18 @@ LEGEND_HEIGHT = 36
 
 def draw_change_legend(painter: QPainter, change: ChangeMap, at: QPointF) -> None:
     """The change map's colour bar, −scale to +scale in its unit, with its top left at `at`."""
-    bar = np.ascontiguousarray(np.repeat(legend_colours(LEGEND_WIDTH)[None], 10, axis=0))
+    colours = legend_colours(2 * LEGEND_WIDTH)
+    row = colours[::2] if change.signed else colours[LEGEND_WIDTH:]
+    bar = np.ascontiguousarray(np.repeat(row[None], 10, axis=0))
     metrics = painter.fontMetrics()
     box = QRectF(at.x(), at.y(), LEGEND_WIDTH + 12, 16 + metrics.height())
     painter.fillRect(box, QColor(0, 0, 0, 160))
     painter.drawImage(QPointF(at.x() + 6, at.y() + 4), qimage_from_rgb(bar))
     painter.setPen(QColor(255, 255, 255))
-    texts = (f"−{change.scale:g}", "0", f"+{change.scale:g} {change.unit}")
+    if change.signed:
+        texts = (f"−{change.scale:g}", "0", f"+{change.scale:g} {change.unit}")
+    else:
+        texts = ("0", "", f"{change.scale:g} {change.unit}")
     baseline = at.y() + 14 + metrics.ascent()
     for text, fraction in zip(texts, (0.0, 0.5, 1.0), strict=True):
         width = metrics.horizontalAdvance(text)

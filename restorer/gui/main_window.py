@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from restorer.core.change import ChangeMap, change_between
+from restorer.core.change import ChangeMap, change_between, spread_map
 from restorer.core.image import Image
 from restorer.gui.canvas import ImageCanvas, MaskStroke, Tool, ViewMode
 from restorer.gui.ct_panel import CTPanel
@@ -59,6 +59,7 @@ from restorer.io.ct_view import NOTICE
 from restorer.io.errors import frames_note
 from restorer.io.series import read_ct_stack
 from restorer.tasks.base import TaskSpec
+from restorer.tasks.mar_learned import UNCERTAINTY_KEY
 from restorer.tasks.registry import TASKS
 
 OPEN_FILTER = (
@@ -260,6 +261,7 @@ class MainWindow(QMainWindow):
             (ViewMode.SPLIT, "&Split View", "S"),
             (ViewMode.SIDE_BY_SIDE, "Side by Si&de", "D"),
             (ViewMode.DIFFERENCE, "Di&fference", "X"),
+            (ViewMode.UNCERTAINTY, "&Uncertainty", "U"),
             (ViewMode.BEFORE, "Show Before", None),
             (ViewMode.AFTER, "Show After", None),
         ):
@@ -797,7 +799,14 @@ class MainWindow(QMainWindow):
         after = self.displays.get(current, doc.window) if doc.has_result else None
         self.canvas.notice = NOTICE if current.is_ct and doc.has_result else ""
         change = partial(self._change_map, doc) if doc.has_result else None
-        self.canvas.set_images(before, after, keep_view=keep_view, change=change)
+        spread = current.meta.extra.get(UNCERTAINTY_KEY) if doc.has_result else None
+        uncertainty = None if spread is None else partial(spread_map, spread)
+        self.mode_actions[ViewMode.UNCERTAINTY].setEnabled(uncertainty is not None)
+        if uncertainty is None and self.canvas.mode is ViewMode.UNCERTAINTY:
+            self.set_view_mode(ViewMode.SPLIT)
+        self.canvas.set_images(
+            before, after, keep_view=keep_view, change=change, uncertainty=uncertainty
+        )
         depth = f"{current.meta.bit_depth}-bit" if not current.is_ct else "CT (HU)"
         self.size_label.setText(f"{current.width} × {current.height} · {depth}")
         self._sync_mask_tools()

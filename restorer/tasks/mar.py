@@ -8,7 +8,7 @@ is corrected, the slice is reconstructed and the metal is put back.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -57,6 +57,16 @@ class MarParams:
             help="Pixels above this are metal. Lower it for thin or low-density implants.",
         ),
     )
+    uncertainty: bool = field(
+        default=False,
+        metadata=param(
+            "Uncertainty map",
+            "bool",
+            help="Learned method: run the networks on the slice and on its three mirror images, "
+            "keep their mean, and show where they disagree (View > Uncertainty, in HU). Four "
+            "times slower.",
+        ),
+    )
     full_resolution: bool = field(
         default=False,
         metadata=param(
@@ -100,21 +110,37 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
     ctx.progress.set_progress(0.1)
     ctx.progress.check_aborted()
     outside_fov = outside_field_of_view(hu)
+    spread: np.ndarray | None = None
     if method in ("li", "nmar"):
         correct = linear_interpolation_mar if method == "li" else normalized_mar
         if params.full_resolution or hu.shape[0] <= WORK_SIZE:
             out = correct(hu, mask)
         else:
             out = at_work_size(correct, hu, mask)
+    elif params.uncertainty:
+        from restorer.tasks.mar_learned import learned_mar_with_spread
+
+        out, spread = learned_mar_with_spread(
+            hu, mask, outside_fov, ctx, full_resolution=params.full_resolution
+        )
     else:
         from restorer.tasks.mar_learned import learned_mar
 
         out = learned_mar(hu, mask, outside_fov, ctx, full_resolution=params.full_resolution)
+    if params.uncertainty and spread is None:
+        ctx.progress.message("The uncertainty map is made for the learned method only")
     # Metal, and padding outside the scanner's field of view (not a measurement), stay as
     # stored: the interpolation methods would otherwise add their correction's streaks there.
     out = np.where(mask | outside_fov, hu, out)
     ctx.progress.set_progress(1.0)
-    return image.with_pixels(out.astype(np.float32))
+    result = image.with_pixels(out.astype(np.float32))
+    if spread is None:
+        return result
+    from restorer.tasks.mar_learned import UNCERTAINTY_KEY
+
+    spread = np.where(mask | outside_fov, 0.0, spread).astype(np.float32)
+    extra = {**result.meta.extra, UNCERTAINTY_KEY: spread}
+    return replace(result, meta=replace(result.meta, extra=extra))
 
 
 TASK = TaskSpec(
