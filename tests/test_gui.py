@@ -669,9 +669,17 @@ def test_the_queue_applies_the_task_to_every_file(
     out = tmp_path / "out"
     panel.folder.setText(str(out))
     window.panel.show_task("denoise")
+    shown: list[str] = []  # every text the list showed while the queue ran
+    panel.list.model().dataChanged.connect(
+        lambda first, *_: shown.append(panel.list.item(first.row()).text())
+    )
     qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=JOB_TIMEOUT_MS)
     assert sorted(p.name for p in out.iterdir()) == ["a_restored.png", "b_restored.png"]
+    # Each file shows its own progress beside its name while it runs.
+    running = [t for t in shown if t.startswith("… ") and "%" in t and t.endswith("a.png")]
+    percents = [int(t.split()[1]) for t in running]
+    assert any(0 < p < 100 for p in percents), shown
     assert {p.name: p.read_bytes() for p in inputs.iterdir()} == before
     texts = [panel.list.item(i).text() for i in range(3)]
     assert texts[0].startswith("✓ a.png") and texts[1].startswith("✓ b.png")

@@ -752,6 +752,7 @@ class MainWindow(QMainWindow):
             return
         worker = QueueWorker(engine, task, params, jobs, self.settings.jpeg_quality)
         worker.itemStarted.connect(self.queue_panel.item_started)
+        worker.itemProgressed.connect(self.queue_panel.item_progress)
         worker.itemFinished.connect(self.queue_panel.item_finished)
         worker.progressed.connect(self.queue_panel.set_fraction)
         worker.failed.connect(self._job_failed)

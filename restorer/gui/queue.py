@@ -64,6 +64,7 @@ class QueueWorker(QObject, Cancellable):
     itemStarted = Signal(int)
     itemFinished = Signal(int, str)  # index, "" when written, else why not
     progressed = Signal(float)  # over the whole queue
+    itemProgressed = Signal(int, int)  # index, percent of that file done
     failed = Signal(str)
     cancelled = Signal()
     done = Signal()
@@ -76,9 +77,15 @@ class QueueWorker(QObject, Cancellable):
         self._engine, self._task, self._params = engine, task, params
         self._jobs, self._quality = jobs, quality
         self._index = 0
+        self._percent = -1
 
     def set_progress(self, fraction: float) -> None:
-        self.progressed.emit((self._index + min(max(fraction, 0.0), 1.0)) / len(self._jobs))
+        fraction = min(max(fraction, 0.0), 1.0)
+        self.progressed.emit((self._index + fraction) / len(self._jobs))
+        percent = int(fraction * 100)
+        if percent != self._percent:  # one signal per percent, not per tile
+            self._percent = percent
+            self.itemProgressed.emit(self._index, percent)
 
     def message(self, text: str) -> None:
         pass  # per-file notes (the estimated noise level) would flood the queue
@@ -88,7 +95,7 @@ class QueueWorker(QObject, Cancellable):
         try:
             for index, job in enumerate(self._jobs):
                 self.check_aborted()
-                self._index = index
+                self._index, self._percent = index, -1
                 self.itemStarted.emit(index)
                 self.itemFinished.emit(index, self._one(job))
                 self.set_progress(1.0)
@@ -238,6 +245,12 @@ class QueuePanel(QWidget):
     @Slot(int)
     def item_started(self, index: int) -> None:
         self._mark(index, "… ", QColor())
+
+    @Slot(int, int)
+    def item_progress(self, index: int, percent: int) -> None:
+        """The running file's own progress, beside its name."""
+        if self.list.item(index).data(Qt.ItemDataRole.UserRole) == "…":
+            self.list.item(index).setText(f"… {percent} % {self.sources[index].name}")
 
     @Slot(int, str)
     def item_finished(self, index: int, error: str) -> None:
