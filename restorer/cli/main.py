@@ -12,7 +12,7 @@ from restorer import __version__
 from restorer.tasks.base import ParamSpec, TaskSpec, param_specs
 from restorer.tasks.registry import COMMANDS
 
-OTHER_COMMANDS = ("info", "bench", "train")
+OTHER_COMMANDS = ("info", "bench", "train", "batch")
 # Used by benchmarks (baselines) and training (mask and metal drawing) only.
 DEVELOPMENT_MODULES = ("cv2", "bm3d")
 
@@ -42,7 +42,7 @@ def _add_param(parser: argparse.ArgumentParser, spec: ParamSpec) -> None:
     )
 
 
-def _add_task_command(sub: Any, task: TaskSpec) -> None:
+def _add_task_command(sub: Any, task: TaskSpec) -> argparse.ArgumentParser:
     p = sub.add_parser(task.command, help=task.description, description=task.description)
     p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="image files or folders")
     p.add_argument(
@@ -63,6 +63,7 @@ def _add_task_command(sub: Any, task: TaskSpec) -> None:
         )
     _add_run_options(p)
     p.set_defaults(task=task)
+    return p
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -207,6 +208,20 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="print what was read from an image file")
     info.add_argument("file", type=Path)
 
+    batch = sub.add_parser(
+        "batch",
+        help="a resumable job over a whole archive (its manifest lives in the output folder)",
+        description="Run a task over many files as a job: interrupted, the same command "
+        "resumes where it stopped; failures go to OUT/restorer-job-errors.csv.",
+    )
+    batch.add_argument("--status", type=Path, metavar="OUT", help="where the job in OUT stands")
+    batch_sub = batch.add_subparsers(dest="batch_task", metavar="TASK")
+    for task in COMMANDS:
+        job_parser = _add_task_command(batch_sub, task)
+        job_parser.add_argument(
+            "--retry-failed", action="store_true", help="run the files that failed again"
+        )
+
     bench = sub.add_parser("bench", help="measure quality and speed on test sets")
     bench_sub = bench.add_subparsers(dest="bench_task", metavar="TASK", required=True)
     for name, help_text, add_arguments, run in _benchmarks() if command in (None, "bench") else []:
@@ -284,10 +299,21 @@ def _run(argv: list[str] | None) -> int:
                 file=sys.stderr,
             )
             return 2
-    from restorer.cli.run_task import run_batch
+    if args.command == "batch" and args.status is not None:
+        from restorer.cli.job import print_status
 
+        return print_status(args.status)
+    if args.command == "batch" and getattr(args, "task", None) is None:
+        print("restorer batch: give a TASK (restorer batch --help)", file=sys.stderr)
+        return 2
     specs = param_specs(args.task.params_type)
     params = args.task.params_type(**{s.name: getattr(args, s.name) for s in specs})
+    if args.command == "batch":
+        from restorer.cli.job import run_job
+
+        return run_job(args.task, params, args)
+    from restorer.cli.run_task import run_batch
+
     return run_batch(args.task, params, args)
 
 

@@ -13,7 +13,7 @@ from restorer.cli.progress import TerminalProgress
 from restorer.core.image import Image
 from restorer.engine.device import DeviceUnavailableError
 from restorer.io import ImageReadError, ImageWriteError, read_image, write_image
-from restorer.io.batch import UsageError, plan, real_path
+from restorer.io.batch import Job, UsageError, plan, real_path
 from restorer.io.errors import frames_note
 from restorer.models.loader import ModelIntegrityError
 from restorer.tasks.base import TaskSpec, validate_params
@@ -56,6 +56,54 @@ def with_mask(
     return task.mask_input.given(params, pixels > 0.5)
 
 
+def restore_file(
+    task: TaskSpec,
+    params: Any,
+    engine: Any,
+    job: Job,
+    args: argparse.Namespace,
+    progress: TerminalProgress,
+) -> float:
+    """Read, restore and write one file of a batch; its seconds. Raises ImageReadError,
+    ImageWriteError or ValueError for this file, MemoryError, ModelIntegrityError."""
+    if real_path(job.target) == real_path(job.source) and not args.overwrite:
+        raise ImageWriteError(
+            f"{job.target} is the input file; refusing to overwrite it "
+            "(use --overwrite to replace the original)"
+        )
+    image = read_image(job.source)
+    if (note := frames_note(job.source.name, image.meta.extra)) is not None:
+        print(f"warning: {note}", file=sys.stderr)
+    if (refusal := task.refusal(image)) is not None:
+        raise ImageReadError(f"{job.source.name}: {refusal}")
+    job_params = params
+    if task.needs_mask:
+        job_params = with_mask(task, params, image, args.mask, job.source)
+    start = time.perf_counter()
+    result = engine.run_task(task, image, job_params, progress, consume_input=True)
+    # The input is not needed for writing: let it go before encoding needs memory.
+    del image, job_params
+    write_image(
+        result,
+        job.target,
+        bit_depth=args.bit_depth,
+        quality=args.quality,
+        overwrite=args.overwrite,
+        task=task.name,
+    )
+    spread = result.meta.extra.get(UNCERTAINTY_KEY)
+    if spread is not None:  # the learned MAR's uncertainty map, beside the result
+        extra = {k: v for k, v in result.meta.extra.items() if k != UNCERTAINTY_KEY}
+        beside = job.target.with_name(f"{job.target.stem}_uncertainty{job.target.suffix}")
+        write_image(
+            Image(spread, replace(result.meta, extra=extra)),
+            beside,
+            overwrite=args.overwrite,
+            task=f"{task.name} uncertainty",
+        )
+    return time.perf_counter() - start
+
+
 def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
     from restorer.engine.engine import Engine
 
@@ -81,44 +129,8 @@ def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
     for job in jobs:
         progress = TerminalProgress(job.source.name)
         try:
-            if real_path(job.target) == real_path(job.source) and not args.overwrite:
-                raise ImageWriteError(
-                    f"{job.target} is the input file; refusing to overwrite it "
-                    "(use --overwrite to replace the original)"
-                )
-            image = read_image(job.source)
-            if (note := frames_note(job.source.name, image.meta.extra)) is not None:
-                print(f"warning: {note}", file=sys.stderr)
-            if (refusal := task.refusal(image)) is not None:
-                raise ImageReadError(f"{job.source.name}: {refusal}")
-            job_params = params
-            if task.needs_mask:
-                job_params = with_mask(task, params, image, args.mask, job.source)
-            start = time.perf_counter()
-            result = engine.run_task(task, image, job_params, progress, consume_input=True)
-            # The input is not needed for writing: let it go before encoding needs memory.
-            del image, job_params
-            write_image(
-                result,
-                job.target,
-                bit_depth=args.bit_depth,
-                quality=args.quality,
-                overwrite=args.overwrite,
-                task=task.name,
-            )
-            spread = result.meta.extra.get(UNCERTAINTY_KEY)
-            if spread is not None:  # the learned MAR's uncertainty map, beside the result
-                extra = {k: v for k, v in result.meta.extra.items() if k != UNCERTAINTY_KEY}
-                beside = job.target.with_name(f"{job.target.stem}_uncertainty{job.target.suffix}")
-                write_image(
-                    Image(spread, replace(result.meta, extra=extra)),
-                    beside,
-                    overwrite=args.overwrite,
-                    task=f"{task.name} uncertainty",
-                )
-            progress.done(
-                f"{job.source.name} -> {job.target} ({time.perf_counter() - start:.1f} s)"
-            )
+            seconds = restore_file(task, params, engine, job, args, progress)
+            progress.done(f"{job.source.name} -> {job.target} ({seconds:.1f} s)")
         except (ImageReadError, ImageWriteError, ValueError) as exc:
             failures += 1
             progress.done("")

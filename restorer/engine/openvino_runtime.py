@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from restorer.models.loader import file_sha256
+from restorer.core.checksum import file_sha256
 
 if TYPE_CHECKING:
     from torch import nn

@@ -3,26 +3,18 @@ checkpoint, from a .pth through torch.load(weights_only=True), which cannot run 
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from restorer.core.checksum import file_sha256
 from restorer.models.architectures import build
 from restorer.models.descriptor import ModelDescriptor
 
 
 class ModelIntegrityError(Exception):
     """A weight file is missing, altered or unreadable; it is never loaded."""
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_bundled(descriptor: ModelDescriptor, models_dir: Path) -> nn.Module:

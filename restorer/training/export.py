@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from restorer.models.loader import file_sha256
+from restorer.core.checksum import file_sha256
 
 
 def export_model(

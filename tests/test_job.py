@@ -1,0 +1,103 @@
+"""`restorer batch`: a resumable job with its manifest, run as an archivist would."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from restorer.cli.main import main
+from restorer.core.image import Image
+from restorer.io import read_image, write_image
+from restorer.io.job_manifest import ERRORS_NAME, read_counts
+
+
+def _archive(folder: Path, count: int = 12) -> list[Path]:
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(count):
+        noisy = np.clip(0.5 + rng.normal(0, 0.08, (48, 64, 3)), 0, 1).astype(np.float32)
+        write_image(Image(noisy), folder / f"scan{i:02d}.png")
+        paths.append(folder / f"scan{i:02d}.png")
+    (folder / "scan05b.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"cut short")  # corrupt
+    return paths
+
+
+def test_a_job_runs_resumes_after_an_interruption_and_redoes_only_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import restorer.cli.job as job_module
+
+    sources = _archive(tmp_path / "in")
+    inputs_before = {p.name: p.read_bytes() for p in (tmp_path / "in").iterdir()}
+    out = tmp_path / "out"
+    command = ["batch", "denoise", str(tmp_path / "in"), "-o", str(out), "--sigma", "10"]
+
+    # Interrupted (Ctrl-C) while restoring the sixth file.
+    restored: list[str] = []
+    real = job_module.restore_file
+
+    def counting(*args: Any) -> float:
+        job = args[3]
+        if len(restored) == 5 and not (out / "interrupted").exists():
+            (out / "interrupted").touch()
+            raise KeyboardInterrupt
+        restored.append(job.source.name)
+        return real(*args)
+
+    monkeypatch.setattr(job_module, "restore_file", counting)
+    assert main(command) == 130
+    assert "run the same command to resume" in capsys.readouterr().err
+    assert read_counts(out).done == 5
+
+    # The same command resumes: nothing twice, nothing lost; the corrupt file is reported.
+    assert main(command) == 1
+    assert sorted(restored) == sorted([*(p.name for p in sources), "scan05b.png"])
+    assert len(restored) == len(set(restored))
+    counts = read_counts(out)
+    assert (counts.done, counts.failed, counts.pending) == (12, 1, 0)
+    with (out / ERRORS_NAME).open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [Path(r["file"]).name for r in rows] == ["scan05b.png"] and rows[0]["error"]
+    assert {p.name: p.read_bytes() for p in (tmp_path / "in").iterdir()} == inputs_before
+
+    # Run again: nothing to do. An output deleted or altered since is made again.
+    restored.clear()
+    assert main(command) == 1  # the failure is still there, not retried
+    assert restored == []
+    (out / "scan03.png").unlink()
+    (out / "scan07.png").write_bytes(b"not the file that was written")
+    assert main(command) == 1
+    assert sorted(restored) == ["scan03.png", "scan07.png"]
+    restored.clear()
+    assert main([*command, "--retry-failed"]) == 1 and restored == ["scan05b.png"]
+
+    # The results are those of the plain command.
+    plain = tmp_path / "plain"
+    assert (
+        main(["denoise", str(sources[3]), str(sources[7]), "-o", str(plain), "--sigma", "10"]) == 0
+    )
+    for name in ("scan03.png", "scan07.png"):
+        np.testing.assert_allclose(
+            read_image(out / name).pixels, read_image(plain / name).pixels, atol=1 / 255 + 1e-6
+        )
+
+    assert main(["batch", "--status", str(out)]) == 0
+    assert "12 done, 1 failed, 0 to do (of 13)" in capsys.readouterr().out
+
+
+def test_a_job_refuses_other_settings_and_never_writes_over_its_inputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _archive(tmp_path / "in", count=2)
+    out = tmp_path / "out"
+    assert main(["batch", "denoise", str(tmp_path / "in"), "-o", str(out), "--sigma", "10"]) == 1
+    assert main(["batch", "denoise", str(tmp_path / "in"), "-o", str(out), "--sigma", "20"]) == 2
+    assert "holds a job with other settings" in capsys.readouterr().err
+    assert main(["batch", "denoise", str(tmp_path / "in"), "-o", str(tmp_path / "in")]) == 2
+    assert "never writes over its inputs" in capsys.readouterr().err
+    assert main(["batch", "--status", str(tmp_path / "nothing")]) == 2
