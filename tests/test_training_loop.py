@@ -10,8 +10,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from restorer.io import read_image, write_image
 from restorer.core.checksum import file_sha256
+from restorer.io import read_image, write_image
 from restorer.training import denoise
 from restorer.training.cli import main as train_main
 

@@ -94,7 +94,8 @@ class Engine:
             raise ValueError(f"unknown backend {backend!r} (use {choices})")
         self.device = choose_device(device)
         # "auto": reduced precision where the hardware makes it pay and the model declares it
-        # safe (supports_half) - float16 on CUDA, bfloat16 on CPUs with AMX.
+        # safe (supports_half) - float16 on CUDA; on the CPU bfloat16 where it has AVX-512
+        # bf16 or AMX (OpenVINO), or AMX (PyTorch, whose bf16 gains little without it).
         self.reduced_precision = precision == "auto"
         self.cpu_bfloat16 = self.reduced_precision and cpu_has_bfloat16_matrix_units()
         self.tile_override = tile
