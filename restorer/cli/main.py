@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from restorer import __version__
+from restorer.engine.choices import BACKEND_CHOICES, DEVICE_CHOICES, PRECISION_CHOICES
 from restorer.tasks.base import ParamSpec, TaskSpec, param_specs
 from restorer.tasks.registry import COMMANDS
 
@@ -70,7 +71,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--device",
         default="auto",
-        choices=("auto", "cpu", "cuda", "mps"),
+        choices=DEVICE_CHOICES,
         help="where models run (default: CUDA, then Apple MPS, then CPU)",
     )
     _add_precision_option(p)
@@ -108,14 +109,14 @@ def _add_precision_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--precision",
         default="auto",
-        choices=("auto", "float32"),
+        choices=PRECISION_CHOICES,
         help="auto: float16 on CUDA, bfloat16 on CPUs with AVX-512 bf16 or AMX, for the models "
         "that allow it (about twice as fast, within about 1/255); float32: full precision",
     )
     p.add_argument(
         "--backend",
         default="auto",
-        choices=("auto", "torch", "openvino"),
+        choices=BACKEND_CHOICES,
         help="what runs the models on the CPU (default: OpenVINO when installed, else PyTorch; "
         "GPUs always use PyTorch)",
     )
@@ -227,7 +228,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     for name, help_text, add_arguments, run in _benchmarks() if command in (None, "bench") else []:
         b = bench_sub.add_parser(name, help=help_text)
         add_arguments(b)
-        b.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+        b.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
         _add_precision_option(b)
         b.set_defaults(bench_run=run)
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import torch
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
-PRECISION_CHOICES = ("auto", "float32")
-# The runtime of the bundled networks on the CPU: "auto" = OpenVINO when it is installed.
-BACKEND_CHOICES = ("auto", "torch", "openvino")
+from restorer.engine.choices import DEVICE_CHOICES
 
 
 class DeviceUnavailableError(Exception):

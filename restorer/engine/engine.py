@@ -16,10 +16,9 @@ from restorer.core.float_range import from_unit_range, needs_mapping, to_unit_ra
 from restorer.core.image import Image
 from restorer.core.progress import NullProgress, Progress
 from restorer.core.tiling import RowsDone, TileSource, TileSpec, process_tiled
+from restorer.engine.choices import BACKEND_CHOICES, PRECISION_CHOICES
 from restorer.engine.contract import forward_for
 from restorer.engine.device import (
-    BACKEND_CHOICES,
-    PRECISION_CHOICES,
     choose_device,
     cpu_has_bfloat16_matrix_units,
     describe_device,

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import torch
 
+from restorer.engine.choices import DEVICE_CHOICES
+from restorer.engine.device import choose_device
 from restorer.training.loop import CheckpointError, TrainConfig, train
 
 JOBS = (
@@ -43,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patch", type=int, default=None, help="training patch side")
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    parser.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     parser.add_argument(
         "--no-amp",
         action="store_true",
@@ -150,10 +152,7 @@ def run(args: argparse.Namespace, command: str) -> int:
     """Train as `args` say; `command` is the command line the model card records."""
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.device == "auto":
-        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    else:
-        device = torch.device(args.device)
+    device = choose_device(args.device)  # the one chooser inference uses too
     job = make_job(args, device)
     cfg = TrainConfig(
         steps=args.steps,

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from restorer.engine.device import cpu_has_bfloat16_matrix_units
+from restorer.engine.device import choose_device, cpu_has_bfloat16_matrix_units
 
 
 class TrainJob(Protocol):
@@ -62,12 +62,6 @@ class TrainConfig:
     log_every: int = 100
     extra: dict[str, Any] = field(default_factory=dict)
     init_weights: Path | None = None
-
-
-def _device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 def _device_name(device: torch.device) -> str:
@@ -117,7 +111,7 @@ def train(job: TrainJob, cfg: TrainConfig) -> dict[str, Any]:
     """Train, keep the best validated weights, export them; returns the training record."""
     if cfg.steps is None and cfg.minutes is None:
         raise ValueError("give --steps or --minutes")
-    device = _device(cfg.device)
+    device = choose_device(cfg.device)  # the one chooser inference uses too
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     model = job.build_model()
