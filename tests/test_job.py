@@ -101,3 +101,19 @@ def test_a_job_refuses_other_settings_and_never_writes_over_its_inputs(
     assert main(["batch", "denoise", str(tmp_path / "in"), "-o", str(tmp_path / "in")]) == 2
     assert "never writes over its inputs" in capsys.readouterr().err
     assert main(["batch", "--status", str(tmp_path / "nothing")]) == 2
+
+
+def test_two_worker_processes_give_the_same_results(tmp_path: Path) -> None:
+    sources = _archive(tmp_path / "in", count=6)
+    one, two = tmp_path / "one", tmp_path / "two"
+    base = ["batch", "denoise", str(tmp_path / "in"), "--sigma", "10"]
+    assert main([*base, "-o", str(one)]) == 1  # the corrupt file
+    assert main([*base, "-o", str(two), "--workers", "2"]) == 1
+    counts = read_counts(two)
+    assert (counts.done, counts.failed, counts.pending) == (6, 1, 0)
+    for source in sources:
+        np.testing.assert_allclose(
+            read_image(two / source.name).pixels,
+            read_image(one / source.name).pixels,
+            atol=1 / 255 + 1e-6,
+        )

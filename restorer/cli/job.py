@@ -17,9 +17,10 @@ from typing import Any
 
 from restorer.cli.progress import TerminalProgress
 from restorer.cli.run_task import MASK_MISSING, restore_file
+from restorer.core.progress import Progress
 from restorer.engine.device import DeviceUnavailableError
 from restorer.io import ImageReadError, ImageWriteError
-from restorer.io.batch import UsageError, plan, real_path, refuse_collisions
+from restorer.io.batch import Job, UsageError, plan, real_path, refuse_collisions
 from restorer.io.job_manifest import JobManifest, read_counts
 from restorer.models.loader import ModelIntegrityError
 from restorer.tasks.base import TaskSpec, param_specs, validate_params
@@ -93,31 +94,20 @@ def run_job(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
         except DeviceUnavailableError as exc:
             _error(str(exc))
             return 2
+        if args.workers > 1:
+            del engine  # each worker process makes its own
         # The job owns the outputs it records: a file written before an interruption and not
         # yet recorded is written again, over itself.
         own = argparse.Namespace(**{**vars(args), "overwrite": True})
-        start = time.monotonic()
-        for count, job in enumerate(left, 1):
-            progress = TerminalProgress(job.source.name)
-            try:
-                seconds = restore_file(task, params, engine, job, own, progress)
-            except (ImageReadError, ImageWriteError, ValueError) as exc:
+        tally = _Tally(manifest, len(left))
+        if args.workers > 1:
+            _run_in_processes(task, params, own, left, tally, args.workers)
+        else:
+            for job in left:
+                progress = TerminalProgress(job.source.name)
+                seconds, error = _attempt(task, params, engine, job, own, progress)
                 progress.done("")
-                manifest.failed(job, str(exc))
-                _error(str(exc))
-                continue
-            except MemoryError:
-                progress.done("")
-                manifest.failed(job, "not enough memory; try a smaller --tile")
-                continue
-            manifest.done(job, seconds)
-            elapsed = time.monotonic() - start
-            rate = count / elapsed * 60
-            eta = (len(left) - count) / max(rate, 1e-9)
-            progress.done(
-                f"{job.source.name} -> {job.target} ({seconds:.1f} s) · {count}/{len(left)} · "
-                f"{rate:.1f} files/min · about {eta:.0f} min left"
-            )
+                tally.record(job, seconds, error)
     except ModelIntegrityError as exc:
         _error(str(exc))
         return 3
@@ -141,5 +131,123 @@ def _summary(manifest: JobManifest) -> int:
     )
     if errors is not None:
         print(f"the failures and why: {errors}", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if counts.failed or counts.pending else 0
+
+
+def _attempt(
+    task: TaskSpec,
+    params: Any,
+    engine: Any,
+    job: Job,
+    args: argparse.Namespace,
+    progress: Progress,
+) -> tuple[float, str | None]:
+    """(seconds, None) when the file was written, (0, why) when it failed; errors that
+    would fail every file (a damaged installation) propagate."""
+    try:
+        return restore_file(task, params, engine, job, args, progress), None
+    except (ImageReadError, ImageWriteError, ValueError) as exc:
+        return 0.0, str(exc)
+    except MemoryError:
+        return 0.0, "not enough memory; try a smaller --tile"
+
+
+class _Tally:
+    """Records each outcome in the manifest as it comes and prints files/min and the ETA."""
+
+    def __init__(self, manifest: JobManifest, total: int) -> None:
+        self.manifest, self.total, self.count = manifest, total, 0
+        self.start = time.monotonic()
+
+    def record(self, job: Job, seconds: float, error: str | None) -> None:
+        self.count += 1
+        if error is not None:
+            self.manifest.failed(job, error)
+            _error(error)
+            return
+        self.manifest.done(job, seconds)
+        rate = self.count / (time.monotonic() - self.start) * 60
+        eta = (self.total - self.count) / max(rate, 1e-9)
+        print(
+            f"{job.source.name} -> {job.target} ({seconds:.1f} s) · {self.count}/{self.total} "
+            f"· {rate:.1f} files/min · about {eta:.0f} min left",
+            file=sys.stderr,
+        )
+
+
+# --- several worker processes ------------------------------------------------------------
+# Each process loads the models once (its own Engine) and uses its share of the CPU threads;
+# the manifest is written by this process only, as results come back.
+_worker_engine: Any = None
+
+
+def _start_worker(settings: dict[str, Any], threads: int) -> None:
+    global _worker_engine
+    import torch
+
+    from restorer.engine.engine import Engine
+
+    torch.set_num_threads(threads)
+    _worker_engine = Engine(**settings)
+
+
+def _work(
+    task_name: str, params: Any, job: Job, args: dict[str, Any]
+) -> tuple[Job, float, str | None]:
+    from restorer.core.progress import NullProgress
+    from restorer.tasks.registry import COMMANDS
+
+    task = next(t for t in COMMANDS if t.name == task_name)
+    seconds, error = _attempt(
+        task, params, _worker_engine, job, argparse.Namespace(**args), NullProgress()
+    )
+    return job, seconds, error
+
+
+def _run_in_processes(
+    task: TaskSpec,
+    params: Any,
+    args: argparse.Namespace,
+    jobs: list[Job],
+    tally: _Tally,
+    workers: int,
+) -> None:
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    import torch
+
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    if args.device == "auto" and torch.cuda.is_available():
+        threads = torch.get_num_threads()
+    settings = {
+        "device": args.device,
+        "tile": args.tile,
+        "precision": args.precision,
+        "backend": args.backend,
+    }
+    # What a worker needs of the command line (the task itself is looked up by name there:
+    # its description holds functions that do not travel between processes).
+    plain = {k: v for k, v in vars(args).items() if k not in ("task", "bench_run")}
+    print(f"{workers} worker processes, {threads} thread(s) each", file=sys.stderr)
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(settings, threads)
+    ) as pool:
+        futures = [pool.submit(_work, task.name, params, job, plain) for job in jobs]
+        try:
+            for future in as_completed(futures):
+                job, seconds, error = future.result()
+                tally.record(job, seconds, error)
+        except BrokenProcessPool:
+            # The files it held stay "to do" in the manifest: nothing is lost.
+            _error(
+                "a worker process stopped (killed, or out of memory); run the same command "
+                "to resume"
+            )
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise

@@ -222,6 +222,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         job_parser.add_argument(
             "--retry-failed", action="store_true", help="run the files that failed again"
         )
+        job_parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            metavar="N",
+            help="worker processes, each with its share of the CPU threads (default 1)",
+        )
 
     bench = sub.add_parser("bench", help="measure quality and speed on test sets")
     bench_sub = bench.add_subparsers(dest="bench_task", metavar="TASK", required=True)

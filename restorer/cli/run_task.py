@@ -11,6 +11,7 @@ from typing import Any
 
 from restorer.cli.progress import TerminalProgress
 from restorer.core.image import Image
+from restorer.core.progress import Progress
 from restorer.engine.device import DeviceUnavailableError
 from restorer.io import ImageReadError, ImageWriteError, read_image, write_image
 from restorer.io.batch import Job, UsageError, plan, real_path
@@ -62,7 +63,7 @@ def restore_file(
     engine: Any,
     job: Job,
     args: argparse.Namespace,
-    progress: TerminalProgress,
+    progress: Progress,
 ) -> float:
     """Read, restore and write one file of a batch; its seconds. Raises ImageReadError,
     ImageWriteError or ValueError for this file, MemoryError, ModelIntegrityError."""
