@@ -137,7 +137,7 @@ class MarSinogramJob:
     def data_description(self) -> str:
         return (
             f"{self.n_train} simulated metal cases from the clean CT slices of "
-            f"../shared/data/ct, {self.n_val} cases of held-out patients for validation "
+            f"{self.data / 'ct'}, {self.n_val} cases of held-out patients for validation "
             f"({CACHE_NOTE})"
         )
 
@@ -222,15 +222,20 @@ class MarImageJob:
         self.val_inputs, self.val_targets, self.val_keep = self._prepare(val, stage1)
 
     def _stage1(self) -> nn.Module:
+        """The frozen first stage: the bundled one, checked against its manifest sha256 and
+        built with its recorded hyperparameters, or the weights of a training run given by
+        --sinogram-weights (which no manifest knows yet)."""
         from safetensors.torch import load_file
 
-        path = self.sinogram_weights
-        if path is None:
+        if self.sinogram_weights is None:
+            from restorer.models.loader import load_bundled
+            from restorer.models.registry import get_model
             from restorer.resources import models_dir
 
-            path = models_dir() / "mar-sinogram.safetensors"
+            return load_bundled(get_model("mar-sinogram"), models_dir()).eval()
         model = SinogramNet()
-        model.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
+        state = load_file(str(self.sinogram_weights))
+        model.load_state_dict({k: v.float() for k, v in state.items()})
         return model.eval()
 
     @torch.no_grad()
