@@ -21,9 +21,9 @@ import sys
 import time
 from pathlib import Path
 
-from restorer.training.cli import JOBS
+from restorer.training.cli import JOBS, TRAINING_JOBS
 
-REAL_PAIR_JOBS = ("denoise-gray", "denoise-color", "noise-map")  # those with --real
+REAL_PAIR_JOBS = tuple(m for m, job in TRAINING_JOBS.items() if job.takes_real)
 
 
 def _init_arguments(models_dir: Path | None, model: str) -> list[str]:

@@ -5,27 +5,16 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from restorer.engine.choices import DEVICE_CHOICES
 from restorer.engine.device import choose_device
 from restorer.training.loop import CheckpointError, TrainConfig, train
-
-JOBS = (
-    "denoise-gray",
-    "denoise-color",
-    "sr-x2",
-    "sr-x4",
-    "sr-x2-real",
-    "sr-x4-real",
-    "inpaint",
-    "mar-sinogram",
-    "mar-image",
-    "defects",
-    "noise-map",
-)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,63 +73,103 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def make_job(args: argparse.Namespace, device: torch.device):  # noqa: ANN201 - job protocol
-    overrides = {k: v for k, v in (("batch", args.batch), ("patch", args.patch)) if v}
-    if args.model.startswith("denoise"):
+@dataclass(frozen=True)
+class TrainingJob:
+    """How `restorer train MODEL` makes its job: one entry per model id. Adding a model is
+    one job class (restorer/training/...) and one line in TRAINING_JOBS."""
+
+    make: Callable[[argparse.Namespace, torch.device, dict[str, Any]], Any]
+    takes_real: bool = False  # --real: real noisy/clean pairs join the batches
+    takes_loss: bool = False  # --loss l1|mse
+
+
+def _denoise(gray: bool) -> Callable[[argparse.Namespace, torch.device, dict[str, Any]], Any]:
+    def make(args: argparse.Namespace, device: torch.device, overrides: dict[str, Any]) -> Any:
         from restorer.training.denoise import DenoiseJob
 
         return DenoiseJob(
-            args.data,
-            gray=args.model == "denoise-gray",
-            device=device,
-            loss_name=args.loss,
-            real=args.real,
-            **overrides,
+            args.data, gray=gray, device=device, loss_name=args.loss, real=args.real, **overrides
         )
-    if args.model == "noise-map":
-        from restorer.training.noise_map import NoiseMapJob
 
-        return NoiseMapJob(args.data, device=device, real=args.real, **overrides)
-    if args.real is not None:
-        raise SystemExit(f"--real is for the denoisers and noise-map, not {args.model}")
-    if args.loss != "l1":
-        raise SystemExit(f"--loss {args.loss} is for the denoisers; {args.model} has its own loss")
-    if args.model.startswith("sr"):
+    return make
+
+
+def _noise_map(args: argparse.Namespace, device: torch.device, overrides: dict[str, Any]) -> Any:
+    from restorer.training.noise_map import NoiseMapJob
+
+    return NoiseMapJob(args.data, device=device, real=args.real, **overrides)
+
+
+def _super_resolve(
+    scale: int, realistic: bool
+) -> Callable[[argparse.Namespace, torch.device, dict[str, Any]], Any]:
+    def make(args: argparse.Namespace, device: torch.device, overrides: dict[str, Any]) -> Any:
         from restorer.training.super_resolve import SRJob
 
-        scale = 4 if "x4" in args.model else 2
-        return SRJob(
-            args.data,
-            scale=scale,
-            realistic=args.model.endswith("real"),
-            device=device,
-            **overrides,
-        )
-    if args.model == "mar-sinogram":
-        from restorer.training.mar import MarSinogramJob
+        return SRJob(args.data, scale=scale, realistic=realistic, device=device, **overrides)
 
-        return MarSinogramJob(
-            args.data, device=device, cache=args.checkpoint_dir / "mar_cache", **overrides
-        )
-    if args.model == "mar-image":
-        from restorer.training.mar import MarImageJob
+    return make
 
-        stage1 = args.export / "mar-sinogram.safetensors" if args.export else None
-        return MarImageJob(
-            args.data,
-            device=device,
-            cache=args.checkpoint_dir / "mar_cache",
-            sinogram_weights=stage1 if stage1 and stage1.is_file() else None,
-            **overrides,
-        )
-    if args.model == "defects":
-        from restorer.training.defects import DefectJob
 
-        # Fine-tuning a detector mines its false alarms (see training.defects).
-        return DefectJob(args.data, device=device, mine_with=args.init, **overrides)
+def _mar_sinogram(args: argparse.Namespace, device: torch.device, overrides: dict[str, Any]) -> Any:
+    from restorer.training.mar import MarSinogramJob
+
+    return MarSinogramJob(
+        args.data, device=device, cache=args.checkpoint_dir / "mar_cache", **overrides
+    )
+
+
+def _mar_image(args: argparse.Namespace, device: torch.device, overrides: dict[str, Any]) -> Any:
+    from restorer.training.mar import MarImageJob
+
+    # A first stage trained in the same export folder is the one to build on.
+    stage1 = args.export / "mar-sinogram.safetensors" if args.export else None
+    return MarImageJob(
+        args.data,
+        device=device,
+        cache=args.checkpoint_dir / "mar_cache",
+        sinogram_weights=stage1 if stage1 and stage1.is_file() else None,
+        **overrides,
+    )
+
+
+def _defects(args: argparse.Namespace, device: torch.device, overrides: dict[str, Any]) -> Any:
+    from restorer.training.defects import DefectJob
+
+    # Fine-tuning a detector mines its false alarms (see training.defects).
+    return DefectJob(args.data, device=device, mine_with=args.init, **overrides)
+
+
+def _inpaint(args: argparse.Namespace, device: torch.device, overrides: dict[str, Any]) -> Any:
     from restorer.training.inpaint import InpaintJob
 
     return InpaintJob(args.data, device=device, **overrides)
+
+
+TRAINING_JOBS: dict[str, TrainingJob] = {
+    "denoise-gray": TrainingJob(_denoise(gray=True), takes_real=True, takes_loss=True),
+    "denoise-color": TrainingJob(_denoise(gray=False), takes_real=True, takes_loss=True),
+    "sr-x2": TrainingJob(_super_resolve(2, realistic=False)),
+    "sr-x4": TrainingJob(_super_resolve(4, realistic=False)),
+    "sr-x2-real": TrainingJob(_super_resolve(2, realistic=True)),
+    "sr-x4-real": TrainingJob(_super_resolve(4, realistic=True)),
+    "inpaint": TrainingJob(_inpaint),
+    "mar-sinogram": TrainingJob(_mar_sinogram),
+    "mar-image": TrainingJob(_mar_image),
+    "defects": TrainingJob(_defects),
+    "noise-map": TrainingJob(_noise_map, takes_real=True),
+}
+JOBS = tuple(TRAINING_JOBS)
+
+
+def make_job(args: argparse.Namespace, device: torch.device) -> Any:
+    entry = TRAINING_JOBS[args.model]
+    if args.real is not None and not entry.takes_real:
+        raise SystemExit(f"--real is for the denoisers and noise-map, not {args.model}")
+    if args.loss != "l1" and not entry.takes_loss:
+        raise SystemExit(f"--loss {args.loss} is for the denoisers; {args.model} has its own loss")
+    overrides = {k: v for k, v in (("batch", args.batch), ("patch", args.patch)) if v}
+    return entry.make(args, device, overrides)
 
 
 def command_line(program: str, argv: list[str]) -> str:
