@@ -171,8 +171,9 @@ def run() -> int:
                 said.append(text)
 
         engine.run_model("noise-map", np.ascontiguousarray(clean[:, :, :3]), Recording())
-        if said:
-            raise AssertionError("; ".join(said))
+        fell_back = [text for text in said if "PyTorch" in text]
+        if fell_back:
+            raise AssertionError("; ".join(fell_back))
         return engine.device_name
 
     checks = {"denoise": denoise, "inpaint": inpaint, "super_resolve": super_resolve, "mar": mar}

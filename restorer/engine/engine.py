@@ -159,6 +159,9 @@ class Engine:
                 descriptor,
                 lambda: self.model(model_id, torch.device("cpu"))[0],
                 bfloat16=self.reduced_precision and descriptor.supports_half,
+                converting=lambda: progress.message(
+                    f"Preparing the {model_id} model for this CPU (once, a few seconds)"
+                ),
             )
         except Exception as exc:  # conversion or compilation: PyTorch still runs the model
             self._openvino_refused.add(model_id)

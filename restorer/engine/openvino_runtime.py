@@ -75,17 +75,28 @@ class OpenVinoRuntime:
         self._compiled: dict[tuple[str, str], Any] = {}
 
     def compiled(
-        self, descriptor: ModelDescriptor, module: Callable[[], nn.Module], bfloat16: bool
+        self,
+        descriptor: ModelDescriptor,
+        module: Callable[[], nn.Module],
+        bfloat16: bool,
+        converting: Callable[[], None] = lambda: None,
     ) -> Any:
+        """The model compiled for this CPU; `converting` is called first when it has to be
+        converted (its first use with this OpenVINO), so that the user hears why it waits."""
         precision = "bf16" if bfloat16 and self.bfloat16_capable else "f32"
         key = (descriptor.id, precision)
         if key not in self._compiled:
-            model = self._converted(descriptor, module)
+            model = self._converted(descriptor, module, converting)
             config = {"INFERENCE_PRECISION_HINT": precision, "INFERENCE_NUM_THREADS": self.threads}
             self._compiled[key] = self.core.compile_model(model, "CPU", config)
         return self._compiled[key]
 
-    def _converted(self, descriptor: ModelDescriptor, module: Callable[[], nn.Module]) -> Any:
+    def _converted(
+        self,
+        descriptor: ModelDescriptor,
+        module: Callable[[], nn.Module],
+        converting: Callable[[], None],
+    ) -> Any:
         folder = self.cache / f"{descriptor.id}-{descriptor.sha256[:16]}"
         xml, weights = folder / "model.xml", folder / "model.bin"
         try:
@@ -98,6 +109,7 @@ class OpenVinoRuntime:
                 return self.core.read_model(xml)
         except (OSError, ValueError, KeyError, TypeError):
             pass  # absent or damaged: convert again
+        converting()
         model = self._convert(descriptor, module())
         # A read-only cache costs a conversion per session, nothing else.
         with contextlib.suppress(OSError):
