@@ -124,7 +124,7 @@ def _add_precision_option(p: argparse.ArgumentParser) -> None:
 
 def _benchmarks() -> list[tuple[str, str, Any, Any]]:
     """(name, help, add_arguments, run(args, device)) for each `restorer bench` command."""
-    from restorer.bench import denoise, inpaint, mar, memory, speed, upscale
+    from restorer.bench import batch, denoise, inpaint, mar, memory, speed, upscale
     from restorer.gui import latency_bench
 
     def with_engine(run: Any) -> Any:
@@ -171,6 +171,12 @@ def _benchmarks() -> list[tuple[str, str, Any, Any]]:
             "peak memory of whole jobs on 24 and 100 MP photos (each in its own process)",
             memory.add_arguments,
             memory.run,
+        ),
+        (
+            "batch",
+            "files/min of a job (1 and 2 workers) against the plain command, and a projection",
+            batch.add_arguments,
+            batch.run,
         ),
         (
             "speed",
