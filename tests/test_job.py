@@ -117,3 +117,52 @@ def test_two_worker_processes_give_the_same_results(tmp_path: Path) -> None:
             read_image(one / source.name).pixels,
             atol=1 / 255 + 1e-6,
         )
+
+
+def test_a_job_on_a_local_ray_instance_survives_a_killed_driver(tmp_path: Path) -> None:
+    """Ray actors restore the files; the driver is killed halfway and started again: the
+    files done before are not done again (their outputs keep their times), nothing is lost,
+    the corrupt file is reported, and the results are the single process's."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pytest.importorskip("ray")
+    sources = _archive(tmp_path / "in", count=24)
+    out = tmp_path / "out"
+    command = [
+        sys.executable, "-m", "restorer", "batch", "denoise", str(tmp_path / "in"),
+        "-o", str(out), "--sigma", "10", "--ray", "local", "--workers", "2",
+    ]  # fmt: skip
+    env = dict(os.environ, RAY_AUTH_MODE="disabled")
+    driver = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and driver.poll() is None:
+        if (out / "restorer-job.sqlite").is_file() and read_counts(out).done >= 6:
+            break
+        time.sleep(0.2)
+    os.killpg(driver.pid, signal.SIGKILL)  # the driver and everything it started
+    driver.wait()
+    before = read_counts(out)
+    assert 6 <= before.done < 24, before
+    written = {p.name: p.stat().st_mtime_ns for p in out.glob("scan*.png")}
+
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 1, again.stderr  # 1: the corrupt file
+    counts = read_counts(out)
+    assert (counts.done, counts.failed, counts.pending) == (24, 1, 0)
+    done_before = [n for n, t in written.items() if (out / n).stat().st_mtime_ns == t]
+    assert len(done_before) >= before.done  # what was recorded done was not redone
+    single = tmp_path / "single"
+    assert main(["denoise", *map(str, sources[:3]), "-o", str(single), "--sigma", "10"]) == 0
+    for source in sources[:3]:
+        np.testing.assert_allclose(
+            read_image(out / source.name).pixels,
+            read_image(single / source.name).pixels,
+            atol=1 / 255 + 1e-6,
+        )

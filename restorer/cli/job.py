@@ -94,13 +94,15 @@ def run_job(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
         except DeviceUnavailableError as exc:
             _error(str(exc))
             return 2
-        if args.workers > 1:
-            del engine  # each worker process makes its own
+        if args.workers > 1 or args.ray is not None:
+            del engine  # each worker process (or Ray actor) makes its own
         # The job owns the outputs it records: a file written before an interruption and not
         # yet recorded is written again, over itself.
         own = argparse.Namespace(**{**vars(args), "overwrite": True})
         tally = _Tally(manifest, len(left))
-        if args.workers > 1:
+        if args.ray is not None:
+            _run_on_ray(task, params, own, left, tally, args.ray, args.workers)
+        elif args.workers > 1:
             _run_in_processes(task, params, own, left, tally, args.workers)
         else:
             for job in left:
@@ -251,3 +253,84 @@ def _run_in_processes(
             for future in futures:
                 future.cancel()
             raise
+
+
+# --- a Ray cluster ------------------------------------------------------------------------
+# One actor per worker slot holds an engine (its models loaded once; a GPU actor where the
+# node has a GPU). Files are read and written by the actors at the paths given, so they must
+# be paths every node sees (a shared file system). The manifest stays with this process, the
+# driver: a lost node or a restarted driver loses nothing, its files are still to do.
+
+
+def _restorer_actor(ray: Any) -> Any:
+    @ray.remote
+    class Restorer:
+        def __init__(self, settings: dict[str, Any], threads: int) -> None:
+            _start_worker(settings, threads)
+
+        def restore(
+            self, task_name: str, params: Any, job: Job, args: dict[str, Any]
+        ) -> tuple[Job, float, str | None]:
+            return _work(task_name, params, job, args)
+
+    return Restorer
+
+
+def _run_on_ray(
+    task: TaskSpec,
+    params: Any,
+    args: argparse.Namespace,
+    jobs: list[Job],
+    tally: _Tally,
+    address: str,
+    workers: int,
+) -> None:
+    try:
+        import ray
+        from ray.util import ActorPool
+    except ImportError as exc:
+        raise UsageError(
+            'Ray is not installed: pip install "restorer[cluster]" (it is never part of the '
+            "desktop application)"
+        ) from exc
+    ray.init(
+        address=None if address == "local" else address,
+        include_dashboard=False,
+        log_to_driver=False,
+    )
+    try:
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        gpus = int(ray.cluster_resources().get("GPU", 0))
+        slots = max(1, workers if workers > 1 else cpus // 2)
+        threads = max(1, cpus // slots)
+        settings = {
+            "device": args.device,
+            "tile": args.tile,
+            "precision": args.precision,
+            "backend": args.backend,
+        }
+        restorer = _restorer_actor(ray)
+        each_gpu = 1 if gpus >= slots else 0
+        actors = [
+            restorer.options(num_cpus=threads, num_gpus=each_gpu).remote(settings, threads)
+            for _ in range(slots)
+        ]
+        plain = {k: v for k, v in vars(args).items() if k not in ("task", "bench_run")}
+        print(
+            f"Ray: {slots} actors, {threads} CPU(s) each, on {cpus} CPUs and {gpus} GPUs",
+            file=sys.stderr,
+        )
+        pool = ActorPool(actors)
+        for job in jobs:
+            pool.submit(lambda actor, j: actor.restore.remote(task.name, params, j, plain), job)
+        while pool.has_next():
+            try:
+                job, seconds, error = pool.get_next_unordered()
+            except ray.exceptions.RayActorError:
+                _error(
+                    "a Ray worker was lost; its file is still to do: run the same command to resume"
+                )
+                continue
+            tally.record(job, seconds, error)
+    finally:
+        ray.shutdown()

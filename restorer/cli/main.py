@@ -229,6 +229,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             "--retry-failed", action="store_true", help="run the files that failed again"
         )
         job_parser.add_argument(
+            "--ray",
+            default=None,
+            metavar="local|ADDRESS",
+            help="run on a Ray cluster (ADDRESS, or 'auto' for the one this machine belongs "
+            "to) or a Ray instance started here ('local'); inputs and outputs must be paths "
+            'every node sees. Needs pip install "restorer[cluster]"',
+        )
+        job_parser.add_argument(
             "--workers",
             type=int,
             default=1,
