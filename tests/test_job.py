@@ -166,3 +166,64 @@ def test_a_job_on_a_local_ray_instance_survives_a_killed_driver(tmp_path: Path) 
             read_image(single / source.name).pixels,
             atol=1 / 255 + 1e-6,
         )
+
+
+def test_a_worker_killed_mid_file_leaves_its_file_to_do(tmp_path: Path) -> None:
+    """`--workers 2`: one worker process is killed while it restores a file. The job says so
+    and ends with files still to do; the same command finishes them, the killed file
+    included, without redoing what was recorded done."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rng = np.random.default_rng(1)
+    for i in range(10):  # large enough that each file takes a moment
+        noisy = np.clip(0.5 + rng.normal(0, 0.08, (512, 512, 3)), 0, 1).astype(np.float32)
+        write_image(Image(noisy), folder / f"big{i:02d}.png")
+    out = tmp_path / "out"
+    command = [
+        sys.executable, "-m", "restorer", "batch", "denoise", str(folder), "-o", str(out),
+        "--sigma", "10", "--workers", "2",
+    ]  # fmt: skip
+    driver = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def workers() -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                status = (entry / "status").read_text()
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            parent = next(
+                (line.split()[1] for line in status.splitlines() if line.startswith("PPid:")), ""
+            )
+            if parent == str(driver.pid) and b"spawn_main" in cmdline:  # not the tracker
+                found.append(int(entry.name))
+        return found
+
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        db = out / "restorer-job.sqlite"
+        if db.is_file() and read_counts(out).done >= 2 and workers():
+            break
+        time.sleep(0.1)
+    os.kill(workers()[0], signal.SIGKILL)
+    _, err = driver.communicate(timeout=240)
+    assert driver.returncode == 1 and "a worker process stopped" in err, err
+    before = read_counts(out)
+    assert before.pending > 0 and before.done >= 2
+    written = {p.name: p.stat().st_mtime_ns for p in out.glob("big*.png")}
+
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    counts = read_counts(out)
+    assert (counts.done, counts.failed, counts.pending) == (10, 0, 0)
+    unchanged = [n for n, t in written.items() if (out / n).stat().st_mtime_ns == t]
+    assert len(unchanged) >= before.done
