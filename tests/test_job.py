@@ -30,7 +30,7 @@ def _archive(folder: Path, count: int = 12) -> list[Path]:
 def test_a_job_runs_resumes_after_an_interruption_and_redoes_only_what_is_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import restorer.cli.job as job_module
+    import restorer.cli.run_task as job_module  # attempt_file calls its restore_file
 
     sources = _archive(tmp_path / "in")
     inputs_before = {p.name: p.read_bytes() for p in (tmp_path / "in").iterdir()}

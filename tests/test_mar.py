@@ -277,7 +277,7 @@ def test_learned_uncertainty_is_the_spread_of_mirrored_runs(engine: Engine, tmp_
     """With the uncertainty map the learned result is the mean of the slice's four mirrored
     runs, and the map their spread in HU: zero on the metal, high where the networks change
     the slice (near the metal), low far from it; the command line writes it beside."""
-    from restorer.tasks.mar_learned import UNCERTAINTY_KEY
+    from restorer.tasks.base import UNCERTAINTY_KEY
 
     _, scanned = _streaked_slice()
     write_ct(tmp_path / "in.dcm", scanned)

@@ -59,3 +59,18 @@ def test_import_contracts_hold() -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "broken" in result.stdout and "0 broken" in result.stdout
+
+
+def test_the_window_and_the_command_line_start_without_torch() -> None:
+    """torch (about 2 s to import) loads when a model runs, not when the window's module or
+    the command line's parser is imported: a constant imported from a task module once
+    pulled it into the window's start-up."""
+    import subprocess
+    import sys
+
+    probe = "import sys, restorer.cli.main, restorer.gui.main_window; print('torch' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "False"

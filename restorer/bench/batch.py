@@ -17,10 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 from restorer.bench.common import markdown_table
-from restorer.bench.speed import photo
+from restorer.bench.memory import make_photo
 
 SCAN_MP = 24.0
 ARCHIVES = (100_000, 1_000_000)
@@ -44,15 +42,12 @@ def _run(arguments: list[str]) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    import imagecodecs
-
     with tempfile.TemporaryDirectory(prefix="restorer-bench-batch-") as folder:
         root = Path(folder)
         inputs = root / "in"
         inputs.mkdir()
         for i in range(args.files):
-            pixels = (photo(args.side, seed=i) * 255 + 0.5).astype(np.uint8)
-            (inputs / f"scan{i:04d}.png").write_bytes(imagecodecs.png_encode(pixels))
+            make_photo(inputs / f"scan{i:04d}.png", args.side, args.side, seed=i)
         _run(["denoise", str(inputs / "scan0000.png"), "-o", str(root / "warm.png")])
         runs = {
             "restorer denoise (plain)": ["denoise", str(inputs), "-o", str(root / "plain")],

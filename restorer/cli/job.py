@@ -16,18 +16,12 @@ import time
 from typing import Any
 
 from restorer.cli.progress import TerminalProgress
-from restorer.cli.run_task import MASK_MISSING, restore_file
-from restorer.core.progress import Progress
-from restorer.engine.device import DeviceUnavailableError
-from restorer.io import ImageReadError, ImageWriteError
-from restorer.io.batch import Job, UsageError, plan, real_path, refuse_collisions
+from restorer.cli.run_task import attempt_file, planned_jobs, print_error
+from restorer.engine.device import DeviceUnavailableError, choose_device
+from restorer.io.batch import Job, UsageError, real_path, refuse_collisions
 from restorer.io.job_manifest import JobManifest, read_counts
 from restorer.models.loader import ModelIntegrityError
-from restorer.tasks.base import TaskSpec, param_specs, validate_params
-
-
-def _error(text: str) -> None:
-    print(f"error: {text}", file=sys.stderr)
+from restorer.tasks.base import TaskSpec, param_specs
 
 
 def job_settings(task: TaskSpec, params: Any, args: argparse.Namespace) -> dict[str, object]:
@@ -46,7 +40,7 @@ def print_status(folder: Any) -> int:
     try:
         counts = read_counts(folder)
     except UsageError as exc:
-        _error(str(exc))
+        print_error(str(exc))
         return 2
     print(
         f"{folder}: {counts.done} done, {counts.failed} failed, {counts.pending} to do "
@@ -59,10 +53,7 @@ def run_job(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
     from restorer.engine.engine import Engine
 
     try:
-        validate_params(params)
-        if task.needs_user_mask(params) and args.mask is None:
-            raise ValueError(MASK_MISSING)
-        jobs = plan(args.inputs, args.output, args.format or task.output_format or None)
+        jobs = planned_jobs(task, params, args)
         if args.output.suffix and len(jobs) == 1 and not args.output.is_dir():
             raise UsageError("a job writes into a folder: give -o a folder")
         refuse_collisions(jobs)
@@ -71,10 +62,10 @@ def run_job(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
         args.output.mkdir(parents=True, exist_ok=True)
         manifest = JobManifest(args.output, job_settings(task, params, args))
     except (UsageError, ValueError) as exc:
-        _error(str(exc))
+        print_error(str(exc))
         return 2
     except OSError as exc:
-        _error(f"cannot use the output folder {args.output}: {exc.strerror or exc}")
+        print_error(f"cannot use the output folder {args.output}: {exc.strerror or exc}")
         return 1
     try:
         manifest.add(jobs)
@@ -85,48 +76,40 @@ def run_job(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
             f"{before.failed} failed earlier{'' if args.retry_failed else ' (not retried)'}",
             file=sys.stderr,
         )
-        if not left:
-            return _summary(manifest)
-        try:
-            engine = Engine(
-                args.device, tile=args.tile, precision=args.precision, backend=args.backend
-            )
-        except DeviceUnavailableError as exc:
-            _error(str(exc))
-            return 2
-        if args.workers > 1 or args.ray is not None:
-            del engine  # each worker process (or Ray actor) makes its own
         # The job owns the outputs it records: a file written before an interruption and not
         # yet recorded is written again, over itself.
         own = argparse.Namespace(**{**vars(args), "overwrite": True})
         tally = _Tally(manifest, len(left))
-        if args.ray is not None:
+        if left:
+            choose_device(args.device)  # an unavailable device is refused here, not per worker
+        if left and args.ray is not None:
             _run_on_ray(task, params, own, left, tally, args.ray, args.workers)
-        elif args.workers > 1:
+        elif left and args.workers > 1:
             _run_in_processes(task, params, own, left, tally, args.workers)
-        else:
+        elif left:
+            engine = Engine(**_engine_settings(args))
             for job in left:
                 progress = TerminalProgress(job.source.name)
-                seconds, error = _attempt(task, params, engine, job, own, progress)
+                seconds, error = attempt_file(task, params, engine, job, own, progress)
                 progress.done("")
                 tally.record(job, seconds, error)
+        return _summary(manifest)
+    except DeviceUnavailableError as exc:
+        print_error(str(exc))
+        return 2
     except ModelIntegrityError as exc:
-        _error(str(exc))
+        print_error(str(exc))
         return 3
     except KeyboardInterrupt:
-        _error("interrupted; run the same command to resume")
+        print_error("interrupted; run the same command to resume")
         return 130
     finally:
         manifest.close()
-    return _summary(JobManifest(args.output, job_settings(task, params, args)))
 
 
 def _summary(manifest: JobManifest) -> int:
-    try:
-        counts = manifest.counts()
-        errors = manifest.write_errors()
-    finally:
-        manifest.close()
+    counts = manifest.counts()
+    errors = manifest.write_errors()
     print(
         f"{counts.done} done, {counts.failed} failed, {counts.pending} to do",
         file=sys.stderr,
@@ -134,24 +117,6 @@ def _summary(manifest: JobManifest) -> int:
     if errors is not None:
         print(f"the failures and why: {errors}", file=sys.stderr)
     return 1 if counts.failed or counts.pending else 0
-
-
-def _attempt(
-    task: TaskSpec,
-    params: Any,
-    engine: Any,
-    job: Job,
-    args: argparse.Namespace,
-    progress: Progress,
-) -> tuple[float, str | None]:
-    """(seconds, None) when the file was written, (0, why) when it failed; errors that
-    would fail every file (a damaged installation) propagate."""
-    try:
-        return restore_file(task, params, engine, job, args, progress), None
-    except (ImageReadError, ImageWriteError, ValueError) as exc:
-        return 0.0, str(exc)
-    except MemoryError:
-        return 0.0, "not enough memory; try a smaller --tile"
 
 
 class _Tally:
@@ -165,7 +130,7 @@ class _Tally:
         self.count += 1
         if error is not None:
             self.manifest.failed(job, error)
-            _error(error)
+            print_error(error)
             return
         self.manifest.done(job, seconds)
         rate = self.count / (time.monotonic() - self.start) * 60
@@ -175,6 +140,21 @@ class _Tally:
             f"· {rate:.1f} files/min · about {eta:.0f} min left",
             file=sys.stderr,
         )
+
+
+def _engine_settings(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "device": args.device,
+        "tile": args.tile,
+        "precision": args.precision,
+        "backend": args.backend,
+    }
+
+
+def _portable(args: argparse.Namespace) -> dict[str, Any]:
+    """What a worker needs of the command line. The task itself is looked up by name there:
+    its description holds functions that do not travel between processes."""
+    return {k: v for k, v in vars(args).items() if k not in ("task", "bench_run")}
 
 
 # --- several worker processes ------------------------------------------------------------
@@ -200,7 +180,7 @@ def _work(
     from restorer.tasks.registry import COMMANDS
 
     task = next(t for t in COMMANDS if t.name == task_name)
-    seconds, error = _attempt(
+    seconds, error = attempt_file(
         task, params, _worker_engine, job, argparse.Namespace(**args), NullProgress()
     )
     return job, seconds, error
@@ -224,15 +204,7 @@ def _run_in_processes(
     threads = max(1, (os.cpu_count() or 1) // workers)
     if args.device == "auto" and torch.cuda.is_available():
         threads = torch.get_num_threads()
-    settings = {
-        "device": args.device,
-        "tile": args.tile,
-        "precision": args.precision,
-        "backend": args.backend,
-    }
-    # What a worker needs of the command line (the task itself is looked up by name there:
-    # its description holds functions that do not travel between processes).
-    plain = {k: v for k, v in vars(args).items() if k not in ("task", "bench_run")}
+    settings, plain = _engine_settings(args), _portable(args)
     print(f"{workers} worker processes, {threads} thread(s) each", file=sys.stderr)
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads
     with ProcessPoolExecutor(
@@ -245,7 +217,7 @@ def _run_in_processes(
                 tally.record(job, seconds, error)
         except BrokenProcessPool:
             # The files it held stay "to do" in the manifest: nothing is lost.
-            _error(
+            print_error(
                 "a worker process stopped (killed, or out of memory); run the same command "
                 "to resume"
             )
@@ -299,23 +271,17 @@ def _run_on_ray(
         log_to_driver=False,
     )
     try:
-        cpus = int(ray.cluster_resources().get("CPU", 1))
-        gpus = int(ray.cluster_resources().get("GPU", 0))
+        resources = ray.cluster_resources()
+        cpus, gpus = int(resources.get("CPU", 1)), int(resources.get("GPU", 0))
         slots = max(1, workers if workers > 1 else cpus // 2)
         threads = max(1, cpus // slots)
-        settings = {
-            "device": args.device,
-            "tile": args.tile,
-            "precision": args.precision,
-            "backend": args.backend,
-        }
+        settings, plain = _engine_settings(args), _portable(args)
         restorer = _restorer_actor(ray)
         each_gpu = 1 if gpus >= slots else 0
         actors = [
             restorer.options(num_cpus=threads, num_gpus=each_gpu).remote(settings, threads)
             for _ in range(slots)
         ]
-        plain = {k: v for k, v in vars(args).items() if k not in ("task", "bench_run")}
         print(
             f"Ray: {slots} actors, {threads} CPU(s) each, on {cpus} CPUs and {gpus} GPUs",
             file=sys.stderr,
@@ -327,7 +293,7 @@ def _run_on_ray(
             try:
                 job, seconds, error = pool.get_next_unordered()
             except ray.exceptions.RayActorError:
-                _error(
+                print_error(
                     "a Ray worker was lost; its file is still to do: run the same command to resume"
                 )
                 continue

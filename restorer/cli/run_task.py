@@ -17,11 +17,10 @@ from restorer.io import ImageReadError, ImageWriteError, read_image, write_image
 from restorer.io.batch import Job, UsageError, plan, real_path
 from restorer.io.errors import frames_note
 from restorer.models.loader import ModelIntegrityError
-from restorer.tasks.base import TaskSpec, validate_params
-from restorer.tasks.mar_learned import UNCERTAINTY_KEY
+from restorer.tasks.base import UNCERTAINTY_KEY, TaskSpec, validate_params
 
 
-def _error(text: str) -> None:
+def print_error(text: str) -> None:
     print(f"error: {text}", file=sys.stderr)
 
 
@@ -105,24 +104,48 @@ def restore_file(
     return time.perf_counter() - start
 
 
+def attempt_file(
+    task: TaskSpec,
+    params: Any,
+    engine: Any,
+    job: Job,
+    args: argparse.Namespace,
+    progress: Progress,
+) -> tuple[float, str | None]:
+    """restore_file, with this file's failure as a message: (seconds, None) when it was
+    written, (0, why) when not. Errors that would fail every file (a damaged installation,
+    Ctrl-C) propagate."""
+    try:
+        return restore_file(task, params, engine, job, args, progress), None
+    except (ImageReadError, ImageWriteError, ValueError) as exc:
+        return 0.0, str(exc)
+    except MemoryError:
+        return 0.0, f"{job.source.name}: not enough memory; try a smaller --tile"
+
+
+def planned_jobs(task: TaskSpec, params: Any, args: argparse.Namespace) -> list[Job]:
+    """The files of this command, after checking the parameters and that a mask is given
+    where one is needed; UsageError or ValueError otherwise."""
+    validate_params(params)
+    if task.needs_user_mask(params) and args.mask is None:
+        raise ValueError(MASK_MISSING)
+    return plan(args.inputs, args.output, args.format or task.output_format or None)
+
+
 def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
     from restorer.engine.engine import Engine
 
     try:
-        validate_params(params)
-        if task.needs_user_mask(params) and args.mask is None:
-            raise ValueError(MASK_MISSING)
-        output_format = args.format or task.output_format or None
-        jobs = plan(args.inputs, args.output, output_format)
+        jobs = planned_jobs(task, params, args)
         engine = Engine(args.device, tile=args.tile, precision=args.precision, backend=args.backend)
     except (UsageError, ValueError, DeviceUnavailableError) as exc:
-        _error(str(exc))
+        print_error(str(exc))
         return 2
     if len(jobs) > 1 or args.output.suffix == "":
         try:
             args.output.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            _error(f"cannot create the output folder {args.output}: {exc.strerror or exc}")
+            print_error(f"cannot create the output folder {args.output}: {exc.strerror or exc}")
             return 1
 
     print(f"{task.title}: {len(jobs)} file(s) on {engine.device_name}", file=sys.stderr)
@@ -130,21 +153,19 @@ def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
     for job in jobs:
         progress = TerminalProgress(job.source.name)
         try:
-            seconds = restore_file(task, params, engine, job, args, progress)
-            progress.done(f"{job.source.name} -> {job.target} ({seconds:.1f} s)")
-        except (ImageReadError, ImageWriteError, ValueError) as exc:
-            failures += 1
-            progress.done("")
-            _error(str(exc))
-        except MemoryError:
-            failures += 1
-            _error(f"{job.source.name}: not enough memory; try a smaller --tile")
+            seconds, error = attempt_file(task, params, engine, job, args, progress)
         except ModelIntegrityError as exc:
-            _error(str(exc))
+            print_error(str(exc))
             return 3  # every further file would fail the same way
         except KeyboardInterrupt:
-            _error("interrupted")
+            print_error("interrupted")
             return 130
+        if error is None:
+            progress.done(f"{job.source.name} -> {job.target} ({seconds:.1f} s)")
+        else:
+            failures += 1
+            progress.done("")
+            print_error(error)
     if failures:
         print(f"{failures} of {len(jobs)} file(s) failed", file=sys.stderr)
         return 1

@@ -72,15 +72,17 @@ def change_rgb(change: ChangeMap, base_rgb: np.ndarray) -> np.ndarray:
     """The change over the gray of base_rgb (H, W, 3 uint8): (H, W, 3) uint8."""
     gray = base_rgb.astype(np.float32).mean(axis=2, keepdims=True)
     strength = np.clip(change.values / np.float32(change.scale), -1.0, 1.0)[:, :, None]
-    colour = np.where(strength > 0, RAISED, LOWERED)
-    alpha = np.abs(strength)
-    out = gray * (1 - alpha) + colour * alpha
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    return _tinted(gray, strength)
 
 
 def legend_colours(steps: int = 256) -> np.ndarray:
     """The colour bar from −scale to +scale over mid-gray: (steps, 3) uint8."""
-    t = np.linspace(-1.0, 1.0, steps, dtype=np.float32)[:, None]
-    gray = np.full((steps, 3), 128.0, np.float32)
-    colour = np.where(t > 0, RAISED, LOWERED)
-    return np.clip(gray * (1 - np.abs(t)) + colour * np.abs(t) + 0.5, 0, 255).astype(np.uint8)
+    strength = np.linspace(-1.0, 1.0, steps, dtype=np.float32)[:, None]
+    return _tinted(np.full((steps, 1), 128.0, np.float32), strength)
+
+
+def _tinted(gray: np.ndarray, strength: np.ndarray) -> np.ndarray:
+    """gray blended towards red (strength > 0) or blue (< 0) by |strength| in 0..1."""
+    colour = np.where(strength > 0, RAISED, LOWERED)
+    alpha = np.abs(strength)
+    return np.clip(gray * (1 - alpha) + colour * alpha + 0.5, 0, 255).astype(np.uint8)

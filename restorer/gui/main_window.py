@@ -58,8 +58,7 @@ from restorer.io.batch import UsageError
 from restorer.io.ct_view import NOTICE
 from restorer.io.errors import frames_note
 from restorer.io.series import read_ct_stack
-from restorer.tasks.base import TaskSpec
-from restorer.tasks.mar_learned import UNCERTAINTY_KEY
+from restorer.tasks.base import UNCERTAINTY_KEY, TaskSpec
 from restorer.tasks.registry import TASKS
 
 OPEN_FILTER = (
@@ -640,7 +639,8 @@ class MainWindow(QMainWindow):
         path = Path(path_str)
         if not path.suffix:
             path = path.with_suffix(".dcm" if chosen.startswith("DICOM") else ".png")
-        change = self._change_map(doc)
+        # The map the Difference view made for this result, when it has been shown.
+        change = self.canvas.change or self._change_map(doc)
         current = doc.current
         if path.suffix.lower() == ".dcm":
             if not current.is_ct:

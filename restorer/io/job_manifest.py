@@ -4,7 +4,9 @@ checksums, time and error, in one SQLite file in the output folder.
 SQLite (the standard library's) because a job is interrupted at any moment: each file's
 outcome is one committed transaction, so after a crash, a kill or a power cut the manifest
 says exactly what was finished, and the same command resumes from there. A file counts as
-done only while its output is still there with the checksum recorded when it was written.
+done only while its output is still there with the checksum recorded when it was written;
+resuming compares each output's size and time first and reads it only when those changed
+(an archive's outputs are terabytes: hashing them all at every resume would take hours).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ create table if not exists files (
     status text not null,
     source_sha256 text,
     output_sha256 text,
+    output_size integer,
+    output_mtime_ns integer,
     seconds real,
     error text,
     updated real
@@ -86,15 +90,15 @@ class JobManifest:
         """The jobs still to run: pending ones, failed ones when retried, and done ones whose
         output is gone or no longer the file that was written (marked pending again)."""
         rows = {
-            source: (status, output_sha256)
-            for source, status, output_sha256 in self._db.execute(
-                "select source, status, output_sha256 from files"
+            source: (status, recorded)
+            for source, status, *recorded in self._db.execute(
+                "select source, status, output_sha256, output_size, output_mtime_ns from files"
             )
         }
         left = []
         for job in jobs:
-            status, output_sha256 = rows.get(str(job.source), (PENDING, None))
-            if status == DONE and _intact(job.target, output_sha256):
+            status, recorded = rows.get(str(job.source), (PENDING, [None, None, None]))
+            if status == DONE and _intact(job.target, *recorded):
                 continue
             if status == FAILED and not retry_failed:
                 continue
@@ -104,11 +108,14 @@ class JobManifest:
         return left
 
     def done(self, job: Job, seconds: float) -> None:
+        written = job.target.stat()
         self._set(
             job,
             DONE,
             source_sha256=file_sha256(job.source),
             output_sha256=file_sha256(job.target),
+            output_size=written.st_size,
+            output_mtime_ns=written.st_mtime_ns,
             seconds=seconds,
         )
 
@@ -122,20 +129,22 @@ class JobManifest:
         *,
         source_sha256: str | None = None,
         output_sha256: str | None = None,
+        output_size: int | None = None,
+        output_mtime_ns: int | None = None,
         seconds: float | None = None,
         error: str | None = None,
     ) -> None:
         with self._db:
             self._db.execute(
                 "update files set status = ?, source_sha256 = ?, output_sha256 = ?, "
-                "seconds = ?, error = ?, updated = ? where source = ?",
-                (status, source_sha256, output_sha256, seconds, error, time.time(),
-                 str(job.source)),
+                "output_size = ?, output_mtime_ns = ?, seconds = ?, error = ?, updated = ? "
+                "where source = ?",
+                (status, source_sha256, output_sha256, output_size, output_mtime_ns, seconds,
+                 error, time.time(), str(job.source)),
             )  # fmt: skip
 
     def counts(self) -> Counts:
-        found = dict(self._db.execute("select status, count(*) from files group by status"))
-        return Counts(found.get(DONE, 0), found.get(FAILED, 0), found.get(PENDING, 0))
+        return _counts(self._db)
 
     def write_errors(self) -> Path | None:
         """The failures as a CSV an archivist can open (file, error, when); None if none."""
@@ -162,14 +171,23 @@ def read_counts(folder: Path) -> Counts:
         raise UsageError(f"no job in {folder} (no {MANIFEST_NAME})")
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        found = dict(db.execute("select status, count(*) from files group by status"))
+        return _counts(db)
     finally:
         db.close()
+
+
+def _counts(db: sqlite3.Connection) -> Counts:
+    found = dict(db.execute("select status, count(*) from files group by status"))
     return Counts(found.get(DONE, 0), found.get(FAILED, 0), found.get(PENDING, 0))
 
 
-def _intact(target: Path, recorded: str | None) -> bool:
+def _intact(target: Path, sha256: str | None, size: int | None, mtime_ns: int | None) -> bool:
+    """Whether target is still the output recorded: the same size and time, or else the
+    same content (a copy keeps the content, not the time)."""
     try:
-        return recorded is not None and file_sha256(target) == recorded
+        now = target.stat()
+        if now.st_size == size and now.st_mtime_ns == mtime_ns:
+            return True
+        return sha256 is not None and file_sha256(target) == sha256
     except OSError:
         return False

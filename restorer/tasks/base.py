@@ -129,6 +129,11 @@ class RunContext(Protocol):
         ...
 
 
+# ImageMeta.extra: a per-pixel spread of the result over several runs, in the image's units
+# (the learned MAR's, in HU). Kept here, without torch: the window reads it at start-up.
+UNCERTAINTY_KEY = "uncertainty"
+
+
 def _never(params: Any) -> bool:
     return False
 

@@ -22,7 +22,13 @@ from restorer.physics.mar import (
     outside_field_of_view,
     segment_metal,
 )
-from restorer.tasks.base import RunContext, TaskSpec, param, validate_params
+from restorer.tasks.base import (
+    UNCERTAINTY_KEY,
+    RunContext,
+    TaskSpec,
+    param,
+    validate_params,
+)
 
 METHODS = ("learned", "nmar", "li")
 METHOD_LABELS = {
@@ -136,8 +142,6 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
     result = image.with_pixels(out.astype(np.float32))
     if spread is None:
         return result
-    from restorer.tasks.mar_learned import UNCERTAINTY_KEY
-
     spread = np.where(mask | outside_fov, 0.0, spread).astype(np.float32)
     extra = {**result.meta.extra, UNCERTAINTY_KEY: spread}
     return replace(result, meta=replace(result.meta, extra=extra))

@@ -88,7 +88,6 @@ def learned_mar(
     return np.where(mask | outside_fov, hu, out).astype(np.float32)
 
 
-UNCERTAINTY_KEY = "uncertainty"  # ImageMeta.extra: the spread (HU) of the learned result
 MIRRORS = ((False, False), (False, True), (True, False), (True, True))  # (rows, columns)
 
 
