@@ -129,3 +129,9 @@ def median_bounds(plane: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]
     padded = np.pad(plane, size // 2, mode="edge")
     rows = _row_medians(padded, size, plane.shape[1])
     return _running(np.minimum, rows, size, 0), _running(np.maximum, rows, size, 0)
+
+
+def median_filter(plane: np.ndarray, size: int) -> np.ndarray:
+    """The size x size median of every pixel of an (H, W) plane (edges replicated)."""
+    rows, cols = np.indices(plane.shape).reshape(2, -1)
+    return median_at(plane, size, rows, cols).reshape(plane.shape)

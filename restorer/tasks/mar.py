@@ -18,6 +18,7 @@ from restorer.physics.mar import (
     WORK_SIZE,
     at_work_size,
     linear_interpolation_mar,
+    metal_pixels,
     normalized_mar,
     outside_field_of_view,
     segment_metal,
@@ -117,12 +118,16 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
     ctx.progress.check_aborted()
     outside_fov = outside_field_of_view(hu)
     spread: np.ndarray | None = None
+    # What stays as stored: LI and NMAR correct the partial-volume rim around the metal and
+    # keep the metal itself; the learned networks were trained to keep the grown mask.
+    kept = mask
     if method in ("li", "nmar"):
         correct = linear_interpolation_mar if method == "li" else normalized_mar
+        kept = metal_pixels(hu, params.threshold)
         if params.full_resolution or hu.shape[0] <= WORK_SIZE:
-            out = correct(hu, mask)
+            out = correct(hu, kept)
         else:
-            out = at_work_size(correct, hu, mask)
+            out = at_work_size(correct, hu, kept)
     elif params.uncertainty:
         from restorer.tasks.mar_learned import learned_mar_with_spread
 
@@ -137,7 +142,7 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
         ctx.progress.message("The uncertainty map is made for the learned method only")
     # Metal, and padding outside the scanner's field of view (not a measurement), stay as
     # stored: the interpolation methods would otherwise add their correction's streaks there.
-    out = np.where(mask | outside_fov, hu, out)
+    out = np.where(kept | outside_fov, hu, out)
     ctx.progress.set_progress(1.0)
     result = image.with_pixels(out.astype(np.float32))
     if spread is None:
