@@ -18,7 +18,7 @@ from figures import write_figure
 from restorer.bench.mar import methods
 from restorer.engine.engine import Engine
 from restorer.io.ct_view import apply_window
-from restorer.physics.mar import segment_metal
+from restorer.physics.mar import metal_pixels
 
 CASE = "ct/adn/spineweb/with_art/patient0281_4555169_042.npy"
 WINDOW = (40.0, 400.0)
@@ -39,11 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("docs/spine_mar.png"))
     args = parser.parse_args(argv)
     hu = np.load(args.data / CASE).astype(np.float32)
-    mask = segment_metal(hu)
+    metal = metal_pixels(hu)  # LI and NMAR put back the metal itself
     # The case is 256 px, the learned pipeline's working size: its full-resolution variant
     # computes the same image, so it gets no panel of its own.
     chosen = {n: fn for n, fn in methods(Engine("auto")).items() if "full resolution" not in n}
-    panels = [panel(fn(hu, mask), name.replace(", 256", "")) for name, fn in chosen.items()]
+    panels = [panel(fn(hu, metal), name.replace(", 256", "")) for name, fn in chosen.items()]
     write_figure(args.out, np.hstack(panels))
     return 0
 
