@@ -16,7 +16,13 @@ from restorer.physics.mar import (
     segment_metal,
     sinogram,
 )
-from restorer.physics.radon import ParallelGeometry, back_project, fbp, forward_project
+from restorer.physics.radon import (
+    ParallelGeometry,
+    back_project,
+    fbp,
+    forward_project,
+    forward_project_sparse,
+)
 
 
 def _disk_phantom(n: int) -> np.ndarray:
@@ -36,6 +42,19 @@ def test_back_projection_is_the_exact_adjoint(size: int, angles: int) -> None:
     lhs = (forward_project(x, g) * y).sum()
     rhs = (x * back_project(y, g)).sum()
     assert abs(float(lhs - rhs)) < 1e-9 * float(lhs)
+
+
+def test_sparse_projection_equals_the_dense_one() -> None:
+    """The metal trace's projector (nonzero pixels only) gives the dense projector's
+    sinogram."""
+    rng = np.random.default_rng(3)
+    image = np.zeros((96, 96), np.float32)
+    image[40:46, 20:31] = 1.0
+    image[rng.integers(0, 96, 30), rng.integers(0, 96, 30)] = rng.uniform(0.2, 3, 30)
+    geometry = ParallelGeometry(96, 135)
+    dense = forward_project(torch.from_numpy(image), geometry).numpy()
+    sparse = forward_project_sparse(torch.from_numpy(image), geometry).numpy()
+    np.testing.assert_allclose(sparse, dense, atol=1e-4)
 
 
 def test_projection_of_a_disk_is_its_chord_length() -> None:

@@ -126,10 +126,10 @@ def rays_through_metal(metal: np.ndarray, geometry: ParallelGeometry) -> np.ndar
     """Detector bins whose rays cross at least TRACE_MIN_PX pixels of metal (bool)."""
     import torch
 
-    from restorer.physics.radon import forward_project
+    from restorer.physics.radon import forward_project_sparse
 
-    lengths = forward_project(torch.from_numpy(metal.astype(np.float32)), geometry).numpy()
-    return lengths >= TRACE_MIN_PX
+    lengths = forward_project_sparse(torch.from_numpy(metal.astype(np.float32)), geometry)
+    return lengths.numpy() >= TRACE_MIN_PX
 
 
 def interpolate_trace(sino: np.ndarray, trace: np.ndarray) -> np.ndarray:

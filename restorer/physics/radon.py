@@ -17,7 +17,21 @@ from functools import cached_property
 
 import torch
 
-ANGLE_CHUNK = 32  # angles processed together: bounds memory at (chunk x N^2) indices
+# Angles processed together. On a CPU a chunk's arrays should stay in the cache: with 8
+# angles they are 8 MB per array for a 512 slice, and a projection takes ~1.8 s where 32
+# angles took 8.4 s (2-core EPYC). A GPU wants fewer, larger launches.
+CPU_ANGLE_CHUNK = 8
+GPU_ANGLE_CHUNK = 32
+
+
+def _chunks(geometry: ParallelGeometry, device: torch.device) -> list[slice]:
+    step = CPU_ANGLE_CHUNK if device.type == "cpu" else GPU_ANGLE_CHUNK
+    return [
+        slice(start, min(start + step, geometry.angles))
+        for start in range(0, geometry.angles, step)
+    ]
+
+
 CACHE_LIMIT = 256 * 256 * 400  # pixels x views up to which the weights are kept (~0.5 GB)
 
 
@@ -62,10 +76,14 @@ class ParallelGeometry:
         t = offsets[None, None, :] * cos - offsets[None, :, None] * sin + self.centre
         t = t.reshape(t.shape[0], -1)
         nearest = torch.round(t)
-        u = t - nearest  # in [-0.5, 0.5]
-        half_minus, half_plus = 0.5 - u, 0.5 + u
-        weights = [0.5 * half_minus * half_minus, 0.75 - u * u, 0.5 * half_plus * half_plus]
-        result = (nearest.long() - 1, weights)
+        u = t.sub_(nearest)  # in [-0.5, 0.5]; in place: these arrays are chunk x N^2
+        # The quadratic B-spline's three weights, 0.5 (0.5 - u)^2, 0.75 - u^2 and
+        # 0.5 (0.5 + u)^2, with the last two from the first (they differ by u and sum to 1):
+        # half the memory traffic, which is what this costs.
+        low = (0.5 - u).square_().mul_(0.5)
+        high = low + u
+        middle = torch.sub(1.0, low).sub_(high)
+        result = (nearest.to(torch.int64).sub_(1), [low, middle, high])
         if self.size * self.size * self.angles <= CACHE_LIMIT:
             self._cache[key] = result
         return result
@@ -82,18 +100,45 @@ def forward_project(image: torch.Tensor, geometry: ParallelGeometry) -> torch.Te
     batch = flat.shape[0]
     det = geometry.detectors
     out = torch.zeros(batch, geometry.angles, det, dtype=image.dtype, device=image.device)
-    for start in range(0, geometry.angles, ANGLE_CHUNK):
-        chunk = slice(start, min(start + ANGLE_CHUNK, geometry.angles))
+    for chunk in _chunks(geometry, image.device):
         first, weights = geometry.detector_positions(image.device, chunk)
         k = first.shape[0]
         base = torch.arange(k, device=image.device)[:, None] * det
-        idx = (base + first).reshape(-1)
+        idx = (base + first).reshape(-1)  # a new tensor: stepped in place from tap to tap
         values = flat.repeat(1, k)  # (batch, k*N*N), angle-major like idx
+        weighted = torch.empty_like(values)
         part = torch.zeros(batch, k * det, dtype=image.dtype, device=image.device)
         for tap, w in enumerate(weights):
-            part.index_add_(1, idx + tap, values * w.to(image.dtype).reshape(-1))
+            if tap:
+                idx += 1
+            torch.mul(values, w.to(image.dtype).reshape(-1), out=weighted)
+            part.index_add_(1, idx, weighted)
         out[:, chunk] = part.view(batch, k, det)
     return out.reshape(*lead, geometry.angles, det)
+
+
+def forward_project_sparse(image: torch.Tensor, geometry: ParallelGeometry) -> torch.Tensor:
+    """forward_project of an (N, N) image that is zero almost everywhere (a metal mask), done
+    for its nonzero pixels only: the same splatting, a cost that grows with the pixels that
+    count instead of with N^2 x angles (the dense projector takes ~7 s for a 512 slice)."""
+    rows, cols = torch.nonzero(image, as_tuple=True)
+    values = image[rows, cols]
+    det = geometry.detectors
+    c = (geometry.size - 1) / 2
+    cos = torch.cos(geometry.thetas).float().to(image.device)[:, None]
+    sin = torch.sin(geometry.thetas).float().to(image.device)[:, None]
+    # The same t as detector_positions: column offset x cos - row offset x sin.
+    t = (cols.float() - c)[None] * cos - (rows.float() - c)[None] * sin + geometry.centre
+    nearest = torch.round(t)
+    u = t - nearest
+    half_minus, half_plus = 0.5 - u, 0.5 + u
+    weights = [0.5 * half_minus * half_minus, 0.75 - u * u, 0.5 * half_plus * half_plus]
+    base = torch.arange(geometry.angles, device=image.device)[:, None] * det
+    idx = (base + nearest.long() - 1).reshape(-1)
+    out = torch.zeros(geometry.angles * det, dtype=image.dtype, device=image.device)
+    for tap, w in enumerate(weights):
+        out.index_add_(0, idx + tap, (values[None] * w.to(image.dtype)).reshape(-1))
+    return out.view(geometry.angles, det)
 
 
 def back_project(sinogram: torch.Tensor, geometry: ParallelGeometry) -> torch.Tensor:
@@ -105,15 +150,16 @@ def back_project(sinogram: torch.Tensor, geometry: ParallelGeometry) -> torch.Te
     out = torch.zeros(
         batch, geometry.size * geometry.size, dtype=sinogram.dtype, device=sinogram.device
     )
-    for start in range(0, geometry.angles, ANGLE_CHUNK):
-        chunk = slice(start, min(start + ANGLE_CHUNK, geometry.angles))
+    for chunk in _chunks(geometry, sinogram.device):
         first, weights = geometry.detector_positions(sinogram.device, chunk)
         k = first.shape[0]
-        base = (torch.arange(k, device=sinogram.device)[:, None] + start) * det
-        idx = base + first
+        base = (torch.arange(k, device=sinogram.device)[:, None] + chunk.start) * det
+        idx = (base + first).reshape(-1)  # a new tensor: stepped in place from tap to tap
         for tap, w in enumerate(weights):
-            gathered = flat[:, (idx + tap).reshape(-1)].view(batch, k, -1)
-            out += (gathered * w.to(sinogram.dtype)).sum(dim=1)
+            if tap:
+                idx += 1
+            gathered = flat.index_select(1, idx).view(batch, k, -1)
+            out += gathered.mul_(w.to(sinogram.dtype)).sum(dim=1)
     return out.reshape(*lead, geometry.size, geometry.size)
 
 
