@@ -227,3 +227,59 @@ def test_a_worker_killed_mid_file_leaves_its_file_to_do(tmp_path: Path) -> None:
     assert (counts.done, counts.failed, counts.pending) == (10, 0, 0)
     unchanged = [n for n, t in written.items() if (out / n).stat().st_mtime_ns == t]
     assert len(unchanged) >= before.done
+
+
+def test_a_ray_actor_killed_mid_file_is_replaced_and_its_file_done(tmp_path: Path) -> None:
+    """`--ray local`: one actor process is killed while it restores a file. The driver says
+    so, gives the file to a fresh actor, and the job ends with every file done, each once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pytest.importorskip("ray")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rng = np.random.default_rng(2)
+    for i in range(8):  # large enough that each file takes a moment
+        noisy = np.clip(0.5 + rng.normal(0, 0.08, (512, 512, 3)), 0, 1).astype(np.float32)
+        write_image(Image(noisy), folder / f"big{i:02d}.png")
+    out = tmp_path / "out"
+    command = [
+        sys.executable, "-m", "restorer", "batch", "denoise", str(folder), "-o", str(out),
+        "--sigma", "10", "--ray", "local", "--workers", "2",
+    ]  # fmt: skip
+    env = dict(os.environ, RAY_AUTH_MODE="disabled")
+    driver = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+
+    def actors() -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and b"ray::Restorer" in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+        return found
+
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and driver.poll() is None:
+        db = out / "restorer-job.sqlite"
+        if db.is_file() and read_counts(out).done >= 2 and actors():
+            break
+        time.sleep(0.1)
+    try:
+        os.kill(actors()[0], signal.SIGKILL)
+        _, err = driver.communicate(timeout=300)
+    finally:
+        if driver.poll() is None:
+            os.killpg(driver.pid, signal.SIGKILL)
+    assert driver.returncode == 0, err
+    assert "a Ray worker was lost on big" in err and "trying it again" in err, err
+    counts = read_counts(out)
+    assert (counts.done, counts.failed, counts.pending) == (8, 0, 0)
+    assert sorted(p.name for p in out.glob("big*.png")) == [f"big{i:02d}.png" for i in range(8)]

@@ -248,6 +248,12 @@ def _restorer_actor(ray: Any) -> Any:
     return Restorer
 
 
+# A file whose actor is lost is given to a fresh actor once more; lost twice, it is left to
+# do (a file that kills its worker every time, say by running it out of memory, would
+# otherwise take the job down with it).
+RAY_ATTEMPTS = 2
+
+
 def _run_on_ray(
     task: TaskSpec,
     params: Any,
@@ -259,7 +265,6 @@ def _run_on_ray(
 ) -> None:
     try:
         import ray
-        from ray.util import ActorPool
     except ImportError as exc:
         raise UsageError(
             'Ray is not installed: pip install "restorer[cluster]" (it is never part of the '
@@ -278,25 +283,45 @@ def _run_on_ray(
         settings, plain = _engine_settings(args), _portable(args)
         restorer = _restorer_actor(ray)
         each_gpu = 1 if gpus >= slots else 0
-        actors = [
-            restorer.options(num_cpus=threads, num_gpus=each_gpu).remote(settings, threads)
-            for _ in range(slots)
-        ]
+
+        def new_actor() -> Any:
+            return restorer.options(num_cpus=threads, num_gpus=each_gpu).remote(settings, threads)
+
         print(
             f"Ray: {slots} actors, {threads} CPU(s) each, on {cpus} CPUs and {gpus} GPUs",
             file=sys.stderr,
         )
-        pool = ActorPool(actors)
-        for job in jobs:
-            pool.submit(lambda actor, j: actor.restore.remote(task.name, params, j, plain), job)
-        while pool.has_next():
+        # Each actor has one file at a time; a finished actor takes the next file. Written
+        # out rather than with ray.util.ActorPool, which hands a dead actor further files.
+        queue = [(job, 1) for job in reversed(jobs)]
+        running: dict[Any, tuple[Any, Job, int]] = {}
+
+        def give(actor: Any) -> None:
+            if queue:
+                job, attempt = queue.pop()
+                future = actor.restore.remote(task.name, params, job, plain)
+                running[future] = (actor, job, attempt)
+
+        for _ in range(slots):
+            give(new_actor())
+        while running:
+            [future], _ = ray.wait(list(running), num_returns=1)
+            actor, job, attempt = running.pop(future)
             try:
-                job, seconds, error = pool.get_next_unordered()
+                done_job, seconds, error = ray.get(future)
             except ray.exceptions.RayActorError:
-                print_error(
-                    "a Ray worker was lost; its file is still to do: run the same command to resume"
-                )
+                if attempt < RAY_ATTEMPTS:
+                    print_error(f"a Ray worker was lost on {job.source.name}; trying it again")
+                    queue.append((job, attempt + 1))
+                else:
+                    print_error(
+                        f"a Ray worker was lost on {job.source.name} twice; it is still to "
+                        "do: run the same command to resume"
+                    )
+                if queue:
+                    give(new_actor())  # in place of the lost one
                 continue
-            tally.record(job, seconds, error)
+            tally.record(done_job, seconds, error)
+            give(actor)
     finally:
         ray.shutdown()
