@@ -120,7 +120,7 @@ def test_two_worker_processes_give_the_same_results(tmp_path: Path) -> None:
 
 
 def test_a_job_on_a_local_ray_instance_survives_a_killed_driver(tmp_path: Path) -> None:
-    """Ray actors restore the files; the driver is killed halfway and started again: the
+    """Ray actors restore 50 files; the driver is killed halfway and started again: the
     files done before are not done again (their outputs keep their times), nothing is lost,
     the corrupt file is reported, and the results are the single process's."""
     import os
@@ -130,7 +130,7 @@ def test_a_job_on_a_local_ray_instance_survives_a_killed_driver(tmp_path: Path) 
     import time
 
     pytest.importorskip("ray")
-    sources = _archive(tmp_path / "in", count=24)
+    sources = _archive(tmp_path / "in", count=50)
     out = tmp_path / "out"
     command = [
         sys.executable, "-m", "restorer", "batch", "denoise", str(tmp_path / "in"),
@@ -149,13 +149,13 @@ def test_a_job_on_a_local_ray_instance_survives_a_killed_driver(tmp_path: Path) 
     os.killpg(driver.pid, signal.SIGKILL)  # the driver and everything it started
     driver.wait()
     before = read_counts(out)
-    assert 6 <= before.done < 24, before
+    assert 6 <= before.done < 50, before
     written = {p.name: p.stat().st_mtime_ns for p in out.glob("scan*.png")}
 
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 1, again.stderr  # 1: the corrupt file
     counts = read_counts(out)
-    assert (counts.done, counts.failed, counts.pending) == (24, 1, 0)
+    assert (counts.done, counts.failed, counts.pending) == (50, 1, 0)
     done_before = [n for n, t in written.items() if (out / n).stat().st_mtime_ns == t]
     assert len(done_before) >= before.done  # what was recorded done was not redone
     single = tmp_path / "single"

@@ -2,7 +2,8 @@
 
 A folder of bundled photos enlarged to `--side` with noise σ 8 is denoised three ways, each a
 fresh process as a user runs it: the plain `restorer denoise DIR -o OUT`, `restorer batch
-denoise` (the manifest, checksums and resume bookkeeping), and `restorer batch --workers 2`.
+denoise` (the manifest, checksums and resume bookkeeping), `restorer batch --workers 2`, and
+`restorer batch --ray local --workers 2` where Ray is installed (its start-up included).
 Wall time includes each process's start (Python, torch, the models); the converted OpenVINO
 models are in the cache already (one warm-up run first). The projection to an archive scales
 the measured seconds per megapixel to 24 MP scans: an extrapolation, said as such.
@@ -11,6 +12,7 @@ the measured seconds per megapixel to 24 MP scans: an extrapolation, said as suc
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import subprocess
 import sys
 import tempfile
@@ -56,6 +58,11 @@ def run(args: argparse.Namespace) -> int:
                 "batch", "denoise", str(inputs), "-o", str(root / "job2"), "--workers", "2"
             ],
         }  # fmt: skip
+        if importlib.util.find_spec("ray") is not None:
+            runs["restorer batch denoise --ray local --workers 2"] = [
+                "batch", "denoise", str(inputs), "-o", str(root / "ray"), "--ray", "local",
+                "--workers", "2",
+            ]  # fmt: skip
         seconds = {name: _run(arguments) for name, arguments in runs.items()}
     plain = seconds["restorer denoise (plain)"]
     megapixels = args.files * args.side * args.side / 1e6
