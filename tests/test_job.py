@@ -27,6 +27,15 @@ def _archive(folder: Path, count: int = 12) -> list[Path]:
     return paths
 
 
+def _big_files(folder: Path, count: int, seed: int) -> None:
+    """Noisy 512 x 512 photos: large enough that each file takes a moment to restore."""
+    folder.mkdir()
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+        noisy = np.clip(0.5 + rng.normal(0, 0.08, (512, 512, 3)), 0, 1).astype(np.float32)
+        write_image(Image(noisy), folder / f"big{i:02d}.png")
+
+
 def test_a_job_runs_resumes_after_an_interruption_and_redoes_only_what_is_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -179,11 +188,7 @@ def test_a_worker_killed_mid_file_leaves_its_file_to_do(tmp_path: Path) -> None:
     import time
 
     folder = tmp_path / "in"
-    folder.mkdir()
-    rng = np.random.default_rng(1)
-    for i in range(10):  # large enough that each file takes a moment
-        noisy = np.clip(0.5 + rng.normal(0, 0.08, (512, 512, 3)), 0, 1).astype(np.float32)
-        write_image(Image(noisy), folder / f"big{i:02d}.png")
+    _big_files(folder, 10, seed=1)
     out = tmp_path / "out"
     command = [
         sys.executable, "-m", "restorer", "batch", "denoise", str(folder), "-o", str(out),
@@ -240,11 +245,7 @@ def test_a_ray_actor_killed_mid_file_is_replaced_and_its_file_done(tmp_path: Pat
 
     pytest.importorskip("ray")
     folder = tmp_path / "in"
-    folder.mkdir()
-    rng = np.random.default_rng(2)
-    for i in range(8):  # large enough that each file takes a moment
-        noisy = np.clip(0.5 + rng.normal(0, 0.08, (512, 512, 3)), 0, 1).astype(np.float32)
-        write_image(Image(noisy), folder / f"big{i:02d}.png")
+    _big_files(folder, 8, seed=2)
     out = tmp_path / "out"
     command = [
         sys.executable, "-m", "restorer", "batch", "denoise", str(folder), "-o", str(out),
