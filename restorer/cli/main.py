@@ -124,7 +124,7 @@ def _add_precision_option(p: argparse.ArgumentParser) -> None:
 
 def _benchmarks() -> list[tuple[str, str, Any, Any]]:
     """(name, help, add_arguments, run(args, device)) for each `restorer bench` command."""
-    from restorer.bench import batch, denoise, inpaint, mar, memory, speed, upscale
+    from restorer.bench import batch, denoise, inpaint, jpeg, mar, memory, speed, upscale
     from restorer.gui import latency_bench
 
     def with_engine(run: Any) -> Any:
@@ -159,6 +159,12 @@ def _benchmarks() -> list[tuple[str, str, Any, Any]]:
             "precision/recall of scratch and dust detection",
             inpaint.add_automask_arguments,
             with_engine(inpaint.run_automask),
+        ),
+        (
+            "jpeg",
+            "PSNR/SSIM of JPEG-artifact removal against the input and a deblocking filter",
+            jpeg.add_arguments,
+            with_engine(jpeg.run),
         ),
         (
             "mar",

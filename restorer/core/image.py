@@ -19,6 +19,11 @@ class Modality(StrEnum):
     CT = "CT"
 
 
+# ImageMeta.extra key: the IJG quality (1-100) a JPEG source was compressed at, estimated from
+# its quantisation table (restorer.core.jpeg_quality).
+JPEG_QUALITY_KEY = "jpeg_quality"
+
+
 @dataclass(frozen=True)
 class ImageMeta:
     """What was read besides pixels, kept so that a write can give it back."""

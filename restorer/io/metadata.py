@@ -25,6 +25,7 @@ class RasterInfo:
     exif: bytes | None  # always with the "Exif\0\0" header
     orientation: int
     frames: int = 1  # animated PNG, WebP, GIF: only the first is read
+    jpeg_luma_table: tuple[int, ...] | None = None  # JPEG: the first quantisation table
 
 
 def read_raster_info(data: bytes | Path) -> RasterInfo:
@@ -42,7 +43,9 @@ def read_raster_info(data: bytes | Path) -> RasterInfo:
             exif = EXIF_HEADER + exif
         orientation = exif_orientation(exif)
         frames = int(getattr(im, "n_frames", 1) or 1)
-        return RasterInfo(im.width, im.height, im.mode, icc, exif, orientation, frames)
+        tables = getattr(im, "quantization", None) or {}
+        luma = tuple(int(v) for v in tables[0]) if len(tables.get(0, ())) == 64 else None
+        return RasterInfo(im.width, im.height, im.mode, icc, exif, orientation, frames, luma)
 
 
 def exif_orientation(exif: bytes | None) -> int:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from restorer.core.image import Image, ImageMeta
+from restorer.core.image import JPEG_QUALITY_KEY, Image, ImageMeta
+from restorer.core.jpeg_quality import estimate_quality
 from restorer.io.convert import float_to_integer, integer_to_float
 from restorer.io.errors import FRAMES_IGNORED, ImageReadError, ImageWriteError
 from restorer.io.limits import check_plausible_length, check_size
@@ -63,6 +64,9 @@ def read_raster(path: Path, data: bytes, fmt: str) -> Image:
         arr = arr[:, :, 0]
     pixels, depth = integer_to_float(np.ascontiguousarray(arr))
     alpha_f = integer_to_float(np.ascontiguousarray(alpha))[0] if alpha is not None else None
+    extra: dict[str, object] = {FRAMES_IGNORED: info.frames} if info.frames > 1 else {}
+    if info.jpeg_luma_table is not None:
+        extra[JPEG_QUALITY_KEY] = estimate_quality(info.jpeg_luma_table)
     meta = ImageMeta(
         source_path=path,
         format=fmt,
@@ -70,7 +74,7 @@ def read_raster(path: Path, data: bytes, fmt: str) -> Image:
         icc_profile=profile_matching(info.icc_profile, 1 if pixels.ndim == 2 else 3),
         exif=info.exif,
         orientation=info.orientation,
-        extra={FRAMES_IGNORED: info.frames} if info.frames > 1 else {},
+        extra=extra,
     )
     return Image(pixels, meta, alpha_f)
 

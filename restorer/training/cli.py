@@ -140,6 +140,12 @@ def _defects(args: argparse.Namespace, device: torch.device, overrides: dict[str
     return DefectJob(args.data, device=device, mine_with=args.init, **overrides)
 
 
+def _jpeg(args: argparse.Namespace, device: torch.device, overrides: dict[str, Any]) -> Any:
+    from restorer.training.jpeg import JpegJob
+
+    return JpegJob(args.data, device=device, **overrides)
+
+
 def _inpaint(args: argparse.Namespace, device: torch.device, overrides: dict[str, Any]) -> Any:
     from restorer.training.inpaint import InpaintJob
 
@@ -158,6 +164,7 @@ TRAINING_JOBS: dict[str, TrainingJob] = {
     "mar-image": TrainingJob(_mar_image),
     "defects": TrainingJob(_defects),
     "noise-map": TrainingJob(_noise_map, takes_real=True),
+    "jpeg-color": TrainingJob(_jpeg),
 }
 JOBS = tuple(TRAINING_JOBS)
 
