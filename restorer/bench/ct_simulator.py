@@ -83,6 +83,13 @@ def _line_integrals(stack: torch.Tensor, theta: torch.Tensor, t: torch.Tensor) -
     return out
 
 
+def _fan(protocol: Protocol, n: int, bins: int) -> tuple[float, float]:
+    """(source distance, half fan angle) that covers `bins` parallel bins, in pixels and
+    radians."""
+    distance = protocol.source_distance * n / 2
+    return distance, math.asin(min(0.99, (bins / 2) / distance))
+
+
 def _rays(protocol: Protocol, n: int) -> tuple[torch.Tensor, torch.Tensor, int]:
     """(theta, t) of every measured ray, (views, detectors), and the parallel bin count."""
     bins = math.ceil(n * math.sqrt(2)) + 3
@@ -91,8 +98,7 @@ def _rays(protocol: Protocol, n: int) -> tuple[torch.Tensor, torch.Tensor, int]:
         theta = torch.arange(protocol.views, dtype=torch.float32) * math.pi / protocol.views
         t = torch.arange(bins, dtype=torch.float32) - (bins - 1) / 2
         return theta[:, None].expand(-1, bins), t[None].expand(protocol.views, -1), bins
-    distance = protocol.source_distance * n / 2
-    gamma_max = math.asin(min(0.99, (bins / 2) / distance))
+    distance, gamma_max = _fan(protocol, n, bins)
     detectors = 2 * math.ceil(gamma_max * distance) + 1  # about one pixel apart at the centre
     beta = torch.arange(protocol.views, dtype=torch.float32) * 2 * math.pi / protocol.views
     gamma = torch.linspace(-gamma_max, gamma_max, detectors)
@@ -103,9 +109,8 @@ def _rays(protocol: Protocol, n: int) -> tuple[torch.Tensor, torch.Tensor, int]:
 
 def _rebin(fan: torch.Tensor, protocol: Protocol, n: int, bins: int) -> tuple[np.ndarray, int]:
     """Fan-beam projections (views over 360, detectors) -> parallel (bins, angles over 180)."""
-    distance = protocol.source_distance * n / 2
+    distance, gamma_max = _fan(protocol, n, bins)
     views, detectors = fan.shape
-    gamma_max = math.asin(min(0.99, (bins / 2) / distance))
     angles = views // 2
     theta = torch.arange(angles, dtype=torch.float32) * math.pi / angles
     t = torch.arange(bins, dtype=torch.float32) - (bins - 1) / 2

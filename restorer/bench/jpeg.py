@@ -68,6 +68,13 @@ def compressed(original: Image, quality: int, folder: Path) -> Image:
     return read_image(path)
 
 
+def _as_rgb(image: Image) -> Image:
+    """Gray images as three equal channels: what the network sees of them."""
+    if image.pixels.ndim == 3:
+        return image
+    return image.with_pixels(np.repeat(image.pixels[:, :, None], 3, axis=2))
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, nargs="+", required=True, help="image folders")
     parser.add_argument(
@@ -83,15 +90,10 @@ def run(args: argparse.Namespace, engine: Engine) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="restorer-bench-jpeg-") as tmp:
         for folder in args.data:
-            files = image_files(folder)[: args.limit]
+            originals = [_as_rgb(read_image(p)) for p in image_files(folder)[: args.limit]]
             for quality in qualities:
                 scores: dict[str, list[tuple[float, float]]] = {}
-                for path in files:
-                    original = read_image(path)
-                    if original.pixels.ndim == 2:  # gray: the network sees three channels
-                        original = original.with_pixels(
-                            np.repeat(original.pixels[:, :, None], 3, axis=2)
-                        )
+                for original in originals:
                     jpeg = compressed(original, quality, Path(tmp))
                     ours = engine.run_task(TASK, jpeg, JpegParams()).pixels
                     for name, out in (

@@ -49,6 +49,15 @@ class CoarseMap:
         blocks = (-(-height // factor), -(-width // factor), channels)
         return cls(np.zeros(blocks, np.float32), factor, height, width)
 
+    @classmethod
+    def constant(cls, shape: tuple[int, ...], factor: int, value: float) -> CoarseMap:
+        """A map of `value` everywhere over an (H, W, C) shape (a level given rather than
+        estimated)."""
+        height, width, channels = shape
+        level = cls.empty(height, width, channels, factor)
+        level.values[...] = value
+        return level
+
     def window(self, rows: slice, cols: slice) -> np.ndarray:
         """The map enlarged to full resolution over rows x cols (steps of 1), float32."""
         y0, y1, _ = rows.indices(self.height)

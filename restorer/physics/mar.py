@@ -177,6 +177,10 @@ class Reprojection:
         added (the metal still filled)."""
         return self.filled + correction_hu(completed - self.measured, self.geometry)
 
+    def linear_interpolation(self) -> np.ndarray:
+        """The LI image: the rays through the metal interpolated from their neighbours."""
+        return self.corrected(interpolate_trace(self.measured, self.trace))
+
 
 def reproject(hu: np.ndarray, metal: np.ndarray) -> Reprojection:
     geometry = geometry_for(hu.shape[0])
@@ -191,9 +195,7 @@ def reproject(hu: np.ndarray, metal: np.ndarray) -> Reprojection:
 def linear_interpolation_mar(hu: np.ndarray, metal: np.ndarray) -> np.ndarray:
     """LI-MAR: the slice re-projected, the rays through the metal interpolated from their
     neighbours, the change reconstructed and added, the metal put back."""
-    r = reproject(hu, metal)
-    out = r.corrected(interpolate_trace(r.measured, r.trace))
-    return np.where(metal, hu, out).astype(np.float32)
+    return np.where(metal, hu, reproject(hu, metal).linear_interpolation()).astype(np.float32)
 
 
 def tissue_prior(li: np.ndarray, hu: np.ndarray, rim: np.ndarray) -> np.ndarray:
@@ -219,8 +221,8 @@ def normalized_mar(hu: np.ndarray, metal: np.ndarray) -> np.ndarray:
     from restorer.physics.metal import MU_WATER
 
     r = reproject(hu, metal)
-    li = r.corrected(interpolate_trace(r.measured, r.trace))
-    prior_sino = sinogram(tissue_prior(li, hu, r.rim), r.geometry).numpy()
+    prior = tissue_prior(r.linear_interpolation(), hu, r.rim)
+    prior_sino = sinogram(prior, r.geometry).numpy()
     normalizer = prior_sino + NORMALIZER_FLOOR_PX * MU_WATER
     completed = interpolate_trace(r.measured / normalizer, r.trace) * normalizer
     return np.where(metal, hu, r.corrected(completed)).astype(np.float32)

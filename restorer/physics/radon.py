@@ -74,16 +74,7 @@ class ParallelGeometry:
         # separable, so it is one broadcast add of two small products. float32 keeps the
         # bin position to ~1e-4 bins, far below the spline's scale.
         t = offsets[None, None, :] * cos - offsets[None, :, None] * sin + self.centre
-        t = t.reshape(t.shape[0], -1)
-        nearest = torch.round(t)
-        u = t.sub_(nearest)  # in [-0.5, 0.5]; in place: these arrays are chunk x N^2
-        # The quadratic B-spline's three weights, 0.5 (0.5 - u)^2, 0.75 - u^2 and
-        # 0.5 (0.5 + u)^2, with the last two from the first (they differ by u and sum to 1):
-        # half the memory traffic, which is what this costs.
-        low = (0.5 - u).square_().mul_(0.5)
-        high = low + u
-        middle = torch.sub(1.0, low).sub_(high)
-        result = (nearest.to(torch.int64).sub_(1), [low, middle, high])
+        result = spline_taps(t.reshape(t.shape[0], -1))
         if self.size * self.size * self.angles <= CACHE_LIMIT:
             self._cache[key] = result
         return result
@@ -91,6 +82,20 @@ class ParallelGeometry:
     @cached_property
     def _cache(self) -> dict[tuple[str, int, int], tuple[torch.Tensor, list[torch.Tensor]]]:
         return {}
+
+
+def spline_taps(t: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """(first bin index, the weights of that bin and the next two) for detector positions t
+    (float32; overwritten: for the dense projector these arrays are chunk x N^2)."""
+    nearest = torch.round(t)
+    u = t.sub_(nearest)  # in [-0.5, 0.5]
+    # The quadratic B-spline's three weights, 0.5 (0.5 - u)^2, 0.75 - u^2 and 0.5 (0.5 + u)^2,
+    # with the last two from the first (they differ by u and sum to 1): half the memory
+    # traffic, which is what this costs.
+    low = (0.5 - u).square_().mul_(0.5)
+    high = low + u
+    middle = torch.sub(1.0, low).sub_(high)
+    return nearest.to(torch.int64).sub_(1), [low, middle, high]
 
 
 def forward_project(image: torch.Tensor, geometry: ParallelGeometry) -> torch.Tensor:
@@ -129,12 +134,9 @@ def forward_project_sparse(image: torch.Tensor, geometry: ParallelGeometry) -> t
     sin = torch.sin(geometry.thetas).float().to(image.device)[:, None]
     # The same t as detector_positions: column offset x cos - row offset x sin.
     t = (cols.float() - c)[None] * cos - (rows.float() - c)[None] * sin + geometry.centre
-    nearest = torch.round(t)
-    u = t - nearest
-    half_minus, half_plus = 0.5 - u, 0.5 + u
-    weights = [0.5 * half_minus * half_minus, 0.75 - u * u, 0.5 * half_plus * half_plus]
+    first, weights = spline_taps(t)
     base = torch.arange(geometry.angles, device=image.device)[:, None] * det
-    idx = (base + nearest.long() - 1).reshape(-1)
+    idx = (base + first).reshape(-1)
     out = torch.zeros(geometry.angles * det, dtype=image.dtype, device=image.device)
     for tap, w in enumerate(weights):
         out.index_add_(0, idx + tap, (values[None] * w.to(image.dtype)).reshape(-1))

@@ -119,13 +119,6 @@ def _from_unit_in_place(image: Image, x: np.ndarray) -> np.ndarray:
     return np.clip(x, 0.0, 1.0, out=x)
 
 
-def _constant_level(shape: tuple[int, ...], value: float) -> CoarseMap:
-    """A level map of value (0-1 scale) everywhere."""
-    level = CoarseMap.empty(shape[0], shape[1], shape[2], LEVEL_BLOCK)
-    level.values[...] = value
-    return level
-
-
 def run(image: Image, params: DenoiseParams, ctx: RunContext) -> Image:
     validate_params(params)
     x = _to_unit(image)
@@ -145,11 +138,11 @@ def run(image: Image, params: DenoiseParams, ctx: RunContext) -> Image:
     # The level as estimated (0-1 scale), or as given; Strength scales it.
     denoise_progress = ctx.progress
     if params.sigma is not None:
-        estimate = _constant_level(planes.shape, params.sigma / 255.0)
+        estimate = CoarseMap.constant(planes.shape, LEVEL_BLOCK, params.sigma / 255.0)
     elif image.is_ct:
         sigma = min(estimate_noise_sigma(x) * 255.0, MAX_SIGMA)
         ctx.progress.message(f"Estimated noise level σ = {sigma:.1f} (white noise)")
-        estimate = _constant_level(planes.shape, sigma / 255.0)
+        estimate = CoarseMap.constant(planes.shape, LEVEL_BLOCK, sigma / 255.0)
     else:
         estimate = estimated_level(planes, ctx, sub_progress(ctx.progress, 0.0, 0.15))
         ctx.progress.message(describe_level(estimate))

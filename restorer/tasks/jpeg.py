@@ -60,8 +60,7 @@ def run(image: Image, params: JpegParams, ctx: RunContext) -> Image:
     x = image.pixels
     gray = x.ndim == 2
     planes = np.repeat(x[:, :, None], 3, axis=2) if gray else x
-    level = CoarseMap.empty(planes.shape[0], planes.shape[1], 3, LEVEL_BLOCK)
-    level.values[...] = artifact_level(quality)
+    level = CoarseMap.constant(planes.shape, LEVEL_BLOCK, artifact_level(quality))
     out = ctx.run_model(MODEL, PlanesWithMap(planes, level))  # the image, then its level
     out = out.mean(axis=2) if gray else out
     result = image.with_pixels(np.clip(out, 0.0, 1.0).astype(np.float32))

@@ -68,8 +68,6 @@ class JpegJob:
             f"{QUALITIES[1]} (uniform), 4:2:0 chroma for half, at a random block-grid offset"
         )
 
-    loss_description: str | None = None
-
     def build_model(self) -> nn.Module:
         return DenoiseUNet(channels=3, widths=self.widths, blocks=self.blocks)
 
