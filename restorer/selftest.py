@@ -195,6 +195,30 @@ def run() -> int:
             raise AssertionError("; ".join(fell_back))
         return engine.device_name
 
+    def own_model() -> str:
+        """A user's model file is read through spandrel (whose torchvision may be the
+        stand-in: the bundle leaves torchvision out) and run by the engine: a small
+        super-resolution network, made here with random weights."""
+        import tempfile
+        from pathlib import Path
+
+        import torch
+
+        from restorer.models.spandrel_import import import_spandrel
+        from restorer.tasks.user_model import SUPER_RESOLVE, UserModelParams
+
+        import_spandrel()
+        from spandrel.architectures.Compact import Compact
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "compact_x2.pth"
+            torch.save(Compact(num_feat=8, num_conv=2, upscale=2).state_dict(), path)
+            out = engine.run_task(SUPER_RESOLVE, Image(clean), UserModelParams(path))
+            title = engine.user_model(path).title
+        if out.pixels.shape != (2 * clean.shape[0], 2 * clean.shape[1], 3):
+            raise AssertionError(f"a x2 model gave {out.pixels.shape}")
+        return f"{title} x2 read and run"
+
     checks = {
         "denoise": denoise,
         "jpeg": jpeg,
@@ -213,6 +237,7 @@ def run() -> int:
     results.append(_check("scratch and dust detection", defects))
     results.append(_check("CT slice (DICOM)", ct))
     results.append(_check("file formats", file_formats))
+    results.append(_check("your own models (spandrel)", own_model))
     # The window's modules (and the Qt libraries they load) are present; no screen is needed.
     results.append(
         _check(

@@ -13,6 +13,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Models converted for OpenVINO go to a cache of this test run (and its subprocesses), not the
 # user's: every run starts without one, as a fresh installation does.
 os.environ.setdefault("RESTORER_CACHE_DIR", tempfile.mkdtemp(prefix="restorer-test-cache-"))
+# Likewise the user's model library: tests never see or change the user's own.
+os.environ.setdefault("RESTORER_DATA_DIR", tempfile.mkdtemp(prefix="restorer-test-data-"))
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "resources" / "samples"

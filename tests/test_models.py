@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pickle
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,6 @@ from restorer.models.loader import (
     ModelIntegrityError,
     file_sha256,
     load_bundled,
-    load_user_checkpoint,
 )
 from restorer.models.registry import bundled_models, get_model, models_for_task
 from restorer.resources import models_dir
@@ -82,36 +79,6 @@ def test_tampered_weights_are_refused(tmp_path: Path) -> None:
 def test_missing_weights_are_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelIntegrityError, match="missing"):
         load_bundled(get_model("denoise-gray"), tmp_path)
-
-
-def test_user_pth_loads_with_weights_only(tmp_path: Path) -> None:
-    descriptor = get_model("denoise-gray")
-    reference = load_bundled(descriptor, models_dir())
-    torch.save({"state_dict": reference.state_dict()}, tmp_path / "mine.pth")
-    mine = load_user_checkpoint(tmp_path / "mine.pth", descriptor)
-    for a, b in zip(reference.state_dict().values(), mine.state_dict().values(), strict=True):
-        assert torch.equal(a, b)
-
-
-class _Payload:
-    def __reduce__(self):  # noqa: ANN204 - the classic pickle exploit shape
-        return (print, ("pickled code ran",))
-
-
-def test_user_pth_with_code_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "evil.pth"
-    with open(path, "wb") as f:
-        pickle.dump({"state_dict": _Payload()}, f)
-    with pytest.raises(ModelIntegrityError, match="not a plain weights file"):
-        load_user_checkpoint(path, get_model("denoise-gray"))
-
-
-def test_user_weights_of_another_architecture_are_refused(tmp_path: Path) -> None:
-    gray = get_model("denoise-gray")
-    color = load_bundled(get_model("denoise-color"), models_dir())
-    torch.save(color.state_dict(), tmp_path / "color.pth")
-    with pytest.raises(ModelIntegrityError, match="do not fit"):
-        load_user_checkpoint(tmp_path / "color.pth", replace(gray))
 
 
 def test_registry_by_task() -> None:

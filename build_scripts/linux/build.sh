@@ -5,7 +5,7 @@ cd "$(dirname "$0")/../.."
 VERSION="${1:-0.1.0}"
 # TORCH_INDEX picks the CPU wheels where the default index would give a CUDA build
 # (Linux release runners set https://download.pytorch.org/whl/cpu).
-python3 -m pip install torch==2.13.0 ${TORCH_INDEX:+--index-url "$TORCH_INDEX"}
+python3 -m pip install torch==2.13.0 torchvision==0.28.0 ${TORCH_INDEX:+--index-url "$TORCH_INDEX"}
 python3 -m pip install ".[build]"
 pyinstaller build_scripts/restorer.spec --noconfirm --distpath dist --workpath build
 QT_QPA_PLATFORM=offscreen dist/restorer/restorer --selftest

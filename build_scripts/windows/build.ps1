@@ -2,7 +2,7 @@
 param([string]$Version = "0.1.0")
 $ErrorActionPreference = "Stop"
 Set-Location (Join-Path $PSScriptRoot "..\..")
-python -m pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+python -m pip install torch==2.13.0 torchvision==0.28.0 --index-url https://download.pytorch.org/whl/cpu
 python -m pip install ".[build]"
 pyinstaller build_scripts\restorer.spec --noconfirm --distpath dist --workpath build
 & dist\restorer\restorer-cli.exe --selftest

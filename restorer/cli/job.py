@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from restorer.cli.progress import TerminalProgress
@@ -26,7 +27,7 @@ from restorer.tasks.base import TaskSpec, param_specs
 
 def job_settings(task: TaskSpec, params: Any, args: argparse.Namespace) -> dict[str, object]:
     """What makes two runs the same job: the task, its parameters, the output format."""
-    values = {s.name: getattr(params, s.name) for s in param_specs(type(params))}
+    values = {s.name: _plain(getattr(params, s.name)) for s in param_specs(type(params))}
     return {
         "task": task.name,
         "params": values,
@@ -34,6 +35,11 @@ def job_settings(task: TaskSpec, params: Any, args: argparse.Namespace) -> dict[
         "bit_depth": args.bit_depth,
         "mask": str(args.mask) if getattr(args, "mask", None) else None,
     }
+
+
+def _plain(value: object) -> object:
+    """A parameter as the job file stores it (JSON): a user model's file by its path."""
+    return str(value) if isinstance(value, Path) else value
 
 
 def print_status(folder: Any) -> int:
@@ -177,9 +183,9 @@ def _work(
     task_name: str, params: Any, job: Job, args: dict[str, Any]
 ) -> tuple[Job, float, str | None]:
     from restorer.core.progress import NullProgress
-    from restorer.tasks.registry import COMMANDS
+    from restorer.tasks.registry import task_named
 
-    task = next(t for t in COMMANDS if t.name == task_name)
+    task = task_named(task_name)
     seconds, error = attempt_file(
         task, params, _worker_engine, job, argparse.Namespace(**args), NullProgress()
     )

@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from restorer import __version__
+from restorer.cli.models import add_models_command, run_models_command
 from restorer.engine.choices import BACKEND_CHOICES, DEVICE_CHOICES, PRECISION_CHOICES
 from restorer.tasks.base import ParamSpec, TaskSpec, param_specs
-from restorer.tasks.registry import COMMANDS
+from restorer.tasks.registry import COMMANDS, WITH_USER_MODELS
 
-OTHER_COMMANDS = ("info", "bench", "train", "batch")
+OTHER_COMMANDS = ("info", "bench", "train", "batch", "models")
+USER_MODEL_FLAG = "model"  # --model FILE|NAME on the tasks that can run a user's model
 # Used by benchmarks (baselines) and training (mask and metal drawing) only.
 DEVELOPMENT_MODULES = ("cv2", "bm3d")
 
@@ -22,8 +24,18 @@ def _flag(spec: ParamSpec) -> str:
     return "--" + spec.name.replace("_", "-")
 
 
-def _add_param(parser: argparse.ArgumentParser, spec: ParamSpec) -> None:
+def _add_param(parser: argparse.ArgumentParser, spec: ParamSpec, user_models: bool = False) -> None:
     help_text = spec.help
+    if user_models and spec.name == USER_MODEL_FLAG:
+        # The task's own model choice doubles as the way to name a user's model.
+        parser.add_argument(
+            _flag(spec),
+            default=spec.default,
+            metavar="{" + ",".join(map(str, spec.choices)) + "}|FILE|NAME",
+            help=f"{help_text} Or your own model: a .pth/.safetensors file, or the name of "
+            f"one in your library (restorer models). (default {spec.default})",
+        )
+        return
     if spec.minimum is not None and spec.maximum is not None:
         help_text += f" [{spec.minimum:g}–{spec.maximum:g}]"
     if spec.kind == "bool":
@@ -53,8 +65,19 @@ def _add_task_command(sub: Any, task: TaskSpec) -> argparse.ArgumentParser:
         required=True,
         help="output file (for one input) or folder (same names as the inputs)",
     )
-    for spec in param_specs(task.params_type):
-        _add_param(p, spec)
+    user_models = task.name in WITH_USER_MODELS
+    specs = param_specs(task.params_type)
+    for spec in specs:
+        _add_param(p, spec, user_models)
+    if user_models and all(spec.name != USER_MODEL_FLAG for spec in specs):
+        p.add_argument(
+            "--" + USER_MODEL_FLAG,
+            default=None,
+            metavar="FILE|NAME",
+            help="run your own model instead of the bundled one: a .pth/.safetensors file "
+            "(ESRGAN, SwinIR, SCUNet, NAFNet... anything spandrel reads), or the name of one "
+            "in your library (restorer models)",
+        )
     if task.needs_mask:
         p.add_argument(
             "--mask",
@@ -220,6 +243,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         _add_task_command(sub, task)
     info = sub.add_parser("info", help="print what was read from an image file")
     info.add_argument("file", type=Path)
+    add_models_command(sub)
 
     batch = sub.add_parser(
         "batch",
@@ -327,6 +351,8 @@ def _run(argv: list[str] | None) -> int:
                 file=sys.stderr,
             )
             return 2
+    if args.command == "models":
+        return run_models_command(args)
     if args.command == "batch" and args.status is not None:
         from restorer.cli.job import print_status
 
@@ -334,15 +360,33 @@ def _run(argv: list[str] | None) -> int:
     if args.command == "batch" and getattr(args, "task", None) is None:
         print("restorer batch: give a TASK (restorer batch --help)", file=sys.stderr)
         return 2
-    specs = param_specs(args.task.params_type)
-    params = args.task.params_type(**{s.name: getattr(args, s.name) for s in specs})
+    try:
+        task, params = task_and_params(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.command == "batch":
         from restorer.cli.job import run_job
 
-        return run_job(args.task, params, args)
+        return run_job(task, params, args)
     from restorer.cli.run_task import run_batch
 
-    return run_batch(args.task, params, args)
+    return run_batch(task, params, args)
+
+
+def task_and_params(args: argparse.Namespace) -> tuple[TaskSpec, Any]:
+    """The task to run and its parameters from the command line: the bundled model's task,
+    or, with --model naming the user's own model, the task that runs it (ValueError when
+    the model cannot be read or is of another kind)."""
+    specs = param_specs(args.task.params_type)
+    named = getattr(args, USER_MODEL_FLAG, None) if args.task.name in WITH_USER_MODELS else None
+    own = next((s for s in specs if s.name == USER_MODEL_FLAG), None)
+    if named is None or (own is not None and named in own.choices):
+        return args.task, args.task.params_type(**{s.name: getattr(args, s.name) for s in specs})
+    from restorer.cli.models import checked_user_model
+
+    task = WITH_USER_MODELS[args.task.name]
+    return task, checked_user_model(task, named)
 
 
 def _has_screen() -> bool:

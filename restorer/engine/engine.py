@@ -28,7 +28,7 @@ from restorer.engine.fallback import OOM_ERRORS, run_with_fallback
 from restorer.engine.openvino_runtime import OpenVinoRuntime, runtime_available
 from restorer.engine.openvino_runtime import infer as openvino_infer
 from restorer.models.descriptor import ModelDescriptor
-from restorer.models.loader import load_bundled, load_user_checkpoint, verify_bundled
+from restorer.models.loader import load_bundled, verify_bundled
 from restorer.models.registry import bundled_models, get_model
 from restorer.resources import models_dir
 from restorer.tasks.base import TaskSpec
@@ -52,6 +52,9 @@ class _Context:
 
     def has_model(self, model_id: str) -> bool:
         return self._engine.has_model(model_id)
+
+    def user_model(self, path: Path) -> ModelDescriptor:
+        return self._engine.user_model(path)
 
     def run_model(
         self,
@@ -80,7 +83,6 @@ class Engine:
         self,
         device: str = "auto",
         tile: int | None = None,
-        user_weights: dict[str, Path] | None = None,
         models_path: Path | None = None,
         precision: str = "auto",
         backend: str = "auto",
@@ -98,12 +100,15 @@ class Engine:
         self.reduced_precision = precision == "auto"
         self.cpu_bfloat16 = self.reduced_precision and cpu_has_bfloat16_matrix_units()
         self.tile_override = tile
-        self.user_weights = dict(user_weights or {})
+        # Users' own models, by id ("user:<file name>"): the descriptor and the file it
+        # was read from (a file changed since is read again).
+        self._user_models: dict[str, tuple[ModelDescriptor, Path, float]] = {}
         self.models_path = models_path or models_dir()
         self._cache: dict[tuple[str, str, torch.dtype], nn.Module] = {}
         self.last_report = RunReport()
         # On the CPU the bundled networks run through OpenVINO unless told otherwise ("auto"
-        # and "openvino"); PyTorch stays the runtime for CUDA, MPS, training and user weights.
+        # and "openvino"); PyTorch stays the runtime for CUDA, MPS, training and users' own
+        # models (whose architectures OpenVINO may not convert).
         self.backend = backend
         self._openvino: OpenVinoRuntime | None = None
         self._openvino_refused: set[str] = set()  # models it failed on: PyTorch runs them
@@ -140,8 +145,8 @@ class Engine:
     def openvino_model(self, model_id: str, progress: Progress) -> Any | None:
         """The compiled OpenVINO model for a CPU run of model_id, or None to run it on
         PyTorch: the backend is "torch", OpenVINO is missing or failed on this model (said
-        once), or the model has the user's own weights."""
-        if self.backend == "torch" or model_id in self.user_weights:
+        once), or the model is the user's own."""
+        if self.backend == "torch" or model_id in self._user_models:
             return None
         if model_id in self._openvino_refused:
             return None
@@ -171,12 +176,35 @@ class Engine:
             return None
 
     def descriptor(self, model_id: str) -> ModelDescriptor:
+        if model_id in self._user_models:
+            return self._user_models[model_id][0]
         return get_model(model_id)
 
     def has_model(self, model_id: str) -> bool:
         """Whether this installation has the model (some are optional: the learned MAR
-        stages, the scan-trained upscalers)."""
-        return any(d.id == model_id for d in bundled_models())
+        stages, the scan-trained upscalers), or it is a user's model read before."""
+        return model_id in self._user_models or any(d.id == model_id for d in bundled_models())
+
+    def user_model(self, path: Path) -> ModelDescriptor:
+        """Read a user's model file (once, and again when the file changed); its descriptor,
+        whose id run_model takes. UserModelError when it cannot be read or run."""
+        from restorer.models.user_models import UserModelError, load_user_model
+
+        path = Path(path)
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError as exc:
+            raise UserModelError(f"{path}: cannot read the model file ({exc.strerror})") from exc
+        model_id = f"user:{path.name}"
+        known = self._user_models.get(model_id)
+        if known is not None and known[1] == path and known[2] == stamp:
+            return known[0]
+        descriptor, module = load_user_model(path)
+        for key in [k for k in self._cache if k[0] == model_id]:
+            del self._cache[key]  # another file of that name, or this one changed
+        self._user_models[model_id] = (descriptor, path, stamp)
+        self._cache[(model_id, "cpu", torch.float32)] = self._prepared(module, "cpu", torch.float32)
+        return descriptor
 
     def model(self, model_id: str, device: torch.device) -> tuple[nn.Module, torch.dtype]:
         descriptor = self.descriptor(model_id)
@@ -187,16 +215,24 @@ class Engine:
         )
         key = (model_id, str(device), dtype)
         if key not in self._cache:
-            if model_id in self.user_weights:
-                module = load_user_checkpoint(self.user_weights[model_id], descriptor)
+            if model_id in self._user_models:
+                from restorer.models.user_models import load_user_model
+
+                module = load_user_model(self._user_models[model_id][1])[1]
             else:
                 module = load_bundled(descriptor, self.models_path)
-            module = module.to(device=device, dtype=dtype)
-            if device.type == "cpu":
-                # oneDNN convolutions run ~1.5x faster in NHWC on CPU.
-                module = module.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-            self._cache[key] = module
+            self._cache[key] = self._prepared(module, device.type, dtype, device)
         return self._cache[key], dtype
+
+    @staticmethod
+    def _prepared(
+        module: nn.Module, kind: str, dtype: torch.dtype, device: torch.device | None = None
+    ) -> nn.Module:
+        module = module.to(device=device or torch.device(kind), dtype=dtype)
+        if kind == "cpu":
+            # oneDNN convolutions run ~1.5x faster in NHWC on CPU.
+            module = module.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+        return module
 
     def run_task(
         self,
@@ -259,7 +295,7 @@ class Engine:
         openvino = self.openvino_model(model_id, progress) if self.device.type == "cpu" else None
         cpu_bfloat16 = self.cpu_bfloat16 and descriptor.supports_half
         base_tile = self.tile_override or descriptor.tile * (2 if self.device.type == "cuda" else 1)
-        if not tiled:
+        if not tiled or not descriptor.tiles:
             m = descriptor.size_multiple
             base_tile = -(-max(pixels.shape[:2]) // m) * m  # the whole image, padded
 

@@ -45,6 +45,7 @@ from restorer.gui.queue import QueuePanel, QueueWorker, ThumbnailWorker, queue_j
 from restorer.gui.settings import Settings
 from restorer.gui.task_panel import TaskPanel
 from restorer.gui.theme import apply_theme
+from restorer.gui.user_models import UserModels
 from restorer.gui.worker import CallWorker, JobRunner, TaskWorker, call_in_background
 from restorer.io import (
     READ_SUFFIXES,
@@ -59,7 +60,7 @@ from restorer.io.ct_view import NOTICE
 from restorer.io.errors import frames_note
 from restorer.io.series import read_ct_stack
 from restorer.tasks.base import UNCERTAINTY_KEY, TaskSpec
-from restorer.tasks.registry import TASKS
+from restorer.tasks.registry import TASKS, WITH_USER_MODELS
 
 OPEN_FILTER = (
     "Images (" + " ".join(f"*{s}" for s in sorted(READ_SUFFIXES)) + ");;DICOM files (*)"
@@ -107,7 +108,7 @@ class MainWindow(QMainWindow):
         self.canvas.cursorMoved.connect(self._show_pixel)
         self.canvas.scaleChanged.connect(lambda p: self.zoom_label.setText(f"{p:.0f}%"))
 
-        self.panel = TaskPanel(TASKS)
+        self.panel = TaskPanel(TASKS, WITH_USER_MODELS)
         self.panel.runRequested.connect(self.run_task)
         self.panel.cancelRequested.connect(self.cancel_job)
         self.panel.toolbox.currentChanged.connect(lambda _i: self._sync_mask_tools())
@@ -151,6 +152,8 @@ class MainWindow(QMainWindow):
         self._thumbnails_for: list[Path] = []
         for section in self.panel.sections.values():
             section.paramsChanged.connect(self._sync_mask_tools)
+        self.user_models = UserModels(self, self.panel, self._engine_when_idle, self._in_background)
+        self.panel.openModelRequested.connect(self.user_models.open_dialog)
 
         self.pixel_label = QLabel("")
         self.size_label = QLabel("")
@@ -205,6 +208,12 @@ class MainWindow(QMainWindow):
         self.previous_slice_action = self._action(
             "Previous Slice", lambda: self._step_slice(-1), ["PgUp", "Up"]
         )
+        self.open_model_action = self._action(
+            "Open &Model…",
+            self.user_models.open_dialog,
+            tip="Add your own model (.pth, .safetensors: ESRGAN, SwinIR, SCUNet, LaMa…)",
+        )
+        self.library_action = self._action("Your Mo&dels…", self.user_models.show_library)
         self.save_action = self._action("&Save", self.save, [std.Save])
         self.save_as_action = self._action("Save &As…", self.save_as, ["Ctrl+Shift+S"])
         self.export_comparison_action = self._action(
@@ -278,6 +287,8 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.open_action)
         file_menu.addAction(self.open_series_action)
+        file_menu.addAction(self.open_model_action)
+        file_menu.addAction(self.library_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addSeparator()
@@ -730,8 +741,7 @@ class MainWindow(QMainWindow):
         """The open task, as set, on every queued file, written to the output folder."""
         if self.runner.busy or not self.queue_panel.sources:
             return
-        section = self.panel.current_section()
-        task, params = section.task, section.params()
+        task, params = self.panel.current_section().request()
         if task.needs_user_mask(params):
             QMessageBox.information(
                 self,
@@ -1063,6 +1073,13 @@ class MainWindow(QMainWindow):
         worker.succeeded.connect(self._defects_found)
         self._start(worker, task, engine)
 
+    def _engine_when_idle(self) -> Any:
+        """The engine, when no job is using it (reading a model changes what it holds)."""
+        if self.runner.busy:
+            self.statusBar().showMessage("Wait for the running job to end first", 8000)
+            return None
+        return self._engine_or_warning()
+
     def _engine_or_warning(self) -> Any:
         try:
             return self.engine()
@@ -1129,7 +1146,8 @@ class MainWindow(QMainWindow):
             self.history.endMacro()
         else:
             self.history.push(ApplyStep(doc, result, task.title))
-        self.panel.sections[task.name].show_estimates(result.meta.extra.get("estimated", {}))
+        if task.name in self.panel.sections:  # not a user model's task
+            self.panel.sections[task.name].show_estimates(result.meta.extra.get("estimated", {}))
         summary = " · ".join([f"{task.title} done in {seconds:.1f} s", *self._job_notes])
         self.panel.finish(summary)
         self.panel.set_device(self._engine.device_name)

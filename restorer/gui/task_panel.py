@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QElapsedTimer, QSize, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -24,7 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from restorer.io.model_library import LibraryEntry
 from restorer.tasks.base import ParamSpec, TaskSpec, param_specs
+from restorer.tasks.user_model import UserModelParams, kind_of
+
+OPEN_MODEL = "<open>"  # the model box's last item: pick a file
 
 
 def _set_number(box: QDoubleSpinBox | QSpinBox, value: float) -> None:
@@ -211,16 +216,31 @@ class MaskTools(QGroupBox):
 class TaskSection(QWidget):
     runRequested = Signal(object, object)  # TaskSpec, params
     paramsChanged = Signal()
+    openModelRequested = Signal()
 
-    def __init__(self, task: TaskSpec, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, task: TaskSpec, user_task: TaskSpec | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.task = task
+        # The task that runs the user's own model in this section's place, if it can.
+        self.user_task = user_task
         layout = QVBoxLayout(self)
         about = QLabel(task.description)
         about.setWordWrap(True)
         layout.addWidget(about)
         form = QFormLayout()
         self.controls: list[ParamControl] = []
+        self.network_box: QComboBox | None = None
+        if user_task is not None:
+            self.network_box = QComboBox()
+            self.network_box.setObjectName(f"network_{task.name}")
+            self.network_box.setToolTip(
+                "The bundled model, or one of your own (File ▸ Open Model…)"
+            )
+            self.set_user_models([])
+            self.network_box.activated.connect(self._network_chosen)
+            form.addRow("Network", self.network_box)
         for spec in param_specs(task.params_type):
             control = ParamControl(spec)
             control.changed.connect(self.paramsChanged)
@@ -241,6 +261,54 @@ class TaskSection(QWidget):
     def params(self) -> Any:
         return self.task.params_type(**{c.spec.name: c.value() for c in self.controls})
 
+    def user_model_file(self) -> str | None:
+        """The file of the user's model chosen in the Network box, or None (bundled)."""
+        if self.network_box is None:
+            return None
+        data = self.network_box.currentData()
+        return data if data not in (None, OPEN_MODEL) else None
+
+    def request(self) -> tuple[TaskSpec, Any]:
+        """What Run runs: this task, or the user's model chosen in the Network box."""
+        chosen = self.user_model_file()
+        if chosen is None or self.user_task is None:
+            return self.task, self.params()
+        return self.user_task, UserModelParams(model_file=Path(chosen))
+
+    def set_user_models(self, entries: list[tuple[LibraryEntry, Path]], select: str = "") -> None:
+        """Fill the Network box: the bundled model, the user's models of this task's kind,
+        and Open Model…; the choice is kept by name (or `select` is chosen)."""
+        box = self.network_box
+        if box is None or self.user_task is None:
+            return
+        keep = select or (box.currentText() if box.currentData() not in (None, OPEN_MODEL) else "")
+        box.blockSignals(True)
+        box.clear()
+        box.addItem("Bundled", None)
+        kind = kind_of(self.user_task)
+        for entry, path in entries:
+            if entry.kind == kind:
+                box.addItem(entry.name, str(path))
+                box.setItemData(box.count() - 1, entry.summary(), Qt.ItemDataRole.ToolTipRole)
+        box.addItem("Open Model…", OPEN_MODEL)
+        index = box.findText(keep) if keep else 0
+        box.setCurrentIndex(max(0, index))
+        box.blockSignals(False)
+        self._show_network()
+
+    def _network_chosen(self, _index: int) -> None:
+        if self.network_box is not None and self.network_box.currentData() == OPEN_MODEL:
+            self.network_box.setCurrentIndex(0)
+            self.openModelRequested.emit()
+        self._show_network()
+        self.paramsChanged.emit()
+
+    def _show_network(self) -> None:
+        """The bundled model's settings do not apply to the user's own model: greyed."""
+        bundled = self.user_model_file() is None
+        for control in self.controls:
+            control.setEnabled(bundled)
+
     def show_estimates(self, estimates: dict[str, float]) -> None:
         """Show the values a run chose for its automatic parameters."""
         for control in self.controls:
@@ -248,7 +316,7 @@ class TaskSection(QWidget):
                 control.show_estimate(estimates[control.spec.name])
 
     def _run(self) -> None:
-        self.runRequested.emit(self.task, self.params())
+        self.runRequested.emit(*self.request())
 
 
 class TaskPanel(QWidget):
@@ -256,15 +324,22 @@ class TaskPanel(QWidget):
 
     runRequested = Signal(object, object)
     cancelRequested = Signal()
+    openModelRequested = Signal()
 
-    def __init__(self, tasks: tuple[TaskSpec, ...], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        tasks: tuple[TaskSpec, ...],
+        user_tasks: dict[str, TaskSpec] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         self.toolbox = QToolBox()
         self.sections: dict[str, TaskSection] = {}
         for task in tasks:
-            section = TaskSection(task)
+            section = TaskSection(task, (user_tasks or {}).get(task.name))
             section.runRequested.connect(self.runRequested)
+            section.openModelRequested.connect(self.openModelRequested)
             self.sections[task.name] = section
             self.toolbox.addItem(section, task.title)
         layout.addWidget(self.toolbox, 1)
@@ -343,6 +418,21 @@ class TaskPanel(QWidget):
             remaining = elapsed * (1 - self._fraction) / self._fraction
             text += f" · about {remaining:.0f} s left"
         self.time_label.setText(text)
+
+    def set_user_models(
+        self, entries: list[tuple[LibraryEntry, Path]], select: LibraryEntry | None = None
+    ) -> None:
+        """Offer the user's models in every section that runs their kind; `select` is
+        chosen in the first such section, which is shown."""
+        shown = False
+        for name, section in self.sections.items():
+            kind = kind_of(section.user_task) if section.user_task is not None else None
+            name_chosen = select.name if select is not None and select.kind == kind else ""
+            chosen = bool(name_chosen) and not shown
+            section.set_user_models(entries, name_chosen if chosen else "")
+            if chosen:
+                self.show_task(name)
+                shown = True
 
     def current_section(self) -> TaskSection:
         return self.toolbox.currentWidget()  # type: ignore[return-value]

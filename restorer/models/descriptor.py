@@ -21,6 +21,11 @@ ARCHITECTURE_INPUTS: dict[str, tuple[str, ...]] = {
     "noise_map": ("image",),
 }
 _IMAGE_SHAPED = ("image", "noise_map")
+# A user's own model (restorer.models.user_models): "spandrel:<architecture>". It takes the
+# image, and an inpainting model the mask too.
+USER_ARCHITECTURE_PREFIX = "spandrel:"
+# The files a user's model may come in (read by restorer.models.user_models).
+WEIGHT_SUFFIXES = (".pth", ".pt", ".ckpt", ".bin", ".safetensors")
 
 
 @dataclass(frozen=True)
@@ -31,12 +36,14 @@ class ModelDescriptor:
     hyperparameters: dict[str, Any]
     file: str  # relative to resources/models
     sha256: str
-    channels: int = 3  # input channels the network takes: 1 gray, 3 RGB
+    channels: int = 3  # input channels the network takes: 1 gray, 3 RGB (4 RGBA: user models)
+    output_channels: int = 0  # 0: as many as `channels`
     scale: int = 1
     size_multiple: int = 1
     tile: int = 512  # default input tile side on CPU
     tile_overlap: int = 32
     supports_half: bool = False
+    tiling: str = "supported"  # or "discouraged" (larger tiles), "internal": the whole image
     title: str = ""
     description: str = ""
     license: str = "MIT"
@@ -46,10 +53,21 @@ class ModelDescriptor:
     @property
     def inputs(self) -> tuple[str, ...]:
         """The names of the network's inputs, in the order its forward() takes them."""
+        if self.is_user_model:
+            return ("image", "mask") if self.task == "inpaint" else ("image",)
         try:
             return ARCHITECTURE_INPUTS[self.architecture]
         except KeyError:
             raise ValueError(f"unknown architecture {self.architecture!r}") from None
+
+    @property
+    def is_user_model(self) -> bool:
+        return self.architecture.startswith(USER_ARCHITECTURE_PREFIX)
+
+    @property
+    def tiles(self) -> bool:
+        """Whether the image may be cut into tiles for this model (some see it whole)."""
+        return self.tiling != "internal"
 
     @property
     def input_channels(self) -> tuple[int, ...]:

@@ -1,5 +1,5 @@
-"""Weights from safetensors (checked against the manifest's sha256) or, for a user's own
-checkpoint, from a .pth through torch.load(weights_only=True), which cannot run code."""
+"""Bundled weights from safetensors, checked against the manifest's sha256. (Users' own
+models: restorer.models.user_models.)"""
 
 from __future__ import annotations
 
@@ -48,27 +48,6 @@ def verify_bundled(descriptor: ModelDescriptor, models_dir: Path) -> Path:
             f"expected {descriptor.sha256[:12]}…); refusing to load it. Reinstall Restorer."
         )
     return path
-
-
-def load_user_checkpoint(path: Path, descriptor: ModelDescriptor) -> nn.Module:
-    """A user's .pth or .safetensors for one of our architectures (hyperparameters from
-    descriptor). Pickled code is never executed: weights_only=True."""
-    path = Path(path)
-    if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
-
-        state = load_file(str(path))
-    else:
-        try:
-            loaded = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:
-            raise ModelIntegrityError(f"{path.name}: not a plain weights file ({exc})") from exc
-        state = loaded
-        for key in ("state_dict", "params_ema", "params", "model"):
-            if isinstance(loaded, dict) and isinstance(loaded.get(key), dict):
-                state = loaded[key]
-                break
-    return _with_state(descriptor, state)
 
 
 def _with_state(descriptor: ModelDescriptor, state: dict[str, torch.Tensor]) -> nn.Module:

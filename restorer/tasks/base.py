@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -13,6 +14,7 @@ import numpy as np
 from restorer.core.image import Image
 from restorer.core.progress import Progress
 from restorer.core.tiling import RowsDone, TileSource
+from restorer.models.descriptor import ModelDescriptor
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,11 @@ class RunContext(Protocol):
 
     def has_model(self, model_id: str) -> bool:
         """Whether the installation has this model (some are optional)."""
+        ...
+
+    def user_model(self, path: Path) -> ModelDescriptor:
+        """Read a user's own model file (once per engine); its descriptor, whose id
+        run_model takes. UserModelError (a ValueError) when it cannot be read or run."""
         ...
 
     def run_model(
