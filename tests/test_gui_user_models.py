@@ -82,6 +82,8 @@ def test_open_a_model_pick_it_and_run_it(
     after = window.document.current  # type: ignore[union-attr]
     assert (after.width, after.height) == (2 * before.width, 2 * before.height)
     assert "Super-resolve with your model done" in window.panel.time_label.text()
+    # The device line says what ran it: PyTorch, not the bundled models' OpenVINO.
+    assert "PyTorch" in window.panel.device_label.text()
 
     # Back to the bundled model: its settings are live again.
     box.setCurrentIndex(0)

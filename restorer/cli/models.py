@@ -16,7 +16,7 @@ def add_models_command(sub: Any) -> None:
         "models",
         help="list the bundled models and your own; add, inspect or remove your own",
         description="Your own models are .pth/.safetensors files of an architecture that "
-        "spandrel reads (ESRGAN, SwinIR, HAT, DAT, SCUNet, NAFNet, Restormer, LaMa...). "
+        "spandrel reads (ESRGAN, SwinIR, HAT, DAT, SCUNet, NAFNet, DRUNet, LaMa...). "
         "You bring the weights and their licence; Restorer downloads nothing.",
     )
     actions = models.add_subparsers(dest="models_action", metavar="ACTION")

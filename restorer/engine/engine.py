@@ -294,6 +294,9 @@ class Engine:
         forward = self_ensemble(forward_for(descriptor), passes)
         openvino = self.openvino_model(model_id, progress) if self.device.type == "cpu" else None
         cpu_bfloat16 = self.cpu_bfloat16 and descriptor.supports_half
+        if self.device.type == "cpu" and openvino is None:
+            # This model runs on PyTorch (a user's model, or OpenVINO refused it): say so.
+            self.last_report.device = f"{describe_device(self.device, cpu_bfloat16)[:-1]}, PyTorch)"
         base_tile = self.tile_override or descriptor.tile * (2 if self.device.type == "cuda" else 1)
         if not tiled or not descriptor.tiles:
             m = descriptor.size_multiple

@@ -40,7 +40,7 @@ from restorer.gui.display import (
     make_display,
     resized_like,
 )
-from restorer.gui.document import ApplyStep, Document, MaskEdit, new_history
+from restorer.gui.history import QtHistory
 from restorer.gui.queue import QueuePanel, QueueWorker, ThumbnailWorker, queue_jobs
 from restorer.gui.settings import Settings
 from restorer.gui.task_panel import TaskPanel
@@ -59,6 +59,8 @@ from restorer.io.batch import UsageError
 from restorer.io.ct_view import NOTICE
 from restorer.io.errors import frames_note
 from restorer.io.series import read_ct_stack
+from restorer.session.document import Document
+from restorer.session.session import Session
 from restorer.tasks.base import UNCERTAINTY_KEY, TaskSpec
 from restorer.tasks.registry import TASKS, WITH_USER_MODELS
 
@@ -83,8 +85,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Restorer")
         self.setAcceptDrops(True)
         self.settings = settings or Settings()
-        self.document: Document | None = None
-        self.history = new_history(self)
+        # What is open and its history, without Qt; the window renders it.
+        self.session = Session()
+        self.history = QtHistory(self.session.history, self)
         self.history.indexChanged.connect(lambda _index: self._refresh_view(keep_view=True))
         self.history.cleanChanged.connect(lambda _clean: self._update_title())
         self.runner = JobRunner(self)
@@ -104,6 +107,7 @@ class MainWindow(QMainWindow):
 
         self.canvas = ImageCanvas()
         self.canvas.setObjectName("canvas")
+        self.session.on_mask_change(self.canvas.mask_changed)
         self.setCentralWidget(self.canvas)
         self.canvas.cursorMoved.connect(self._show_pixel)
         self.canvas.scaleChanged.connect(lambda p: self.zoom_label.setText(f"{p:.0f}%"))
@@ -174,6 +178,10 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self.statusBar().showMessage("Open an image to begin", 5000)
 
+    @property
+    def document(self) -> Document | None:
+        return self.session.document
+
     def _side_dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
         """A hidden dock on the left, shown when its content applies."""
         dock = QDockWidget(title, self)
@@ -231,9 +239,9 @@ class MainWindow(QMainWindow):
             "&Copy View", self.copy_view, [std.Copy], tip="Copy the view as shown to the clipboard"
         )
         self.quit_action = self._action("&Quit", self.close, [std.Quit])
-        self.undo_action = self.history.createUndoAction(self, "&Undo")
+        self.undo_action = self.history.create_action(self, redo=False)
         self.undo_action.setShortcuts([QKeySequence(std.Undo)])
-        self.redo_action = self.history.createRedoAction(self, "&Redo")
+        self.redo_action = self.history.create_action(self, redo=True)
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
         self.addAction(self.undo_action)
         self.addAction(self.redo_action)
@@ -425,12 +433,10 @@ class MainWindow(QMainWindow):
             )
             return False
         image = stack[0]
-        self.document = Document(path=path, original=image, stack=stack)
+        self.session.load(path, stack)
         if problems:
             self.statusBar().showMessage(f"{len(problems)} file(s) skipped: {problems[0]}", 10000)
         self._show_ct_panel()
-        self.history.clear()
-        self.history.setClean()
         self.settings.add_recent(path)
         self.settings.last_folder = str(path.parent)
         self.canvas.set_mode(ViewMode.SPLIT)
@@ -476,23 +482,15 @@ class MainWindow(QMainWindow):
         if self.runner.busy or not self._confirm_discard():
             self.ct_panel.set_stack(len(doc.stack), doc.slice_index)
             return
-        doc.slice_index = index
-        doc.original = doc.stack[index]
-        doc.steps.clear()
-        doc.save_path = None
-        doc.mask = None
-        self.history.clear()
+        self.session.select_slice(index)
         self.panel.clear_outcome()
         self.ct_panel.set_stack(len(doc.stack), index)
         self.ct_panel.set_dataset(doc.original.meta.dicom_dataset)
         self._refresh_view(keep_view=True)
 
     def set_window(self, center: float, width: float) -> None:
-        doc = self.document
-        if doc is None or not doc.original.is_ct:
-            return
-        doc.window = (center, max(1.0, width))
-        self._refresh_view(keep_view=True)
+        if self.session.set_window(center, width):
+            self._refresh_view(keep_view=True)
 
     def _drag_window(self, dx: float, dy: float) -> None:
         """Right-drag as radiology viewers do: horizontal = width, vertical = level."""
@@ -508,7 +506,7 @@ class MainWindow(QMainWindow):
 
     def _confirm_discard(self) -> bool:
         # A painted mask alone is not asked about: it is a means, the result is the work.
-        if self.document is None or self.history.isClean() or not self.document.has_result:
+        if not self.session.needs_saving or self.document is None:
             return True
         answer = QMessageBox.question(
             self,
@@ -569,7 +567,7 @@ class MainWindow(QMainWindow):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return False
-        task = self._last_task_name()
+        task = self.session.last_task_name
         result = doc.current
         quality = self.settings.jpeg_quality
         try:
@@ -585,8 +583,7 @@ class MainWindow(QMainWindow):
         except MemoryError:
             QMessageBox.warning(self, "Cannot save", "Not enough memory to encode the result.")
             return False
-        doc.save_path = path
-        self.history.setClean()
+        self.session.mark_saved(path)
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
 
@@ -677,10 +674,6 @@ class MainWindow(QMainWindow):
             f"Exported {path} (scale ±{change.scale:g} {change.unit})", 5000
         )
         return True
-
-    def _last_task_name(self) -> str:
-        index = self.history.index()
-        return self.history.text(index - 1) if index > 0 else "restoration"
 
     # --- drag and drop ---------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -795,8 +788,7 @@ class MainWindow(QMainWindow):
         except ImageReadError as exc:
             QMessageBox.warning(self, "Cannot open the result", str(exc))
             return
-        self.history.push(ApplyStep(self.document, result, f"Result in {target.parent.name}"))
-        self.history.setClean()  # it is saved already
+        self.session.add_saved_result(result, f"Result in {target.parent.name}")
 
     # --- view ------------------------------------------------------------------------------
     def _refresh_view(self, keep_view: bool) -> None:
@@ -923,38 +915,15 @@ class MainWindow(QMainWindow):
         if self.document is None:
             return
         title = "Erase mask" if self.canvas.tool is Tool.ERASER else "Paint mask"
-        self.history.push(
-            MaskEdit(
-                self.document,
-                stroke.rows,
-                stroke.cols,
-                stroke.before,
-                stroke.after,
-                title,
-                self.canvas.mask_changed,
-            )
-        )
-
-    def _replace_mask(self, new: np.ndarray, title: str) -> None:
-        doc = self.document
-        assert doc is not None
-        mask = doc.ensure_mask()
-        everything = (slice(0, mask.shape[0]), slice(0, mask.shape[1]))
-        self.history.push(
-            MaskEdit(
-                doc, *everything, mask.copy(), new.astype(np.uint8), title, self.canvas.mask_changed
-            )
-        )
+        self.session.edit_mask(stroke.rows, stroke.cols, stroke.before, stroke.after, title)
 
     def mask_action(self, name: str) -> None:
-        doc = self.document
-        if doc is None:
+        if self.document is None:
             return
-        mask = doc.ensure_mask()
         if name == "clear":
-            self._replace_mask(np.zeros_like(mask), "Clear mask")
+            self.session.clear_mask()
         elif name == "invert":
-            self._replace_mask(1 - mask, "Invert mask")
+            self.session.invert_mask()
         elif name == "detect":
             self.detect_defects()
         elif name == "load":
@@ -975,19 +944,11 @@ class MainWindow(QMainWindow):
         except (ImageReadError, MemoryError) as exc:
             QMessageBox.warning(self, "Cannot load mask", str(exc) or "Not enough memory.")
             return
-        pixels = loaded.pixels if loaded.pixels.ndim == 2 else loaded.pixels.max(axis=2)
         if self.document is None:
             return
-        mask = self.document.ensure_mask()
-        if pixels.shape != mask.shape:
-            QMessageBox.warning(
-                self,
-                "Cannot load mask",
-                f"The mask is {loaded.width}×{loaded.height}; the image is "
-                f"{mask.shape[1]}×{mask.shape[0]}.",
-            )
-            return
-        self._replace_mask(pixels > 0.5, "Load mask")
+        refusal = self.session.use_mask_image(loaded.pixels)
+        if refusal is not None:
+            QMessageBox.warning(self, "Cannot load mask", refusal)
 
     def _save_mask(self) -> None:
         doc = self.document
@@ -1108,9 +1069,8 @@ class MainWindow(QMainWindow):
         doc = self.document
         if doc is None:
             return
-        mask = doc.ensure_mask()
         found = result.pixels > 0.5
-        self._replace_mask(np.maximum(mask, found), "Detect scratches and dust")
+        self.session.add_to_mask(found, "Detect scratches and dust")
         from restorer.tasks.inpaint import detection_summary
 
         message = detection_summary(float(found.mean()))
@@ -1139,18 +1099,13 @@ class MainWindow(QMainWindow):
         mask = doc.mask
         if task.needs_mask and mask is not None and mask.any():
             self._show_filled_side(mask)
-            # The filled holes leave the mask with the result, undone together.
-            self.history.beginMacro(task.title)
-            self._replace_mask(np.zeros_like(mask), "Clear mask")
-            self.history.push(ApplyStep(doc, result, task.title))
-            self.history.endMacro()
-        else:
-            self.history.push(ApplyStep(doc, result, task.title))
+        # The filled holes leave the mask with the result, undone together.
+        self.session.apply(result, task.title, fills_mask=task.needs_mask)
         if task.name in self.panel.sections:  # not a user model's task
             self.panel.sections[task.name].show_estimates(result.meta.extra.get("estimated", {}))
         summary = " · ".join([f"{task.title} done in {seconds:.1f} s", *self._job_notes])
         self.panel.finish(summary)
-        self.panel.set_device(self._engine.device_name)
+        self.panel.set_device(self._engine.last_report.device or self._engine.device_name)
         self.statusBar().showMessage(summary, 15000 if self._job_notes else 8000)
 
     def _show_filled_side(self, mask: np.ndarray) -> None:

@@ -1,5 +1,5 @@
 """Users' own models: any architecture spandrel recognises (ESRGAN, SwinIR, HAT, DAT, SCUNet,
-NAFNet, Restormer, LaMa, ...), read from a .pth/.pt/.ckpt or .safetensors file the user picks.
+NAFNet, DRUNet, LaMa, ...), read from a .pth/.pt/.ckpt or .safetensors file the user picks.
 
 The file is read here, not by spandrel's own loader: .pth goes through
 torch.load(weights_only=True), which refuses any pickled object other than tensors and plain
@@ -97,7 +97,7 @@ def load_user_model(path: Path) -> tuple[ModelDescriptor, nn.Module]:
         raise UserModelError(
             f"{path.name}: the architecture of these weights is not one Restorer knows "
             "(it reads what spandrel supports: ESRGAN, SwinIR, HAT, DAT, SCUNet, NAFNet, "
-            "Restormer, LaMa and more)"
+            "DRUNet, LaMa and more)"
         ) from None
     except Exception as exc:  # a recognised architecture whose weights do not fit it
         raise UserModelError(f"{path.name}: the weights do not build a model: {exc}") from exc

@@ -1,0 +1,81 @@
+"""The session's undo history as Qt sees it: signals when it changes, and Undo/Redo actions
+whose text names the step (QUndoStack's interface, over restorer.session.history)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+
+from restorer.session.history import History
+
+
+class QtHistory(QObject):
+    indexChanged = Signal(int)
+    cleanChanged = Signal(bool)
+    canUndoChanged = Signal(bool)
+    canRedoChanged = Signal(bool)
+    undoTextChanged = Signal(str)
+    redoTextChanged = Signal(str)
+
+    def __init__(self, history: History, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._history = history
+        self._state = self._now()
+        history.subscribe(self._changed)
+
+    def _now(self) -> tuple[int, int, bool, bool, bool, str, str]:
+        h = self._history
+        return (h.index, len(h), h.is_clean, h.can_undo, h.can_redo, h.undo_text, h.redo_text)
+
+    def _changed(self) -> None:
+        before, now = self._state, self._now()
+        self._state = now
+        index, _count, clean, can_undo, can_redo, undo_text, redo_text = now
+        if now[:2] != before[:2]:
+            self.indexChanged.emit(index)
+        if clean != before[2]:
+            self.cleanChanged.emit(clean)
+        if can_undo != before[3]:
+            self.canUndoChanged.emit(can_undo)
+        if can_redo != before[4]:
+            self.canRedoChanged.emit(can_redo)
+        if undo_text != before[5]:
+            self.undoTextChanged.emit(undo_text)
+        if redo_text != before[6]:
+            self.redoTextChanged.emit(redo_text)
+
+    def create_action(self, parent: QObject, redo: bool) -> QAction:
+        """The Edit menu's Undo or Redo: "Undo Denoise", disabled when there is nothing."""
+        word = "Redo" if redo else "Undo"
+        action = QAction(f"&{word}", parent)
+        action.setEnabled(False)
+        action.triggered.connect(self.redo if redo else self.undo)
+
+        def follow(text: str) -> None:
+            action.setText(f"&{word} {text}".strip())
+
+        (self.redoTextChanged if redo else self.undoTextChanged).connect(follow)
+        (self.canRedoChanged if redo else self.canUndoChanged).connect(action.setEnabled)
+        return action
+
+    # QUndoStack's names, for the window and its tests.
+    def undo(self) -> None:
+        self._history.undo()
+
+    def redo(self) -> None:
+        self._history.redo()
+
+    def count(self) -> int:
+        return len(self._history)
+
+    def index(self) -> int:
+        return self._history.index
+
+    def isClean(self) -> bool:
+        return self._history.is_clean
+
+    def setClean(self) -> None:
+        self._history.set_clean()
+
+    def undoText(self) -> str:
+        return self._history.undo_text

@@ -1,0 +1,146 @@
+"""The session without Qt: a document's results and mask edits, undone and redone as the
+window does it, the saved mark, the history's limit, and CT slices."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from restorer.core.image import Image, ImageMeta, Modality
+from restorer.session.document import UNDO_LIMIT
+from restorer.session.history import History
+from restorer.session.session import Session
+
+
+def _image(value: float, shape: tuple[int, int] = (8, 10)) -> Image:
+    return Image(np.full(shape, value, np.float32))
+
+
+def _opened() -> Session:
+    session = Session()
+    session.load(Path("photo.png"), [_image(0.1)])
+    return session
+
+
+def test_results_chain_and_undo_redo() -> None:
+    session = _opened()
+    session.apply(_image(0.2), "Denoise")
+    session.apply(_image(0.3, (16, 20)), "Super-resolve")
+    doc = session.document
+    assert doc is not None and float(doc.current.pixels[0, 0]) == np.float32(0.3)
+    assert session.last_task_name == "Super-resolve" and session.needs_saving
+    session.history.undo()
+    assert float(doc.current.pixels[0, 0]) == np.float32(0.2)
+    assert session.history.redo_text == "Super-resolve"
+    session.history.undo()
+    assert not doc.has_result and not session.needs_saving
+    session.history.redo()
+    session.mark_saved(Path("out.png"))
+    assert not session.needs_saving and doc.save_path == Path("out.png")
+    # A new step after an undo forgets the undone one; the saved state is then gone.
+    session.history.undo()
+    session.apply(_image(0.5), "JPEG artifacts")
+    assert len(session.history) == 1 and session.needs_saving
+
+
+def test_a_fill_clears_the_mask_in_the_same_step() -> None:
+    session = _opened()
+    mask = session.mask()
+    after = np.ones((3, 4), np.uint8)
+    session.edit_mask(slice(2, 5), slice(3, 7), mask[2:5, 3:7].copy(), after, "Paint mask")
+    assert session.mask().sum() == 12
+    session.apply(_image(0.4), "Inpaint", fills_mask=True)
+    assert session.mask().sum() == 0 and len(session.history) == 2
+    session.history.undo()  # the fill and the clearing together
+    assert session.mask().sum() == 12
+    assert session.document is not None and not session.document.has_result
+    session.history.undo()
+    assert session.mask().sum() == 0
+
+
+def test_mask_commands_and_listeners() -> None:
+    session = _opened()
+    changes: list[int] = []
+    session.on_mask_change(lambda: changes.append(int(session.mask().sum())))
+    session.invert_mask()
+    found = np.zeros((8, 10), bool)
+    session.clear_mask()
+    found[1, 1] = True
+    session.add_to_mask(found, "Detect scratches and dust")
+    assert session.use_mask_image(np.zeros((4, 4), np.float32)) == (
+        "The mask is 4×4; the image is 10×8."
+    )
+    rgb = np.zeros((8, 10, 3), np.float32)
+    rgb[0, :, 2] = 0.9  # any channel above half marks the pixel
+    assert session.use_mask_image(rgb) is None
+    assert changes == [80, 0, 1, 10]
+    session.history.undo()
+    assert changes[-1] == 1
+
+
+def test_the_history_keeps_its_limit_and_the_images_with_it() -> None:
+    session = _opened()
+    for i in range(UNDO_LIMIT + 3):
+        session.apply(_image(i / 20), f"step {i}")
+    doc = session.document
+    assert doc is not None
+    assert len(session.history) == UNDO_LIMIT and len(doc.steps) == UNDO_LIMIT + 1
+    while session.history.can_undo:
+        session.history.undo()
+    # The oldest step kept is the base of what can still be undone.
+    assert float(doc.current.pixels[0, 0]) == np.float32(2 / 20)
+
+
+def test_clean_mark_past_the_limit() -> None:
+    class Step:
+        def __init__(self, title: str) -> None:
+            self.title = title
+
+        def redo(self) -> None:
+            pass
+
+        def undo(self) -> None:
+            pass
+
+    history = History(limit=2)
+    history.push(Step("a"))
+    history.set_clean()  # saved after "a"
+    history.push(Step("b"))
+    history.push(Step("c"))  # "a" can no longer be undone; the state after it still can
+    history.undo()
+    history.undo()
+    assert history.is_clean and not history.can_undo
+
+    history = History(limit=2)  # saved before any step, which is then forgotten
+    for title in "abc":
+        history.push(Step(title))
+    history.undo()
+    history.undo()
+    assert not history.is_clean and not history.can_undo
+
+
+def test_ct_slices_and_window() -> None:
+    meta = ImageMeta(modality=Modality.CT, extra={"window": (50.0, 350.0)})
+    stack = [Image(np.full((4, 4), float(i), np.float32), meta) for i in range(3)]
+    session = Session()
+    doc = session.load(Path("series"), stack)
+    assert doc.window == (50.0, 350.0)
+    session.apply(Image(np.zeros((4, 4), np.float32), meta), "Metal artifacts")
+    assert session.select_slice(2) and float(doc.current.pixels[0, 0]) == 2.0
+    assert not doc.has_result and len(session.history) == 0
+    assert not session.select_slice(2) and not session.select_slice(5)
+    assert session.set_window(40.0, -3.0) and doc.window == (40.0, 1.0)
+    photo = _opened()
+    assert not photo.set_window(40.0, 400.0)
+
+
+def test_the_session_imports_neither_qt_nor_torch() -> None:
+    code = (
+        "import sys, restorer.session.session\n"
+        "print(any(m.split('.')[0] in ('PySide6', 'torch') for m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr
