@@ -443,7 +443,7 @@ def test_files_and_the_metal_preview_are_handled_off_the_ui_thread(
 
     from PySide6.QtCore import QTimer
 
-    import restorer.gui.main_window as main_window
+    import restorer.gui.file_commands as file_commands
     import restorer.physics.mar as mar
     from tests.ct_helpers import write_series
 
@@ -459,8 +459,9 @@ def test_files_and_the_metal_preview_are_handled_off_the_ui_thread(
 
         return call
 
-    monkeypatch.setattr(main_window, "read_ct_stack", watched("read", main_window.read_ct_stack))
-    monkeypatch.setattr(main_window, "write_image", watched("write", main_window.write_image))
+    read, write = file_commands.read_ct_stack, file_commands.write_image
+    monkeypatch.setattr(file_commands, "read_ct_stack", watched("read", read))
+    monkeypatch.setattr(file_commands, "write_image", watched("write", write))
     monkeypatch.setattr(mar, "segment_metal", watched("metal", mar.segment_metal))
 
     write_series(tmp_path / "series", count=2, n=64)
