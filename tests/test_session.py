@@ -144,3 +144,69 @@ def test_the_session_imports_neither_qt_nor_torch() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "False", done.stderr
+
+
+# The batch queue
+
+
+def test_queue_plans_outputs_and_refuses_bad_names(tmp_path: Path) -> None:
+    from restorer.io.batch import UsageError
+    from restorer.session.queue import BatchQueue
+
+    queue = BatchQueue()
+    queue.set_sources([tmp_path / "a.png", tmp_path / "b.jpg", tmp_path / "scan"])
+    jobs = queue.plan(tmp_path / "out", "{name}_restored")
+    assert [j.target.name for j in jobs] == [
+        "a_restored.png",
+        "b_restored.jpg",
+        "scan_restored.dcm",
+    ]
+    for pattern, why in (("restored", "needs {name}"), ("x/{name}", "not a folder")):
+        try:
+            queue.plan(tmp_path / "out", pattern)
+        except UsageError as exc:
+            assert why in str(exc)
+        else:
+            raise AssertionError(f"{pattern!r} was accepted")
+    queue.set_sources([tmp_path / "a.png", tmp_path / "sub" / "a.png"])
+    try:
+        queue.plan(tmp_path / "out", "{name}")
+    except UsageError:
+        pass
+    else:
+        raise AssertionError("two outputs with one name were accepted")
+
+
+def test_queue_restores_each_file_goes_on_past_failures_and_never_overwrites(
+    tmp_path: Path,
+) -> None:
+    from restorer.core.progress import NullProgress
+    from restorer.io import read_image, write_image
+    from restorer.session.queue import BatchQueue, ItemState, restore_one
+    from restorer.tasks.registry import get_task
+
+    class Brighter:  # an engine whose task adds 0.25
+        def run_task(self, task: object, image: Image, params: object, progress: object) -> Image:
+            return image.with_pixels(np.clip(image.pixels + 0.25, 0, 1))
+
+    write_image(_image(0.5), tmp_path / "good.png", bit_depth=8)
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    write_image(_image(0.1), tmp_path / "taken.png", bit_depth=8)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "taken_r.png").write_bytes(b"the user's own file")
+
+    queue = BatchQueue()
+    queue.set_sources([tmp_path / "good.png", tmp_path / "broken.png", tmp_path / "taken.png"])
+    task = get_task("denoise")
+    for index, job in enumerate(queue.plan(out, "{name}_r")):
+        queue.started(index)
+        queue.finished(index, restore_one(Brighter(), task, None, job, 95, NullProgress()))
+    states = [item.state for item in queue.items]
+    assert states == [ItemState.WRITTEN, ItemState.FAILED, ItemState.FAILED]
+    assert "already exists" in queue.items[2].error
+    assert (out / "taken_r.png").read_bytes() == b"the user's own file"
+    # 0.5 is stored as 128/255; 0.25 brighter is 192/255.
+    assert read_image(out / "good_r.png").pixels.mean() == np.float32(192 / 255)
+    assert queue.targets == {0: out / "good_r.png"}
+    assert queue.summary("Done") == "Done: 1 written, 2 failed: broken.png, taken.png"

@@ -1,10 +1,9 @@
-"""The batch queue: several files opened at once, one task applied to all of them.
+"""The batch queue in the window: several files opened at once, one task applied to all.
 
-The files are listed beside the canvas; "Apply to all" runs the current task with its current
-settings on every file in the background, writing each result into a chosen folder under a
-name pattern. Like the command line's batch, it plans every output before it starts, refuses
-names that collide or land on an input, never replaces an existing file, goes on past files
-that fail and says why beside each one.
+The files are listed beside the canvas with thumbnails; "Apply to all" runs the current task
+with its current settings on every file in the background, writing each result into a chosen
+folder under a name pattern. What is queued and planned, and where each file stands, is
+restorer.session.queue's; this module renders it and runs it on the worker thread.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QObject, QSize, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -35,26 +34,10 @@ from restorer.core.progress import Cancelled
 from restorer.core.resample import resize
 from restorer.gui.display import qimage_from_rgb, to_display_rgb
 from restorer.gui.worker import Cancellable
-from restorer.io import ImageReadError, ImageWriteError, read_image, write_image
-from restorer.io.batch import Job, UsageError, refuse_collisions
+from restorer.io import ImageReadError, read_image
+from restorer.io.batch import Job
+from restorer.session.queue import DEFAULT_PATTERN, BatchQueue, ItemState, restore_one
 from restorer.tasks.base import TaskSpec
-
-DEFAULT_PATTERN = "{name}_restored"
-
-
-def queue_jobs(sources: list[Path], folder: Path, pattern: str) -> list[Job]:
-    """One job per source: folder / pattern (with {name} the source's stem) + its suffix
-    (DICOM without one gets .dcm). Raises UsageError for a bad pattern or colliding names."""
-    if "{name}" not in pattern:
-        raise UsageError("the name pattern needs {name}, or every file gets the same name")
-    if any(sep in pattern for sep in ("/", "\\")):
-        raise UsageError("the name pattern makes a name, not a folder")
-    jobs = []
-    for source in sources:
-        suffix = source.suffix or ".dcm"
-        jobs.append(Job(source, folder / (pattern.replace("{name}", source.stem) + suffix)))
-    refuse_collisions(jobs)
-    return jobs
 
 
 class QueueWorker(QObject, Cancellable):
@@ -108,19 +91,7 @@ class QueueWorker(QObject, Cancellable):
             self.done.emit()
 
     def _one(self, job: Job) -> str:
-        try:
-            image = read_image(job.source)
-            if (refusal := self._task.refusal(image)) is not None:
-                return refusal
-            result = self._engine.run_task(self._task, image, self._params, self)
-            write_image(
-                result, job.target, overwrite=False, task=self._task.name, quality=self._quality
-            )
-        except (ImageReadError, ImageWriteError, ValueError) as exc:
-            return str(exc)
-        except MemoryError:
-            return "not enough memory"
-        return ""
+        return restore_one(self._engine, self._task, self._params, job, self._quality, self)
 
 
 THUMBNAIL_SIDE = 48
@@ -169,9 +140,7 @@ class QueuePanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.sources: list[Path] = []
-        self.targets: dict[int, Path] = {}  # results written this session
-        self._jobs: list[Job] = []
+        self.queue = BatchQueue()  # what is queued and where each file stands
         self._default_folder = ""
         layout = QVBoxLayout(self)
         self.list = QListWidget()
@@ -207,9 +176,17 @@ class QueuePanel(QWidget):
         self._default_folder = folder
         self.pattern.setText(pattern or DEFAULT_PATTERN)
 
+    @property
+    def sources(self) -> list[Path]:
+        return self.queue.sources
+
+    @property
+    def targets(self) -> dict[int, Path]:
+        """The results written this session, by the index of their file."""
+        return self.queue.targets
+
     def set_sources(self, sources: list[Path]) -> None:
-        self.sources = list(sources)
-        self.targets.clear()
+        self.queue.set_sources(sources)
         self.list.clear()
         for source in self.sources:
             item = QListWidgetItem(source.name)
@@ -234,9 +211,9 @@ class QueuePanel(QWidget):
     def _double_clicked(self, item: QListWidgetItem) -> None:
         self.openRequested.emit(self.list.row(item))
 
-    def started(self, jobs: list[Job]) -> None:
+    def started(self) -> None:
+        """Apply to all began with the queue's planned jobs."""
         self._clock = time.monotonic()
-        self._jobs = jobs
         self.apply_button.setEnabled(False)
         for index in range(self.list.count()):
             self._mark(index, "", QColor())
@@ -244,46 +221,42 @@ class QueuePanel(QWidget):
 
     @Slot(int)
     def item_started(self, index: int) -> None:
+        self.queue.started(index)
         self._mark(index, "… ", QColor())
 
     @Slot(int, int)
     def item_progress(self, index: int, percent: int) -> None:
         """The running file's own progress, beside its name."""
-        if self.list.item(index).data(Qt.ItemDataRole.UserRole) == "…":
-            self.list.item(index).setText(f"… {percent} % {self.sources[index].name}")
+        item = self.queue.items[index]
+        if item.state is ItemState.RUNNING:
+            item.percent = percent
+            self.list.item(index).setText(f"… {percent} % {item.source.name}")
 
     @Slot(int, str)
     def item_finished(self, index: int, error: str) -> None:
+        self.queue.finished(index, error)
         if error:
             self._mark(index, "✗ ", QColor(200, 40, 40), error)
         else:
-            self.targets[index] = self._jobs[index].target
-            self._mark(index, "✓ ", QColor(), f"→ {self._jobs[index].target}")
+            self._mark(index, "✓ ", QColor(), f"→ {self.queue.items[index].target}")
 
     @Slot(float)
     def set_fraction(self, fraction: float) -> None:
         self.progress.setValue(int(fraction * 1000))
         elapsed = time.monotonic() - self._clock
-        done = round(fraction * len(self._jobs), 2)
-        text = f"{int(done)} of {len(self._jobs)} files"
+        total = len(self.queue.jobs)
+        done = round(fraction * total, 2)
+        text = f"{int(done)} of {total} files"
         if 0.02 < fraction < 1.0:
             text += f" · about {elapsed * (1 - fraction) / fraction:.0f} s left"
         self.status.setText(text)
 
     def finished(self, outcome: str) -> None:
         self.apply_button.setEnabled(True)
-        failed = [self.sources[i].name for i in range(len(self.sources)) if self._failed(i)]
-        summary = f"{len(self.targets)} written"
-        if failed:
-            summary += f", {len(failed)} failed: {', '.join(failed)}"
-        self.status.setText(f"{outcome}: {summary}" if outcome else summary)
-
-    def _failed(self, index: int) -> bool:
-        return self.list.item(index).text().startswith("✗")
+        self.status.setText(self.queue.summary(outcome))
 
     def _mark(self, index: int, prefix: str, colour: QColor, tip: str = "") -> None:
         item = self.list.item(index)
         item.setText(prefix + self.sources[index].name)
         item.setForeground(QBrush(colour) if colour.isValid() else QBrush())
         item.setToolTip(tip or str(self.sources[index]))
-        item.setData(Qt.ItemDataRole.UserRole, prefix.strip())

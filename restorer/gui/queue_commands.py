@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QMessageBox
 
-from restorer.gui.queue import QueueWorker, ThumbnailWorker, queue_jobs
+from restorer.gui.queue import QueueWorker, ThumbnailWorker
 from restorer.gui.window_base import WindowBase
 from restorer.io import (
     READ_SUFFIXES,
@@ -83,7 +83,7 @@ class QueueCommands(WindowBase):
             return
         folder = Path(self.queue_panel.folder.text()).expanduser()
         try:
-            jobs = queue_jobs(self.queue_panel.sources, folder, self.queue_panel.pattern.text())
+            jobs = self.queue_panel.queue.plan(folder, self.queue_panel.pattern.text())
             folder.mkdir(parents=True, exist_ok=True)
         except (UsageError, OSError) as exc:
             QMessageBox.warning(self, "Apply to all", str(exc))
@@ -98,7 +98,7 @@ class QueueCommands(WindowBase):
         worker.progressed.connect(self.queue_panel.set_fraction)
         worker.failed.connect(self._job_failed)
         worker.cancelled.connect(self._job_cancelled)
-        self.queue_panel.started(jobs)
+        self.queue_panel.started()
         self.runner.start(worker)
         self.runner.finished.connect(self._queue_ended, Qt.ConnectionType.UniqueConnection)
         self.panel.set_busy(True)
