@@ -209,4 +209,4 @@ def test_queue_restores_each_file_goes_on_past_failures_and_never_overwrites(
     # 0.5 is stored as 128/255; 0.25 brighter is 192/255.
     assert read_image(out / "good_r.png").pixels.mean() == np.float32(192 / 255)
     assert queue.targets == {0: out / "good_r.png"}
-    assert queue.summary("Done") == "Done: 1 written, 2 failed: broken.png, taken.png"
+    assert queue.failed_names == ["broken.png", "taken.png"]

@@ -12,6 +12,7 @@ ARCH="$(uname -m)"
 # (Linux release runners set https://download.pytorch.org/whl/cpu).
 python3 -m pip install torch==2.13.0 torchvision==0.28.0 ${TORCH_INDEX:+--index-url "$TORCH_INDEX"}
 python3 -m pip install ".[build]"
+python3 build_scripts/translations.py build  # the interface languages (.ts -> .qm)
 pyinstaller build_scripts/restorer.spec --noconfirm --distpath dist --workpath build
 dist/restorer/restorer --selftest
 APP="dist/Restorer.app"

@@ -4,6 +4,7 @@ $ErrorActionPreference = "Stop"
 Set-Location (Join-Path $PSScriptRoot "..\..")
 python -m pip install torch==2.13.0 torchvision==0.28.0 --index-url https://download.pytorch.org/whl/cpu
 python -m pip install ".[build]"
+python build_scripts\translations.py build  # the interface languages (.ts -> .qm)
 pyinstaller build_scripts\restorer.spec --noconfirm --distpath dist --workpath build
 & dist\restorer\restorer-cli.exe --selftest
 if ($LASTEXITCODE -ne 0) { throw "self-test failed" }

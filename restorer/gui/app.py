@@ -29,11 +29,13 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 def run_app(files: list[Path]) -> int:
     app = make_application()
+    from restorer.gui.i18n import install_translators
     from restorer.gui.main_window import MainWindow
     from restorer.gui.settings import Settings
     from restorer.gui.theme import apply_theme
 
     settings = Settings()
+    install_translators(app, settings.language)  # before any window text is made
     apply_theme(app, settings.theme)
     window = MainWindow(settings)
     window.show()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QWidget
 from restorer.core.brush import paint_segment
 from restorer.core.change import ChangeMap, change_rgb
 from restorer.gui.display import Display, Pyramid, difference_rgb, draw_change_legend
+from restorer.gui.i18n import tr
 
 MIN_SCALE = 1 / 64
 MAX_SCALE = 32.0
@@ -317,7 +318,7 @@ class ImageCanvas(QWidget):
             painter.drawText(
                 self.rect(),
                 Qt.AlignmentFlag.AlignCenter,
-                "Open an image (Ctrl+O) or drop a file here",
+                tr("Open an image (Ctrl+O) or drop a file here"),
             )
             return
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._scale < 1.0)
@@ -330,7 +331,7 @@ class ImageCanvas(QWidget):
             self._draw_split_line(painter, x)
         elif self._mode is ViewMode.BEFORE:
             self._draw(painter, self._before, full, self._origin)
-            self._label(painter, "Before", 8)
+            self._label(painter, tr("Before"), 8)
         elif self._mode is ViewMode.SIDE_BY_SIDE:
             half = self.width() / 2
             self._draw(painter, self._before, QRectF(0, 0, half, self.height()), self._origin)
@@ -342,26 +343,30 @@ class ImageCanvas(QWidget):
             )
             painter.setPen(QPen(QColor(255, 255, 255, 160), 1))
             painter.drawLine(QPointF(half, 0), QPointF(half, self.height()))
-            self._label(painter, "Before", 8)
-            self._label(painter, "After", int(half) + 8)
+            self._label(painter, tr("Before"), 8)
+            self._label(painter, tr("After"), int(half) + 8)
         elif self._mode is ViewMode.DIFFERENCE:
             self._draw(painter, self._difference_pyramid(), full, self._origin)
             if self.change is not None:
-                self._label(painter, f"After − before ({self.change.unit})", 8)
+                self._label(painter, tr("After − before ({unit})").format(unit=self.change.unit), 8)
                 draw_change_legend(painter, self.change, QPointF(8, 36))  # under the label
             else:
-                self._label(painter, "Difference ×4", 8)
+                self._label(painter, tr("Difference ×4"), 8)
         elif self._mode is ViewMode.UNCERTAINTY and self._uncertainty_source is not None:
             self._draw(painter, self._uncertainty_pyramid(), full, self._origin)
             assert self.uncertainty is not None
             self._label(
-                painter, f"Uncertainty: spread of the mirrored runs ({self.uncertainty.unit})", 8
+                painter,
+                tr("Uncertainty: spread of the mirrored runs ({unit})").format(
+                    unit=self.uncertainty.unit
+                ),
+                8,
             )
             draw_change_legend(painter, self.uncertainty, QPointF(8, 36))
         else:
             self._draw(painter, after, full, self._origin)
             if self._after is not None:
-                self._label(painter, "After", 8)
+                self._label(painter, tr("After"), 8)
         self._draw_mask(painter)
         if self.notice:
             metrics = painter.fontMetrics()
@@ -444,9 +449,9 @@ class ImageCanvas(QWidget):
         painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
         painter.setBrush(QColor(255, 255, 255, 220))
         painter.drawEllipse(QPointF(x, self.height() / 2), 7, 7)
-        self._label(painter, "Before", 8)
-        after_width = painter.fontMetrics().horizontalAdvance("After") + 16
-        self._label(painter, "After", int(self.width() - after_width))
+        self._label(painter, tr("Before"), 8)
+        after_width = painter.fontMetrics().horizontalAdvance(tr("After")) + 16
+        self._label(painter, tr("After"), int(self.width() - after_width))
 
     def _label(self, painter: QPainter, text: str, x: int) -> None:
         metrics = painter.fontMetrics()

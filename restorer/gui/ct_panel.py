@@ -19,26 +19,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from restorer.gui.i18n import N_, tr
+
 # (name, center, width) as radiology viewers name them.
 PRESETS = (
-    ("Soft tissue", 40.0, 400.0),
-    ("Bone", 400.0, 1800.0),
-    ("Lung", -600.0, 1500.0),
-    ("Brain", 40.0, 80.0),
+    (N_("Soft tissue"), 40.0, 400.0),
+    (N_("Bone"), 400.0, 1800.0),
+    (N_("Lung"), -600.0, 1500.0),
+    (N_("Brain"), 40.0, 80.0),
 )
 TAGS = (
-    ("PatientName", "Patient"),
-    ("PatientID", "Patient ID"),
-    ("StudyDate", "Study date"),
-    ("StudyDescription", "Study"),
-    ("SeriesDescription", "Series"),
-    ("Manufacturer", "Scanner"),
+    ("PatientName", N_("Patient")),
+    ("PatientID", N_("Patient ID")),
+    ("StudyDate", N_("Study date")),
+    ("StudyDescription", N_("Study")),
+    ("SeriesDescription", N_("Series")),
+    ("Manufacturer", N_("Scanner")),
     ("KVP", "kVp"),
-    ("SliceThickness", "Slice thickness"),
-    ("PixelSpacing", "Pixel spacing"),
-    ("ConvolutionKernel", "Kernel"),
-    ("RescaleSlope", "Rescale slope"),
-    ("RescaleIntercept", "Rescale intercept"),
+    ("SliceThickness", N_("Slice thickness")),
+    ("PixelSpacing", N_("Pixel spacing")),
+    ("ConvolutionKernel", N_("Kernel")),
+    ("RescaleSlope", N_("Rescale slope")),
+    ("RescaleIntercept", N_("Rescale intercept")),
 )
 
 
@@ -57,24 +59,24 @@ class CTPanel(QWidget):
         self.slider.setObjectName("slice_slider")
         self.slider.valueChanged.connect(self._slice_moved)
         self.slice_label = QLabel("")
-        row.addWidget(QLabel("Slice"))
+        row.addWidget(QLabel(tr("Slice")))
         row.addWidget(self.slider, 1)
         row.addWidget(self.slice_label)
         layout.addLayout(row)
         form = QFormLayout()
         self.preset = QComboBox()
         self.preset.setObjectName("window_preset")
-        self.preset.addItem("From the file", None)
+        self.preset.addItem(tr("From the file"), None)
         for name, center, width in PRESETS:
-            self.preset.addItem(f"{name} ({center:g}/{width:g})", (center, width))
+            self.preset.addItem(f"{tr(name)} ({center:g}/{width:g})", (center, width))
         # Shown when the window matches no preset (dragged or typed); not offered as a choice.
-        self.preset.addItem("Custom", "custom")
+        self.preset.addItem(tr("Custom"), "custom")
         self._custom_row = self.preset.count() - 1
         model = self.preset.model()
         assert isinstance(model, QStandardItemModel)  # a combo box's own model
         model.item(self._custom_row).setEnabled(False)
         self.preset.activated.connect(self._preset_chosen)
-        form.addRow("Window", self.preset)
+        form.addRow(tr("Window"), self.preset)
         self.center = QDoubleSpinBox()
         self.width_box = QDoubleSpinBox()
         for box, lo, hi in ((self.center, -2000, 4000), (self.width_box, 1, 8000)):
@@ -82,14 +84,16 @@ class CTPanel(QWidget):
             box.setDecimals(0)
             box.setSingleStep(10)
             box.editingFinished.connect(self._typed)
-        form.addRow("Level (HU)", self.center)
-        form.addRow("Width (HU)", self.width_box)
+        form.addRow(tr("Level (HU)"), self.center)
+        form.addRow(tr("Width (HU)"), self.width_box)
         layout.addLayout(form)
-        hint = QLabel("Right-drag on the image: left/right changes the width, up/down the level.")
+        hint = QLabel(
+            tr("Right-drag on the image: left/right changes the width, up/down the level.")
+        )
         hint.setWordWrap(True)
         layout.addWidget(hint)
         self.tags = QTableWidget(0, 2)
-        self.tags.setHorizontalHeaderLabels(["Tag", "Value"])
+        self.tags.setHorizontalHeaderLabels([tr("Tag"), tr("Value")])
         self.tags.horizontalHeader().setStretchLastSection(True)
         self.tags.verticalHeader().setVisible(False)
         self.tags.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -128,7 +132,7 @@ class CTPanel(QWidget):
         rows = [(label, value) for label, value in rows if value]
         self.tags.setRowCount(len(rows))
         for i, (label, value) in enumerate(rows):
-            self.tags.setItem(i, 0, QTableWidgetItem(label))
+            self.tags.setItem(i, 0, QTableWidgetItem(tr(label)))
             self.tags.setItem(i, 1, QTableWidgetItem(value))
 
     def _slice_moved(self, index: int) -> None:

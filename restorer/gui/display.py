@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from restorer.core.change import ChangeMap, change_rgb, legend_colours
 from restorer.core.image import Image
 from restorer.core.resample import resize
+from restorer.gui.i18n import tr
 from restorer.io.ct_view import apply_window
 
 # The "inferno" colour map (Smith and van der Walt, matplotlib), every 16th entry of its 256;
@@ -195,7 +196,7 @@ def comparison_rgb(before: np.ndarray, after: np.ndarray, gap: int = 8) -> np.nd
     font.setPixelSize(max(12, h // 30))
     painter.setFont(font)
     metrics = painter.fontMetrics()
-    for text, x in (("Before", 0), ("After", before.shape[1] + gap)):
+    for text, x in ((tr("Before"), 0), (tr("After"), before.shape[1] + gap)):
         box_w, box_h = metrics.horizontalAdvance(text) + 12, metrics.height() + 6
         painter.fillRect(x + 6, 6, box_w, box_h, QColor(0, 0, 0, 160))
         painter.setPen(QColor(255, 255, 255))

@@ -28,6 +28,7 @@ from restorer.gui.display import (
     comparison_rgb,
     resized_like,
 )
+from restorer.gui.i18n import tr
 from restorer.gui.window_base import WindowBase
 from restorer.gui.worker import call_in_background
 from restorer.io import (
@@ -39,10 +40,13 @@ from restorer.io import (
 from restorer.io.errors import frames_note
 from restorer.io.series import read_ct_stack
 
-OPEN_FILTER = (
-    "Images (" + " ".join(f"*{s}" for s in sorted(READ_SUFFIXES)) + ");;DICOM files (*)"
-    ";;All files (*)"
-)
+
+def open_filter() -> str:
+    """The Open dialogs' file types, in the interface's language."""
+    images = " ".join(f"*{s}" for s in sorted(READ_SUFFIXES))
+    return f"{tr('Images')} ({images});;{tr('DICOM files')} (*);;{tr('All files')} (*)"
+
+
 SAVE_FILTERS = {
     "PNG (*.png)": ".png",
     "TIFF (*.tif *.tiff)": ".tif",
@@ -57,7 +61,7 @@ SIXTEEN_BIT_SUFFIXES = {".png", ".tif", ".tiff"}
 class FileCommands(WindowBase):
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open image", self.settings.last_folder, OPEN_FILTER
+            self, tr("Open image"), self.settings.last_folder, open_filter()
         )
         if path:
             self.open_file(Path(path))
@@ -78,29 +82,34 @@ class FileCommands(WindowBase):
         if self._file_call_active:
             return False
         if self.runner.busy:
-            self.statusBar().showMessage("Wait for the running job, or cancel it", 5000)
+            self.statusBar().showMessage(tr("Wait for the running job, or cancel it"), 5000)
             return False
         if not self._confirm_discard():
             return False
         try:
             stack, problems = self._in_background(
-                f"Opening {path.name}…", lambda: read_ct_stack(path)
+                tr("Opening {name}…").format(name=path.name), lambda: read_ct_stack(path)
             )
         except ImageReadError as exc:
-            self.statusBar().showMessage(f"Could not open {path.name}", 8000)
-            QMessageBox.warning(self, "Cannot open image", str(exc))
+            self.statusBar().showMessage(tr("Could not open {name}").format(name=path.name), 8000)
+            QMessageBox.warning(self, tr("Cannot open image"), str(exc))
             return False
         except MemoryError:
             QMessageBox.warning(
                 self,
-                "Cannot open image",
-                f"{path.name} is too large for the memory of this computer.",
+                tr("Cannot open image"),
+                tr("{name} is too large for the memory of this computer.").format(name=path.name),
             )
             return False
         image = stack[0]
         self.session.load(path, stack)
         if problems:
-            self.statusBar().showMessage(f"{len(problems)} file(s) skipped: {problems[0]}", 10000)
+            self.statusBar().showMessage(
+                tr("{count} file(s) skipped: {first}").format(
+                    count=len(problems), first=problems[0]
+                ),
+                10000,
+            )
         self._show_ct_panel()
         self.settings.add_recent(path)
         self.settings.last_folder = str(path.parent)
@@ -109,14 +118,16 @@ class FileCommands(WindowBase):
         self.panel.clear_outcome()
         self._refresh_view(keep_view=False)
         note = frames_note(path.name, image.meta.extra)
-        self.statusBar().showMessage(note or f"Opened {path.name}", 10000 if note else 5000)
+        self.statusBar().showMessage(
+            note or tr("Opened {name}").format(name=path.name), 10000 if note else 5000
+        )
         self._update_actions()
         self._update_title()
         return True
 
     def open_series_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(
-            self, "Open DICOM series", self.settings.last_folder
+            self, tr("Open DICOM series"), self.settings.last_folder
         )
         if folder:
             self.open_file(Path(folder))
@@ -127,8 +138,10 @@ class FileCommands(WindowBase):
             return True
         answer = QMessageBox.question(
             self,
-            "Unsaved result",
-            f"The result for {self.document.path.name} has not been saved. Save it first?",
+            tr("Unsaved result"),
+            tr("The result for {name} has not been saved. Save it first?").format(
+                name=self.document.path.name
+            ),
             QMessageBox.StandardButton.Save
             | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel,
@@ -153,7 +166,7 @@ class FileCommands(WindowBase):
         suggestion = doc.path.with_name(f"{doc.path.stem}_restored{suffix}")
         chosen = next((f for f, s in SAVE_FILTERS.items() if s == suffix), "PNG (*.png)")
         path_str, selected = QFileDialog.getSaveFileName(
-            self, "Save result as", str(suggestion), ";;".join(SAVE_FILTERS), chosen
+            self, tr("Save result as"), str(suggestion), ";;".join(SAVE_FILTERS), chosen
         )
         if not path_str:
             return False
@@ -162,12 +175,14 @@ class FileCommands(WindowBase):
             path = path.with_suffix(SAVE_FILTERS.get(selected, ".png"))
         depth = None
         if path.suffix.lower() in SIXTEEN_BIT_SUFFIXES and not doc.current.is_ct:
-            options = ["8 bits per sample", "16 bits per sample"]
+            options = [tr("8 bits per sample"), tr("16 bits per sample")]
             current = 1 if doc.current.meta.bit_depth >= 16 else 0
-            item, ok = QInputDialog.getItem(self, "Bit depth", "Save with", options, current, False)
+            item, ok = QInputDialog.getItem(
+                self, tr("Bit depth"), tr("Save with"), options, current, False
+            )
             if not ok:
                 return False
-            depth = 16 if item.startswith("16") else 8
+            depth = 16 if options.index(item) == 1 else 8
         return self._write(path, depth)
 
     def _write(self, path: Path, depth: int | None) -> bool:
@@ -176,9 +191,11 @@ class FileCommands(WindowBase):
         if path.resolve() == doc.path.resolve():
             answer = QMessageBox.warning(
                 self,
-                "Replace the original?",
-                f"{path.name} is the original file. Replace it with the result? "
-                "The original cannot be recovered afterwards.",
+                tr("Replace the original?"),
+                tr(
+                    "{name} is the original file. Replace it with the result? "
+                    "The original cannot be recovered afterwards."
+                ).format(name=path.name),
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Cancel,
             )
@@ -189,19 +206,21 @@ class FileCommands(WindowBase):
         quality = self.settings.jpeg_quality
         try:
             self._in_background(
-                f"Saving {path.name}…",
+                tr("Saving {name}…").format(name=path.name),
                 lambda: write_image(
                     result, path, bit_depth=depth, overwrite=True, task=task, quality=quality
                 ),
             )
         except (ImageWriteError, ValueError) as exc:
-            QMessageBox.warning(self, "Cannot save", str(exc))
+            QMessageBox.warning(self, tr("Cannot save"), str(exc))
             return False
         except MemoryError:
-            QMessageBox.warning(self, "Cannot save", "Not enough memory to encode the result.")
+            QMessageBox.warning(
+                self, tr("Cannot save"), tr("Not enough memory to encode the result.")
+            )
             return False
         self.session.mark_saved(path)
-        self.statusBar().showMessage(f"Saved {path}", 5000)
+        self.statusBar().showMessage(tr("Saved {path}").format(path=path), 5000)
         return True
 
     def copy_view(self) -> None:
@@ -209,7 +228,7 @@ class FileCommands(WindowBase):
         if self.document is None:
             return
         QApplication.clipboard().setImage(self.canvas.grab().toImage())
-        self.statusBar().showMessage("Copied the view", 3000)
+        self.statusBar().showMessage(tr("Copied the view"), 3000)
 
     def export_comparison(self) -> bool:
         doc = self.document
@@ -217,7 +236,7 @@ class FileCommands(WindowBase):
             return False
         suggestion = doc.path.with_name(f"{doc.path.stem}_comparison.png")
         path_str, _ = QFileDialog.getSaveFileName(
-            self, "Export comparison", str(suggestion), "PNG (*.png);;JPEG (*.jpg *.jpeg)"
+            self, tr("Export comparison"), str(suggestion), "PNG (*.png);;JPEG (*.jpg *.jpeg)"
         )
         if not path_str:
             return False
@@ -231,13 +250,13 @@ class FileCommands(WindowBase):
         picture = Image(rgb.astype(np.float32) / np.float32(255.0))
         try:
             self._in_background(
-                f"Exporting {path.name}…",
+                tr("Exporting {name}…").format(name=path.name),
                 lambda: write_image(picture, path, bit_depth=8, overwrite=True),
             )
         except ImageWriteError as exc:
-            QMessageBox.warning(self, "Cannot export", str(exc))
+            QMessageBox.warning(self, tr("Cannot export"), str(exc))
             return False
-        self.statusBar().showMessage(f"Exported {path}", 5000)
+        self.statusBar().showMessage(tr("Exported {path}").format(path=path), 5000)
         return True
 
     @staticmethod
@@ -254,22 +273,25 @@ class FileCommands(WindowBase):
         doc = self.document
         if doc is None or not doc.has_result or self._file_call_active:
             return False
-        kinds = "PNG (*.png)" + (";;DICOM, the change in HU (*.dcm)" if doc.current.is_ct else "")
+        dicom = tr("DICOM, the change in HU") + " (*.dcm)"
+        kinds = "PNG (*.png)" + (f";;{dicom}" if doc.current.is_ct else "")
         suggestion = doc.path.with_name(f"{doc.path.stem}_change.png")
         path_str, chosen = QFileDialog.getSaveFileName(
-            self, "Export change", str(suggestion), kinds
+            self, tr("Export change"), str(suggestion), kinds
         )
         if not path_str:
             return False
         path = Path(path_str)
         if not path.suffix:
-            path = path.with_suffix(".dcm" if chosen.startswith("DICOM") else ".png")
+            path = path.with_suffix(".dcm" if chosen == dicom else ".png")
         # The map the Difference view made for this result, when it has been shown.
         change = self.canvas.change or self._change_map(doc)
         current = doc.current
         if path.suffix.lower() == ".dcm":
             if not current.is_ct:
-                QMessageBox.warning(self, "Cannot export", "Only a CT change is saved as DICOM.")
+                QMessageBox.warning(
+                    self, tr("Cannot export"), tr("Only a CT change is saved as DICOM.")
+                )
                 return False
             picture, depth = current.with_pixels(change.values), None
         else:
@@ -283,12 +305,15 @@ class FileCommands(WindowBase):
             write_image(picture, path, bit_depth=depth, overwrite=True)
 
         try:
-            self._in_background(f"Exporting {path.name}…", write)
+            self._in_background(tr("Exporting {name}…").format(name=path.name), write)
         except ImageWriteError as exc:
-            QMessageBox.warning(self, "Cannot export", str(exc))
+            QMessageBox.warning(self, tr("Cannot export"), str(exc))
             return False
         self.statusBar().showMessage(
-            f"Exported {path} (scale ±{change.scale:g} {change.unit})", 5000
+            tr("Exported {path} (scale ±{scale} {unit})").format(
+                path=path, scale=f"{change.scale:g}", unit=change.unit
+            ),
+            5000,
         )
         return True
 

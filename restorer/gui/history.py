@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 
+from restorer.gui.i18n import step_title, tr
 from restorer.session.history import History
 
 
@@ -46,13 +47,13 @@ class QtHistory(QObject):
 
     def create_action(self, parent: QObject, redo: bool) -> QAction:
         """The Edit menu's Undo or Redo: "Undo Denoise", disabled when there is nothing."""
-        word = "Redo" if redo else "Undo"
-        action = QAction(f"&{word}", parent)
+        word = tr("&Redo") if redo else tr("&Undo")
+        action = QAction(word, parent)
         action.setEnabled(False)
         action.triggered.connect(self.redo if redo else self.undo)
 
         def follow(text: str) -> None:
-            action.setText(f"&{word} {text}".strip())
+            action.setText(f"{word} {step_title(text)}".strip() if text else word)
 
         (self.redoTextChanged if redo else self.undoTextChanged).connect(follow)
         (self.canRedoChanged if redo else self.canUndoChanged).connect(action.setEnabled)

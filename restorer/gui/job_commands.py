@@ -18,6 +18,7 @@ from restorer.gui.display import (
     make_display,
     resized_like,
 )
+from restorer.gui.i18n import refusal_text, tr, tr_task
 from restorer.gui.theme import apply_theme
 from restorer.gui.window_base import WindowBase
 from restorer.gui.worker import TaskWorker
@@ -42,14 +43,15 @@ class JobCommands(WindowBase):
         doc = self.document
         if doc is None or self.runner.busy:
             return
-        if (refusal := task.refusal(doc.current)) is not None:
-            QMessageBox.information(self, task.title, refusal + ".")
+        if (refusal := refusal_text(task, doc.current)) is not None:
+            QMessageBox.information(self, tr_task(task.title), refusal + ".")
             return
         if task.mask_input is not None:
             mask = doc.ensure_mask()
             if not mask.any() and task.needs_user_mask(params):
                 self.statusBar().showMessage(
-                    "Paint over the areas to fill first (or tick Find scratches and dust)", 8000
+                    tr("Paint over the areas to fill first (or tick Find scratches and dust)"),
+                    8000,
                 )
                 return
             params = task.mask_input.given(params, mask)
@@ -92,7 +94,7 @@ class JobCommands(WindowBase):
     def _engine_when_idle(self) -> Any:
         """The engine, when no job is using it (reading a model changes what it holds)."""
         if self.runner.busy:
-            self.statusBar().showMessage("Wait for the running job to end first", 8000)
+            self.statusBar().showMessage(tr("Wait for the running job to end first"), 8000)
             return None
         return self._engine_or_warning()
 
@@ -100,7 +102,7 @@ class JobCommands(WindowBase):
         try:
             return self.engine()
         except Exception as exc:  # e.g. the chosen GPU is gone: say so, stay usable
-            QMessageBox.warning(self, "Cannot start", str(exc))
+            QMessageBox.warning(self, tr("Cannot start"), str(exc))
             return None
 
     def _start(self, worker: TaskWorker, task: TaskSpec, engine: Any) -> None:
@@ -118,7 +120,11 @@ class JobCommands(WindowBase):
         self.runner.finished.connect(self._job_ended, Qt.ConnectionType.UniqueConnection)
         self.panel.set_busy(True)
         self._update_actions()
-        self.statusBar().showMessage(f"{task.title}: running on {engine.device_name}…")
+        self.statusBar().showMessage(
+            tr("{task}: running on {device}…").format(
+                task=tr_task(task.title), device=engine.device_name
+            )
+        )
 
     def _defects_found(self, result: Image, _extra: object) -> None:
         doc = self.document
@@ -126,16 +132,14 @@ class JobCommands(WindowBase):
             return
         found = result.pixels > 0.5
         self.session.add_to_mask(found, "Detect scratches and dust")
-        from restorer.tasks.inpaint import detection_summary
-
-        message = detection_summary(float(found.mean()))
+        message = detection_message(float(found.mean()))
         self.panel.finish(message)
         self.statusBar().showMessage(message, 8000)
 
     def cancel_job(self) -> None:
         if self.runner.busy:
             self.runner.cancel()
-            self.statusBar().showMessage("Cancelling at the next tile…")
+            self.statusBar().showMessage(tr("Cancelling at the next tile…"))
 
     def _job_message(self, text: str) -> None:
         self._job_notes.append(text)
@@ -158,7 +162,10 @@ class JobCommands(WindowBase):
         self.session.apply(result, task.title, fills_mask=task.needs_mask)
         if task.name in self.panel.sections:  # not a user model's task
             self.panel.sections[task.name].show_estimates(result.meta.extra.get("estimated", {}))
-        summary = " · ".join([f"{task.title} done in {seconds:.1f} s", *self._job_notes])
+        done = tr("{task} done in {seconds} s").format(
+            task=tr_task(task.title), seconds=f"{seconds:.1f}"
+        )
+        summary = " · ".join([done, *self._job_notes])
         self.panel.finish(summary)
         self.panel.set_device(self._engine.last_report.device or self._engine.device_name)
         self.statusBar().showMessage(summary, 15000 if self._job_notes else 8000)
@@ -173,13 +180,13 @@ class JobCommands(WindowBase):
             self.canvas.set_split(left)
 
     def _job_failed(self, message: str) -> None:
-        self.panel.finish("Failed")
-        self.statusBar().showMessage("The job failed", 8000)
-        QMessageBox.warning(self, "The job failed", message)
+        self.panel.finish(tr("Failed"))
+        self.statusBar().showMessage(tr("The job failed"), 8000)
+        QMessageBox.warning(self, tr("The job failed"), message)
 
     def _job_cancelled(self) -> None:
-        self.panel.finish("Cancelled")
-        self.statusBar().showMessage("Cancelled", 5000)
+        self.panel.finish(tr("Cancelled"))
+        self.statusBar().showMessage(tr("Cancelled"), 5000)
 
     def _job_ended(self) -> None:
         self._job_task = None
@@ -202,6 +209,7 @@ class JobCommands(WindowBase):
             jpeg_quality=settings.jpeg_quality,
             queue_folder=settings.queue_folder,
             queue_pattern=settings.queue_pattern,
+            language=settings.language,
         )
         if dialog.exec():
             self.settings.device = dialog.chosen_device()
@@ -212,14 +220,37 @@ class JobCommands(WindowBase):
             self.settings.queue_folder = dialog.queue_folder.text().strip()
             self.settings.queue_pattern = dialog.queue_pattern.text().strip() or "{name}_restored"
             self.queue_panel.set_defaults(self.settings.queue_folder, self.settings.queue_pattern)
+            language = str(dialog.language.currentData())
+            if language != self.settings.language:
+                self.settings.language = language
+                self.statusBar().showMessage(tr("The language changes at the next start"), 8000)
             if dialog.chosen_theme() != self.settings.theme:
                 self.settings.theme = dialog.chosen_theme()
                 self.statusBar().showMessage(
-                    "The appearance changes now; 'Follow the system' takes full effect at the "
-                    "next start",
+                    tr(
+                        "The appearance changes now; 'Follow the system' takes full effect "
+                        "at the next start"
+                    ),
                     8000,
                 )
                 apply_theme(QApplication.instance(), self.settings.theme)  # type: ignore[arg-type]
             if not self.runner.busy:
                 self._engine = None  # rebuilt with the new choice at the next run
                 self.engine()
+
+
+def detection_message(marked: float) -> str:
+    """What to tell the user about a proposed mask covering the fraction `marked` (as the
+    inpaint task's restorer.tasks.inpaint.detection_summary, in the interface's language)."""
+    from restorer.tasks.inpaint import LIKELY_TEXTURE_AREA
+
+    text = tr("Marked {share} of the image: check the mask before filling").format(
+        share=f"{marked:.2%}"
+    )
+    if marked > LIKELY_TEXTURE_AREA:
+        advice = tr(
+            "damage seldom covers this much: fur, foliage and fine texture can be taken for "
+            "it; lower the sensitivity or erase over them"
+        )
+        text += f" ({advice})"
+    return text

@@ -25,6 +25,7 @@ from restorer.gui.ct_panel import CTPanel
 from restorer.gui.display import DisplayCache
 from restorer.gui.file_commands import FileCommands
 from restorer.gui.history import QtHistory
+from restorer.gui.i18n import tr
 from restorer.gui.job_commands import JobCommands
 from restorer.gui.mask_commands import MaskCommands
 from restorer.gui.queue import QueuePanel
@@ -89,9 +90,9 @@ class MainWindow(WindowActions, FileCommands, CTCommands, MaskCommands, JobComma
         self.panel.set_device(
             self.settings.device
             if self.settings.device != "auto"
-            else "automatic (detected at the first run)"
+            else tr("automatic (detected at the first run)")
         )
-        dock = QDockWidget("Tasks", self)
+        dock = QDockWidget(tr("Tasks"), self)
         dock.setObjectName("tasks_dock")
         dock.setWidget(self.panel)
         dock.setFeatures(
@@ -110,7 +111,7 @@ class MainWindow(WindowActions, FileCommands, CTCommands, MaskCommands, JobComma
         self.queue_panel = QueuePanel()
         self.queue_panel.applyRequested.connect(self.apply_to_all)
         self.queue_panel.openRequested.connect(self.open_queued)
-        self.queue_dock = self._side_dock("Queue", "queue_dock", self.queue_panel)
+        self.queue_dock = self._side_dock(tr("Queue"), "queue_dock", self.queue_panel)
         self.queue_panel.set_defaults(self.settings.queue_folder, self.settings.queue_pattern)
         self.thumbnail_runner = JobRunner(self)
         self._thumbnails_wanted: list[Path] = []
@@ -137,7 +138,7 @@ class MainWindow(WindowActions, FileCommands, CTCommands, MaskCommands, JobComma
         if state is not None:
             self.restoreState(state)
         self._update_actions()
-        self.statusBar().showMessage("Open an image to begin", 5000)
+        self.statusBar().showMessage(tr("Open an image to begin"), 5000)
 
     def _side_dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
         """A hidden dock on the left, shown when its content applies."""
@@ -167,7 +168,11 @@ class MainWindow(WindowActions, FileCommands, CTCommands, MaskCommands, JobComma
         self.canvas.set_images(
             before, after, keep_view=keep_view, change=change, uncertainty=uncertainty
         )
-        depth = f"{current.meta.bit_depth}-bit" if not current.is_ct else "CT (HU)"
+        depth = (
+            tr("{bits}-bit").format(bits=current.meta.bit_depth)
+            if not current.is_ct
+            else tr("CT (HU)")
+        )
         self.size_label.setText(f"{current.width} × {current.height} · {depth}")
         self._sync_mask_tools()
         self._update_title()
@@ -205,7 +210,7 @@ class MainWindow(WindowActions, FileCommands, CTCommands, MaskCommands, JobComma
             event.ignore()
             return
         if self.runner.busy:
-            self.statusBar().showMessage("Cancelling the running job…")
+            self.statusBar().showMessage(tr("Cancelling the running job…"))
             self.runner.cancel_and_wait()
         self.preview_runner.cancel_and_wait()
         self.thumbnail_runner.cancel_and_wait()
@@ -227,4 +232,4 @@ def pixel_text(image: Image, x: int, y: int) -> str:
         text = " ".join(f"{v:.4f}" for v in values)
     else:
         text = " ".join(str(round(float(v) * scale)) for v in values)
-    return ("RGB " if values.size == 3 else "gray ") + text
+    return (tr("RGB") if values.size == 3 else tr("gray")) + " " + text

@@ -13,7 +13,8 @@ from PySide6.QtWidgets import (
 
 from restorer.core.image import Image
 from restorer.gui.canvas import MaskStroke, Tool
-from restorer.gui.file_commands import OPEN_FILTER
+from restorer.gui.file_commands import open_filter
+from restorer.gui.i18n import tr
 from restorer.gui.window_base import WindowBase
 from restorer.io import (
     ImageReadError,
@@ -66,7 +67,7 @@ class MaskCommands(WindowBase):
     def _mask_stroked(self, stroke: MaskStroke) -> None:
         if self.document is None:
             return
-        title = "Erase mask" if self.canvas.tool is Tool.ERASER else "Paint mask"
+        title = tr("Erase mask") if self.canvas.tool is Tool.ERASER else tr("Paint mask")
         self.session.edit_mask(stroke.rows, stroke.cols, stroke.before, stroke.after, title)
 
     def mask_action(self, name: str) -> None:
@@ -85,29 +86,29 @@ class MaskCommands(WindowBase):
 
     def _load_mask(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Load mask", self.settings.last_folder, OPEN_FILTER
+            self, tr("Load mask"), self.settings.last_folder, open_filter()
         )
         if not path:
             return
         if self._file_call_active:
             return
         try:
-            loaded = self._in_background("Loading the mask…", lambda: read_image(Path(path)))
+            loaded = self._in_background(tr("Loading the mask…"), lambda: read_image(Path(path)))
         except (ImageReadError, MemoryError) as exc:
-            QMessageBox.warning(self, "Cannot load mask", str(exc) or "Not enough memory.")
+            QMessageBox.warning(self, tr("Cannot load mask"), str(exc) or tr("Not enough memory."))
             return
         if self.document is None:
             return
         refusal = self.session.use_mask_image(loaded.pixels)
         if refusal is not None:
-            QMessageBox.warning(self, "Cannot load mask", refusal)
+            QMessageBox.warning(self, tr("Cannot load mask"), refusal)
 
     def _save_mask(self) -> None:
         doc = self.document
         if doc is None:
             return
         suggestion = doc.path.with_name(f"{doc.path.stem}_mask.png")
-        path, _ = QFileDialog.getSaveFileName(self, "Save mask", str(suggestion), "PNG (*.png)")
+        path, _ = QFileDialog.getSaveFileName(self, tr("Save mask"), str(suggestion), "PNG (*.png)")
         if not path:
             return
         if self._file_call_active:
@@ -115,8 +116,8 @@ class MaskCommands(WindowBase):
         mask = Image(doc.ensure_mask().astype(np.float32))
         try:
             self._in_background(
-                "Saving the mask…",
+                tr("Saving the mask…"),
                 lambda: write_image(mask, Path(path), bit_depth=8, overwrite=True),
             )
         except ImageWriteError as exc:
-            QMessageBox.warning(self, "Cannot save mask", str(exc))
+            QMessageBox.warning(self, tr("Cannot save mask"), str(exc))

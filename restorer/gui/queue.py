@@ -33,6 +33,7 @@ from restorer.core.image import Image
 from restorer.core.progress import Cancelled
 from restorer.core.resample import resize
 from restorer.gui.display import qimage_from_rgb, to_display_rgb
+from restorer.gui.i18n import tr
 from restorer.gui.worker import Cancellable
 from restorer.io import ImageReadError, read_image
 from restorer.io.batch import Job
@@ -149,17 +150,17 @@ class QueuePanel(QWidget):
         layout.addWidget(self.list, 1)
         row = QHBoxLayout()
         self.folder = QLineEdit()
-        self.folder.setPlaceholderText("Output folder")
-        browse = QPushButton("Browse…")
+        self.folder.setPlaceholderText(tr("Output folder"))
+        browse = QPushButton(tr("Browse…"))
         browse.clicked.connect(self._browse)
         row.addWidget(self.folder, 1)
         row.addWidget(browse)
         layout.addLayout(row)
         self.pattern = QLineEdit(DEFAULT_PATTERN)
-        self.pattern.setToolTip("The name of each result: {name} is the file's own name")
+        self.pattern.setToolTip(tr("The name of each result: {name} is the file's own name"))
         layout.addWidget(self.pattern)
-        self.apply_button = QPushButton("Apply to all")
-        self.apply_button.setToolTip("Run the open task, as set, on every file in the list")
+        self.apply_button = QPushButton(tr("Apply to all"))
+        self.apply_button.setToolTip(tr("Run the open task, as set, on every file in the list"))
         self.apply_button.clicked.connect(self.applyRequested)
         layout.addWidget(self.apply_button)
         self.progress = QProgressBar()
@@ -196,7 +197,7 @@ class QueuePanel(QWidget):
             beside = str(self.sources[0].parent / "restored")
             self.folder.setText(self._default_folder or beside)
         self.progress.setValue(0)
-        self.status.setText(f"{len(self.sources)} files")
+        self.status.setText(tr("{count} files").format(count=len(self.sources)))
 
     @Slot(int, object)
     def set_thumbnail(self, index: int, rgb: np.ndarray) -> None:
@@ -204,7 +205,7 @@ class QueuePanel(QWidget):
             self.list.item(index).setIcon(QIcon(QPixmap.fromImage(qimage_from_rgb(rgb))))
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Output folder", self.folder.text())
+        folder = QFileDialog.getExistingDirectory(self, tr("Output folder"), self.folder.text())
         if folder:
             self.folder.setText(folder)
 
@@ -246,14 +247,22 @@ class QueuePanel(QWidget):
         elapsed = time.monotonic() - self._clock
         total = len(self.queue.jobs)
         done = round(fraction * total, 2)
-        text = f"{int(done)} of {total} files"
+        text = tr("{done} of {total} files").format(done=int(done), total=total)
         if 0.02 < fraction < 1.0:
-            text += f" · about {elapsed * (1 - fraction) / fraction:.0f} s left"
+            text += " · " + tr("about {seconds} s left").format(
+                seconds=f"{elapsed * (1 - fraction) / fraction:.0f}"
+            )
         self.status.setText(text)
 
     def finished(self, outcome: str) -> None:
         self.apply_button.setEnabled(True)
-        self.status.setText(self.queue.summary(outcome))
+        text = tr("{count} written").format(count=len(self.targets))
+        failed = self.queue.failed_names
+        if failed:
+            text += ", " + tr("{count} failed: {names}").format(
+                count=len(failed), names=", ".join(failed)
+            )
+        self.status.setText(f"{outcome}: {text}" if outcome else text)
 
     def _mark(self, index: int, prefix: str, colour: QColor, tip: str = "") -> None:
         item = self.list.item(index)

@@ -9,6 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QMessageBox
 
+from restorer.gui.i18n import tr, tr_task
 from restorer.gui.queue import QueueWorker, ThumbnailWorker
 from restorer.gui.window_base import WindowBase
 from restorer.io import (
@@ -37,7 +38,9 @@ class QueueCommands(WindowBase):
             self.queue_dock.show()
             self._make_thumbnails(expanded)
             self.statusBar().showMessage(
-                f"{len(expanded)} files in the queue: Apply to all runs the open task on each",
+                tr("{count} files in the queue: Apply to all runs the open task on each").format(
+                    count=len(expanded)
+                ),
                 8000,
             )
         if expanded:
@@ -76,9 +79,11 @@ class QueueCommands(WindowBase):
         if task.needs_user_mask(params):
             QMessageBox.information(
                 self,
-                "Apply to all",
-                f"{task.title} needs a mask for each file: tick 'Find scratches and dust' to "
-                "have each file's mask found, or fill the files one by one.",
+                tr("Apply to all"),
+                tr(
+                    "{task} needs a mask for each file: tick 'Find scratches and dust' to "
+                    "have each file's mask found, or fill the files one by one."
+                ).format(task=tr_task(task.title)),
             )
             return
         folder = Path(self.queue_panel.folder.text()).expanduser()
@@ -86,7 +91,7 @@ class QueueCommands(WindowBase):
             jobs = self.queue_panel.queue.plan(folder, self.queue_panel.pattern.text())
             folder.mkdir(parents=True, exist_ok=True)
         except (UsageError, OSError) as exc:
-            QMessageBox.warning(self, "Apply to all", str(exc))
+            QMessageBox.warning(self, tr("Apply to all"), str(exc))
             return
         engine = self._engine_or_warning()
         if engine is None:
@@ -103,7 +108,11 @@ class QueueCommands(WindowBase):
         self.runner.finished.connect(self._queue_ended, Qt.ConnectionType.UniqueConnection)
         self.panel.set_busy(True)
         self._update_actions()
-        self.statusBar().showMessage(f"{task.title}: {len(jobs)} files on {engine.device_name}…")
+        self.statusBar().showMessage(
+            tr("{task}: {count} files on {device}…").format(
+                task=tr_task(task.title), count=len(jobs), device=engine.device_name
+            )
+        )
 
     def _queue_ended(self) -> None:
         self.runner.finished.disconnect(self._queue_ended)
@@ -122,8 +131,12 @@ class QueueCommands(WindowBase):
         if target is None:
             return
         try:
-            result = self._in_background(f"Opening {target.name}…", lambda: read_image(target))
+            result = self._in_background(
+                tr("Opening {name}…").format(name=target.name), lambda: read_image(target)
+            )
         except ImageReadError as exc:
-            QMessageBox.warning(self, "Cannot open the result", str(exc))
+            QMessageBox.warning(self, tr("Cannot open the result"), str(exc))
             return
-        self.session.add_saved_result(result, f"Result in {target.parent.name}")
+        self.session.add_saved_result(
+            result, tr("Result in {folder}").format(folder=target.parent.name)
+        )

@@ -39,6 +39,7 @@ class Settings:
     queue_folder = _Stored("queue/folder", "", str)
     queue_pattern = _Stored("queue/pattern", "{name}_restored", str)
     theme = _Stored("window/theme", "system", str)  # "system", "light" or "dark"
+    language = _Stored("window/language", "system", str)  # "system", "en" or "zh_CN"
 
     def __init__(self, qsettings: QSettings | None = None) -> None:
         self._s = qsettings or QSettings("Restorer", "Restorer")

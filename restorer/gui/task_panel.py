@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from restorer.gui.i18n import lowered, tr, tr_task
 from restorer.io.model_library import LibraryEntry
 from restorer.tasks.base import ParamSpec, TaskSpec, param_specs
-from restorer.tasks.user_model import UserModelParams, kind_of
+from restorer.tasks.user_model import KIND_TITLES, UserModelParams, kind_of
 
 OPEN_MODEL = "<open>"  # the model box's last item: pick a file
 
@@ -75,7 +76,7 @@ class ParamControl(QWidget):
         elif spec.kind == "choice":
             combo = QComboBox()
             for choice in spec.choices:
-                combo.addItem(spec.label_for(choice), choice)
+                combo.addItem(tr_task(str(spec.label_for(choice))), choice)
             combo.setCurrentIndex(combo.findData(spec.default))
             self.editor = combo
         elif spec.kind == "bool":
@@ -84,7 +85,7 @@ class ParamControl(QWidget):
             self.editor = check
         else:
             raise ValueError(f"no editor for parameter kind {spec.kind!r}")
-        self.editor.setToolTip(spec.help)
+        self.editor.setToolTip(tr_task(spec.help))
         layout.addWidget(self.editor, 1)
         for signal_name in ("valueChanged", "currentIndexChanged", "toggled"):
             signal = getattr(self.editor, signal_name, None)
@@ -93,8 +94,8 @@ class ParamControl(QWidget):
         self._start = start if spec.kind in ("float", "int") else None
         self._estimate: float | None = None
         if spec.optional:
-            self.auto = QCheckBox("Auto")
-            self.auto.setToolTip("Let Restorer choose (" + spec.help + ")")
+            self.auto = QCheckBox(tr("Auto"))
+            self.auto.setToolTip(tr("Let Restorer choose ({why})").format(why=tr_task(spec.help)))
             self.auto.setChecked(spec.default is None)
             self.auto.toggled.connect(self._auto_toggled)
             self.auto.toggled.connect(lambda *_: self.changed.emit())
@@ -109,7 +110,7 @@ class ParamControl(QWidget):
         if not isinstance(box, QDoubleSpinBox | QSpinBox):
             return
         if on and self._estimate is None:
-            box.setSpecialValueText("auto")
+            box.setSpecialValueText(tr("auto"))
             _set_number(box, box.minimum())
             return
         box.setSpecialValueText("")
@@ -146,15 +147,15 @@ class MaskTools(QGroupBox):
     action = Signal(str)  # clear, invert, detect, load, save
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Mask", parent)
+        super().__init__(tr("Mask"), parent)
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.tools = QButtonGroup(self)
         self.tool_buttons: dict[str, QToolButton] = {}
         for name, text, tip in (
-            ("pan", "Pan", "Drag to move the view"),
-            ("brush", "Brush", "Paint the areas to fill"),
-            ("eraser", "Eraser", "Remove paint from the mask"),
+            ("pan", tr("Pan"), tr("Drag to move the view")),
+            ("brush", tr("Brush"), tr("Paint the areas to fill")),
+            ("eraser", tr("Eraser"), tr("Remove paint from the mask")),
         ):
             button = QToolButton()
             button.setText(text)
@@ -168,34 +169,34 @@ class MaskTools(QGroupBox):
         self.tool_buttons["brush"].setChecked(True)
         layout.addLayout(row)
         size_row = QHBoxLayout()
-        size_row.addWidget(QLabel("Brush size"))
+        size_row.addWidget(QLabel(tr("Brush size")))
         self.brush_size = QSpinBox()
         self.brush_size.setRange(1, 400)
         # Cracks and scratches on old prints are 1-3 px wide: a 4 px brush covers one in a
         # stroke without painting over the detail beside it.
         self.brush_size.setValue(4)
-        self.brush_size.setSuffix(" px")
+        self.brush_size.setSuffix(" " + tr("px"))
         self.brush_size.valueChanged.connect(self.brushSizeChanged)
         size_row.addWidget(self.brush_size)
         layout.addLayout(size_row)
-        self.show_mask = QCheckBox("Show mask")
+        self.show_mask = QCheckBox(tr("Show mask"))
         self.show_mask.setChecked(True)
         self.show_mask.toggled.connect(self.visibilityChanged)
         layout.addWidget(self.show_mask)
         grid = QHBoxLayout()
-        for name, text in (("clear", "Clear"), ("invert", "Invert")):
+        for name, text in (("clear", tr("Clear")), ("invert", tr("Invert"))):
             edit = QPushButton(text)
             edit.setObjectName(f"mask_{name}")
             edit.clicked.connect(lambda _=False, n=name: self.action.emit(n))
             grid.addWidget(edit)
         layout.addLayout(grid)
-        detect = QPushButton("Detect scratches && dust")
+        detect = QPushButton(tr("Detect scratches && dust"))
         detect.setObjectName("mask_detect")
-        detect.setToolTip("Propose a mask of scratches and dust specks; edit it before filling")
+        detect.setToolTip(tr("Propose a mask of scratches and dust specks; edit it before filling"))
         detect.clicked.connect(lambda: self.action.emit("detect"))
         layout.addWidget(detect)
         files = QHBoxLayout()
-        for name, text in (("load", "Load…"), ("save", "Save…")):
+        for name, text in (("load", tr("Load…")), ("save", tr("Save…"))):
             file_button = QPushButton(text)
             file_button.setObjectName(f"mask_{name}")
             file_button.clicked.connect(lambda _=False, n=name: self.action.emit(n))
@@ -226,7 +227,7 @@ class TaskSection(QWidget):
         # The task that runs the user's own model in this section's place, if it can.
         self.user_task = user_task
         layout = QVBoxLayout(self)
-        about = QLabel(task.description)
+        about = QLabel(tr_task(task.description))
         about.setWordWrap(True)
         layout.addWidget(about)
         form = QFormLayout()
@@ -236,23 +237,23 @@ class TaskSection(QWidget):
             self.network_box = QComboBox()
             self.network_box.setObjectName(f"network_{task.name}")
             self.network_box.setToolTip(
-                "The bundled model, or one of your own (File ▸ Open Model…)"
+                tr("The bundled model, or one of your own (File ▸ Open Model…)")
             )
             self.set_user_models([])
             self.network_box.activated.connect(self._network_chosen)
-            form.addRow("Network", self.network_box)
+            form.addRow(tr("Network"), self.network_box)
         for spec in param_specs(task.params_type):
             control = ParamControl(spec)
             control.changed.connect(self.paramsChanged)
-            label = QLabel(spec.label)
-            label.setToolTip(spec.help)
+            label = QLabel(tr_task(spec.label))
+            label.setToolTip(tr_task(spec.help))
             form.addRow(label, control)
             self.controls.append(control)
         layout.addLayout(form)
         self.mask_tools = MaskTools() if task.needs_mask else None
         if self.mask_tools is not None:
             layout.addWidget(self.mask_tools)
-        self.run_button = QPushButton(f"Run {task.title[:1].lower()}{task.title[1:]}")
+        self.run_button = QPushButton(tr("Run {task}").format(task=lowered(tr_task(task.title))))
         self.run_button.setObjectName(f"run_{task.name}")
         self.run_button.clicked.connect(self._run)
         layout.addWidget(self.run_button)
@@ -284,13 +285,13 @@ class TaskSection(QWidget):
         keep = select or (box.currentText() if box.currentData() not in (None, OPEN_MODEL) else "")
         box.blockSignals(True)
         box.clear()
-        box.addItem("Bundled", None)
+        box.addItem(tr("Bundled"), None)
         kind = kind_of(self.user_task)
         for entry, path in entries:
             if entry.kind == kind:
                 box.addItem(entry.name, str(path))
-                box.setItemData(box.count() - 1, entry.summary(), Qt.ItemDataRole.ToolTipRole)
-        box.addItem("Open Model…", OPEN_MODEL)
+                box.setItemData(box.count() - 1, summary_text(entry), Qt.ItemDataRole.ToolTipRole)
+        box.addItem(tr("Open Model…"), OPEN_MODEL)
         index = box.findText(keep) if keep else 0
         box.setCurrentIndex(max(0, index))
         box.blockSignals(False)
@@ -341,7 +342,7 @@ class TaskPanel(QWidget):
             section.runRequested.connect(self.runRequested)
             section.openModelRequested.connect(self.openModelRequested)
             self.sections[task.name] = section
-            self.toolbox.addItem(section, task.title)
+            self.toolbox.addItem(section, tr_task(task.title))
         layout.addWidget(self.toolbox, 1)
 
         self.progress = QProgressBar()
@@ -356,7 +357,7 @@ class TaskPanel(QWidget):
         self.time_label = QLabel("")
         # Wrapped, so that a long message grows the panel downwards, not over the canvas.
         self.time_label.setWordWrap(True)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(tr("Cancel"))
         self.cancel_button.setObjectName("cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancelRequested)
@@ -409,14 +410,14 @@ class TaskPanel(QWidget):
             self.time_label.setText("")
 
     def set_device(self, text: str) -> None:
-        self.device_label.setText(f"Device: {text}")
+        self.device_label.setText(tr("Device: {device}").format(device=text))
 
     def _update_time(self) -> None:
         elapsed = self._clock.elapsed() / 1000.0
-        text = f"Elapsed {elapsed:.1f} s"
+        text = tr("Elapsed {seconds} s").format(seconds=f"{elapsed:.1f}")
         if 0.02 < self._fraction < 1.0:
             remaining = elapsed * (1 - self._fraction) / self._fraction
-            text += f" · about {remaining:.0f} s left"
+            text += " · " + tr("about {seconds} s left").format(seconds=f"{remaining:.0f}")
         self.time_label.setText(text)
 
     def set_user_models(
@@ -444,3 +445,14 @@ class TaskPanel(QWidget):
         hint = super().sizeHint()
         hint.setWidth(max(hint.width(), 280))
         return hint
+
+
+def channel_text(channels: int) -> str:
+    return {1: tr("gray"), 3: "RGB", 4: "RGBA"}.get(channels, str(channels))
+
+
+def summary_text(entry: LibraryEntry) -> str:
+    """One line about a library model, in the interface's language."""
+    scale = f" ×{entry.scale}" if entry.scale > 1 else ""
+    kind = tr_task(KIND_TITLES.get(entry.kind, entry.kind))
+    return f"{entry.architecture}{scale} {kind}, {channel_text(entry.input_channels)}"

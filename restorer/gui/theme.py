@@ -13,7 +13,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-THEMES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
+from restorer.gui.i18n import N_
+
+THEMES = {"system": N_("Follow the system"), "light": N_("Light"), "dark": N_("Dark")}
 
 
 def dark_palette() -> QPalette:

@@ -25,13 +25,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from restorer.gui.task_panel import TaskPanel
+from restorer.gui.i18n import N_, tr, tr_task
+from restorer.gui.task_panel import TaskPanel, channel_text, summary_text
 from restorer.io.model_library import LibraryEntry, ModelLibrary, ModelLibraryError
 from restorer.models.descriptor import WEIGHT_SUFFIXES
-from restorer.tasks.user_model import KIND_TITLES, TASK_FOR_KIND, library_entry
+from restorer.tasks.user_model import KIND_TITLES, library_entry
 
-MODEL_FILTER = "Models (" + " ".join(f"*{s}" for s in WEIGHT_SUFFIXES) + ");;All files (*)"
-YOUR_WEIGHTS = (
+
+def model_filter() -> str:
+    suffixes = " ".join(f"*{s}" for s in WEIGHT_SUFFIXES)
+    return f"{tr('Models')} ({suffixes});;{tr('All files')} (*)"
+
+
+YOUR_WEIGHTS = N_(
     "You bring these weights: Restorer runs them but does not supply them. Check their "
     "licence before you publish what they make."
 )
@@ -42,22 +48,22 @@ class AddModelDialog(QDialog):
 
     def __init__(self, found: str, use: str, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Add to your models")
+        self.setWindowTitle(tr("Add to your models"))
         form = QFormLayout()
         found_label = QLabel(found)
         found_label.setObjectName("found")
         found_label.setWordWrap(True)
-        form.addRow("Found", found_label)
-        form.addRow("Use with", QLabel(use))
+        form.addRow(tr("Found"), found_label)
+        form.addRow(tr("Use with"), QLabel(use))
         self.name = QLineEdit(name)
         self.name.setObjectName("model_name")
-        form.addRow("Name", self.name)
+        form.addRow(tr("Name"), self.name)
         self.notes = QPlainTextEdit()
         self.notes.setObjectName("model_notes")
-        self.notes.setPlaceholderText("Where it came from, its licence, what it is good at")
+        self.notes.setPlaceholderText(tr("Where it came from, its licence, what it is good at"))
         self.notes.setFixedHeight(70)
-        form.addRow("Notes", self.notes)
-        licence = QLabel(YOUR_WEIGHTS)
+        form.addRow(tr("Notes"), self.notes)
+        licence = QLabel(tr(YOUR_WEIGHTS))
         licence.setWordWrap(True)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -75,16 +81,16 @@ class LibraryDialog(QDialog):
 
     def __init__(self, controller: UserModels, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Your models")
+        self.setWindowTitle(tr("Your models"))
         self._controller = controller
         self.list = QListWidget()
         self.list.setObjectName("library_list")
         self.details = QLabel()
         self.details.setWordWrap(True)
-        self.remove_button = QPushButton("Remove")
+        self.remove_button = QPushButton(tr("Remove"))
         self.remove_button.setObjectName("remove_model")
         self.remove_button.clicked.connect(self._remove)
-        add = QPushButton("Open Model…")
+        add = QPushButton(tr("Open Model…"))
         add.clicked.connect(controller.open_dialog)
         add.clicked.connect(self._fill)
         self.list.currentRowChanged.connect(self._show)
@@ -95,11 +101,11 @@ class LibraryDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"Kept in {controller.library.folder}"))
+        layout.addWidget(QLabel(tr("Kept in {folder}").format(folder=controller.library.folder)))
         layout.addWidget(self.list)
         layout.addWidget(self.details)
         layout.addLayout(row)
-        layout.addWidget(QLabel(YOUR_WEIGHTS))
+        layout.addWidget(QLabel(tr(YOUR_WEIGHTS)))
         layout.addWidget(buttons)
         self._entries: list[LibraryEntry] = []
         self._fill()
@@ -115,11 +121,14 @@ class LibraryDialog(QDialog):
     def _show(self, row: int) -> None:
         self.remove_button.setEnabled(0 <= row < len(self._entries))
         if not 0 <= row < len(self._entries):
-            self.details.setText("No models yet: File ▸ Open Model… adds one.")
+            self.details.setText(tr("No models yet: File ▸ Open Model… adds one."))
             return
         entry = self._entries[row]
         notes = f"\n{entry.notes}" if entry.notes else ""
-        self.details.setText(f"{entry.summary()}, added {entry.added}{notes}")
+        self.details.setText(
+            tr("{summary}, added {date}").format(summary=summary_text(entry), date=entry.added)
+            + notes
+        )
 
     def _remove(self) -> None:
         row = self.list.currentRow()
@@ -150,7 +159,7 @@ class UserModels:
         try:
             return self.library.entries()
         except ModelLibraryError as exc:
-            QMessageBox.warning(self._window, "Your models", str(exc))
+            QMessageBox.warning(self._window, tr("Your models"), str(exc))
             return []
 
     def refresh(self, select: LibraryEntry | None = None) -> None:
@@ -158,7 +167,7 @@ class UserModels:
         self._panel.set_user_models(entries, select)
 
     def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self._window, "Open model", "", MODEL_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self._window, tr("Open model"), "", model_filter())
         if path:
             self.add(Path(path))
 
@@ -169,24 +178,29 @@ class UserModels:
         if engine is None:
             return None
         try:
-            model = self._in_background(f"Reading {path.name}…", lambda: engine.user_model(path))
+            model = self._in_background(
+                tr("Reading {name}…").format(name=path.name), lambda: engine.user_model(path)
+            )
         except Exception as exc:  # unreadable, unknown architecture, not a model
-            QMessageBox.warning(self._window, "Cannot use this model", str(exc))
+            QMessageBox.warning(self._window, tr("Cannot use this model"), str(exc))
             return None
-        scale = f" ×{model.scale}" if model.scale > 1 else ""
-        channels = {1: "gray", 3: "RGB", 4: "RGBA"}.get(model.channels, str(model.channels))
-        found = f"{model.title}{scale} {KIND_TITLES[model.task]} model ({channels})"
-        use = TASK_FOR_KIND[model.task].split(" (")[0]
+        found = tr("{architecture}{scale} {kind} model ({channels})").format(
+            architecture=model.title,
+            scale=f" ×{model.scale}" if model.scale > 1 else "",
+            kind=tr_task(KIND_TITLES[model.task]),
+            channels=channel_text(model.channels),
+        )
+        use = tr_task(TASK_TITLES[model.task])
         dialog = AddModelDialog(found, use, path.stem, self._window)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         wanted = library_entry(model, dialog.name.text().strip(), dialog.notes.toPlainText())
         try:
             entry = self._in_background(
-                "Copying the model into your library…", lambda: self.library.add(path, wanted)
+                tr("Copying the model into your library…"), lambda: self.library.add(path, wanted)
             )
         except (ModelLibraryError, OSError) as exc:
-            QMessageBox.warning(self._window, "Cannot add this model", str(exc))
+            QMessageBox.warning(self._window, tr("Cannot add this model"), str(exc))
             return None
         self.refresh(select=entry)
         return entry
@@ -195,8 +209,12 @@ class UserModels:
         try:
             self.library.remove(name)
         except (ModelLibraryError, OSError) as exc:
-            QMessageBox.warning(self._window, "Cannot remove this model", str(exc))
+            QMessageBox.warning(self._window, tr("Cannot remove this model"), str(exc))
         self.refresh()
 
     def show_library(self) -> None:
         LibraryDialog(self, self._window).exec()
+
+
+# The task each kind of model runs with, by its title (translated in the "tasks" context).
+TASK_TITLES = {"super_resolve": "Super-resolve", "restore": "Denoise", "inpaint": "Inpaint"}

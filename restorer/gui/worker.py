@@ -15,6 +15,7 @@ from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal, Slot
 
 from restorer.core.image import Image
 from restorer.core.progress import Cancelled
+from restorer.gui.i18n import tr
 from restorer.tasks.base import TaskSpec
 
 
@@ -73,7 +74,11 @@ class TaskWorker(QObject, Cancellable):
         except Cancelled:
             self.cancelled.emit()
         except MemoryError as exc:
-            self.failed.emit(f"Not enough memory: {exc}. Try a smaller tile size in Preferences.")
+            self.failed.emit(
+                tr("Not enough memory: {why}. Try a smaller tile size in Preferences.").format(
+                    why=exc
+                )
+            )
         except Exception as exc:  # a failed job must leave the window usable
             traceback.print_exc()
             self.failed.emit(f"{type(exc).__name__}: {exc}")

@@ -109,10 +109,7 @@ class BatchQueue:
         """The results written, by the index of their file."""
         return {i: item.target for i, item in enumerate(self.items) if item.target is not None}
 
-    def summary(self, outcome: str = "") -> str:
-        """ "3 written, 1 failed: a.png" (after outcome, when there is one)."""
-        failed = [item.source.name for item in self.items if item.state is ItemState.FAILED]
-        text = f"{len(self.targets)} written"
-        if failed:
-            text += f", {len(failed)} failed: {', '.join(failed)}"
-        return f"{outcome}: {text}" if outcome else text
+    @property
+    def failed_names(self) -> list[str]:
+        """The names of the files that failed, in queue order."""
+        return [item.source.name for item in self.items if item.state is ItemState.FAILED]

@@ -164,6 +164,10 @@ class MaskInput:
         return replace(params, **{self.field: mask.astype(np.float32)})
 
 
+NOT_FOR_CT = "{task} does not apply to CT images"
+CT_ONLY = "{task} needs a CT image (DICOM)"
+
+
 @dataclass(frozen=True)
 class TaskSpec:
     name: str  # stable id, also the CLI subcommand
@@ -194,11 +198,16 @@ class TaskSpec:
     def default_params(self) -> Any:
         return self.params_type()
 
-    def refusal(self, image: Image) -> str | None:
-        """Why this task does not apply to image (CT or not), or None: one wording for the
-        command line, the window and the queue."""
+    def refusal_reason(self, image: Image) -> str | None:
+        """Why this task does not apply to image (CT or not), as a template with {task}, or
+        None. One wording for the command line, the window (which translates it) and the
+        queue."""
         if image.is_ct and not self.accepts_ct:
-            return f"{self.title} does not apply to CT images"
+            return NOT_FOR_CT
         if self.ct_only and not image.is_ct:
-            return f"{self.title} needs a CT image (DICOM)"
+            return CT_ONLY
         return None
+
+    def refusal(self, image: Image) -> str | None:
+        reason = self.refusal_reason(image)
+        return None if reason is None else reason.format(task=self.title)
