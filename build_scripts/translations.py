@@ -58,7 +58,29 @@ def task_strings() -> list[str]:
             found += [spec.label, spec.help, *spec.choice_labels]
             found += [c for c in spec.choices if isinstance(c, str) and not spec.choice_labels]
     found += list(KIND_TITLES.values())
+    found += notes()
     return [s for s in dict.fromkeys(found) if s]
+
+
+def notes() -> list[str]:
+    """What tasks and the engine tell the user while running: Note("...") templates, and
+    the JPEG task's messages kept as constants."""
+    from restorer.tasks import jpeg
+
+    found: list[str] = []
+    for folder in ("tasks", "engine"):
+        for path in sorted((ROOT / "restorer" / folder).glob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id == "Note"
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
+                    found.append(node.args[0].value)
+    return [*found, jpeg.QUALITY_SET, jpeg.QUALITY_READ, jpeg.QUALITY_ASSUMED]
 
 
 def read_ts(path: Path) -> dict[tuple[str, str], str]:

@@ -151,3 +151,13 @@ def test_every_string_in_the_window_is_chinese(
     missing = [m for root in (window, *dialogs) for m in _untranslated(root)]
     assert missing == [], "\n".join(missing)
     assert tr_task("Denoise") == "降噪" and tr("&Undo") == "撤销(&U)"
+
+
+def test_what_tasks_report_is_translated_in_the_window(chinese: None) -> None:
+    from restorer.core.progress import Note
+    from restorer.gui.i18n import tr_note
+
+    note = Note("Estimated noise level σ = {sigma} (white noise)", sigma="12.5")
+    assert note == "Estimated noise level σ = 12.5 (white noise)"  # the command line's
+    assert tr_note(note) == "估计噪声水平 σ = 12.5（白噪声）"
+    assert tr_note("a message without a template") == "a message without a template"

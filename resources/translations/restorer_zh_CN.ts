@@ -1162,5 +1162,77 @@
       <source>inpainting</source>
       <translation>修补</translation>
     </message>
+    <message>
+      <source>Estimated noise level σ = {sigma} ({low}–{high} across the image)</source>
+      <translation>估计噪声水平 σ = {sigma}（全图范围 {low}–{high}）</translation>
+    </message>
+    <message>
+      <source>Removed salt-and-pepper noise ({share} of samples) with a median filter</source>
+      <translation>已用中值滤波去除椒盐噪声（占样本的 {share}）</translation>
+    </message>
+    <message>
+      <source>Estimated noise level σ = {sigma} (white noise)</source>
+      <translation>估计噪声水平 σ = {sigma}（白噪声）</translation>
+    </message>
+    <message>
+      <source>The mask is empty: nothing to fill</source>
+      <translation>蒙版为空：没有需要填补的内容</translation>
+    </message>
+    <message>
+      <source>the detected defects cover {share} of the image (damage seldom covers this much: fur, foliage and fine texture can be taken for it); lower the sensitivity, or look at the proposal first: Detect scratches &amp; dust in the window, restorer detect-defects on the command line</source>
+      <translation>检测到的瑕疵覆盖了图像的 {share}（损伤很少覆盖这么大的面积：毛发、树叶和细密纹理可能被误认为损伤）；请降低灵敏度，或先查看建议蒙版：窗口中的“检测划痕和灰尘”，命令行中的 restorer detect-defects</translation>
+    </message>
+    <message>
+      <source>Metal: {count} pixels above {threshold} HU</source>
+      <translation>金属：{count} 个像素高于 {threshold} HU</translation>
+    </message>
+    <message>
+      <source>No metal above {threshold} HU: the slice is unchanged</source>
+      <translation>没有高于 {threshold} HU 的金属：切片保持不变</translation>
+    </message>
+    <message>
+      <source>The learned MAR models are not bundled yet: using NMAR</source>
+      <translation>尚未内置学习方法的 MAR 模型：改用 NMAR</translation>
+    </message>
+    <message>
+      <source>The uncertainty map is made for the learned method only</source>
+      <translation>不确定性图仅适用于学习方法</translation>
+    </message>
+    <message>
+      <source>No '{model}' model for ×{scale} is installed: using the clean one</source>
+      <translation>未安装 ×{scale} 的“{model}”模型：改用“干净”模型</translation>
+    </message>
+    <message>
+      <source>OpenVINO is not installed: models run on PyTorch</source>
+      <translation>未安装 OpenVINO：模型在 PyTorch 上运行</translation>
+    </message>
+    <message>
+      <source>OpenVINO could not run {model} ({why}): running it on PyTorch</source>
+      <translation>OpenVINO 无法运行 {model}（{why}）：改在 PyTorch 上运行</translation>
+    </message>
+    <message>
+      <source>Preparing the {model} model for this CPU (once, a few seconds)</source>
+      <translation>正在为此 CPU 准备 {model} 模型（仅一次，需几秒）</translation>
+    </message>
+    <message>
+      <source>Out of memory on {device}: retrying with {tile}-pixel tiles</source>
+      <translation>{device} 内存不足：改用 {tile} 像素的分块重试</translation>
+    </message>
+    <message>
+      <source>Out of memory on {device} even with {tile}-pixel tiles: continuing on the CPU</source>
+      <translation>即使使用 {tile} 像素的分块，{device} 内存仍不足：改在 CPU 上继续</translation>
+    </message>
+    <message>
+      <source>JPEG quality {quality} (as set)</source>
+      <translation>JPEG 质量 {quality}（按设置）</translation>
+    </message>
+    <message>
+      <source>JPEG quality {quality} (read from the file)</source>
+      <translation>JPEG 质量 {quality}（从文件读取）</translation>
+    </message>
+    <message>
+      <source>JPEG quality {quality} (not a JPEG file: assumed)</source>
+      <translation>JPEG 质量 {quality}（不是 JPEG 文件：按假定值）</translation>
+    </message>
   </context>
 </TS>

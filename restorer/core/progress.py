@@ -9,6 +9,21 @@ class Cancelled(Exception):
     """Raised by check_aborted() when the user asked to stop."""
 
 
+class Note(str):
+    """A message for the user (Progress.message) that a front end can translate: the English
+    text, plus the template and values it was made from. The command line prints it as it
+    is; the window shows the template's translation filled with the values."""
+
+    template: str
+    values: dict[str, object]
+
+    def __new__(cls, template: str, **values: object) -> Note:
+        note = super().__new__(cls, template.format(**values))
+        note.template = template
+        note.values = values
+        return note
+
+
 class Progress(Protocol):
     def set_progress(self, fraction: float) -> None:
         """Report overall completion in [0, 1]."""

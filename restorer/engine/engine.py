@@ -14,7 +14,7 @@ from torch import nn
 
 from restorer.core.float_range import from_unit_range, needs_mapping, to_unit_range
 from restorer.core.image import Image
-from restorer.core.progress import NullProgress, Progress
+from restorer.core.progress import Note, NullProgress, Progress
 from restorer.core.tiling import RowsDone, TileSource, TileSpec, process_tiled
 from restorer.engine.choices import BACKEND_CHOICES, PRECISION_CHOICES
 from restorer.engine.contract import forward_for
@@ -151,7 +151,7 @@ class Engine:
         if model_id in self._openvino_refused:
             return None
         if not runtime_available():
-            self._say_once(progress, "OpenVINO is not installed: models run on PyTorch")
+            self._say_once(progress, Note("OpenVINO is not installed: models run on PyTorch"))
             return None
         descriptor = self.descriptor(model_id)
         # The converted model in the cache was made from these weights: they must still be
@@ -165,13 +165,21 @@ class Engine:
                 lambda: self.model(model_id, torch.device("cpu"))[0],
                 bfloat16=self.reduced_precision and descriptor.supports_half,
                 converting=lambda: progress.message(
-                    f"Preparing the {model_id} model for this CPU (once, a few seconds)"
+                    Note(
+                        "Preparing the {model} model for this CPU (once, a few seconds)",
+                        model=model_id,
+                    )
                 ),
             )
         except Exception as exc:  # conversion or compilation: PyTorch still runs the model
             self._openvino_refused.add(model_id)
             self._say_once(
-                progress, f"OpenVINO could not run {model_id} ({exc}): running it on PyTorch"
+                progress,
+                Note(
+                    "OpenVINO could not run {model} ({why}): running it on PyTorch",
+                    model=model_id,
+                    why=exc,
+                ),
             )
             return None
 

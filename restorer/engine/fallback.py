@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import torch
 
-from restorer.core.progress import Progress
+from restorer.core.progress import Note, Progress
 
 T = TypeVar("T")
 MIN_TILE = 128
@@ -40,12 +40,20 @@ def run_with_fallback(
             if tile // 2 >= min_tile:
                 tile //= 2
                 progress.message(
-                    f"Out of memory on {device.type.upper()}: retrying with {tile}-pixel tiles"
+                    Note(
+                        "Out of memory on {device}: retrying with {tile}-pixel tiles",
+                        device=device.type.upper(),
+                        tile=tile,
+                    )
                 )
             elif device.type != "cpu":
                 progress.message(
-                    f"Out of memory on {device.type.upper()} even with {tile}-pixel tiles: "
-                    "continuing on the CPU"
+                    Note(
+                        "Out of memory on {device} even with {tile}-pixel tiles: "
+                        "continuing on the CPU",
+                        device=device.type.upper(),
+                        tile=tile,
+                    )
                 )
                 device = torch.device("cpu")
             else:

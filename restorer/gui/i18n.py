@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from restorer.core.image import Image
+from restorer.core.progress import Note
 from restorer.resources import resources_dir
 from restorer.tasks.base import TaskSpec
 
@@ -54,6 +55,14 @@ def step_title(title: str) -> str:
 
 # The session's own step titles (restorer.session), marked here for translation.
 STEP_TITLES = (N_("Clear mask"), N_("Invert mask"), N_("Load mask"))
+
+
+def tr_note(text: str) -> str:
+    """A message from a task or the engine (restorer.core.progress.Note) in the interface's
+    language; any other text as it is. Safe on the worker thread."""
+    if isinstance(text, Note):
+        return tr_task(text.template).format(**text.values)
+    return text
 
 
 def lowered(title: str) -> str:

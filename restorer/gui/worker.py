@@ -15,7 +15,7 @@ from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal, Slot
 
 from restorer.core.image import Image
 from restorer.core.progress import Cancelled
-from restorer.gui.i18n import tr
+from restorer.gui.i18n import tr, tr_note
 from restorer.tasks.base import TaskSpec
 
 
@@ -64,7 +64,7 @@ class TaskWorker(QObject, Cancellable):
         self.progressed.emit(fraction)
 
     def message(self, text: str) -> None:
-        self.messaged.emit(text)
+        self.messaged.emit(tr_note(text))
 
     @Slot()
     def run(self) -> None:

@@ -32,7 +32,7 @@ from restorer.core.noise_estimate import (
     isolated_fraction,
     replace_by_median,
 )
-from restorer.core.progress import Progress, sub_progress
+from restorer.core.progress import Note, Progress, sub_progress
 from restorer.tasks.base import RunContext, TaskSpec, param, validate_params
 
 GRAY_MODEL = "denoise-gray"
@@ -129,7 +129,10 @@ def run(image: Image, params: DenoiseParams, ctx: RunContext) -> Image:
             fraction = float(impulses.mean())
             x = replace_by_median(x, impulses)
             ctx.progress.message(
-                f"Removed salt-and-pepper noise ({fraction:.1%} of samples) with a median filter"
+                Note(
+                    "Removed salt-and-pepper noise ({share} of samples) with a median filter",
+                    share=f"{fraction:.1%}",
+                )
             )
         del impulses
 
@@ -141,7 +144,9 @@ def run(image: Image, params: DenoiseParams, ctx: RunContext) -> Image:
         estimate = CoarseMap.constant(planes.shape, LEVEL_BLOCK, params.sigma / 255.0)
     elif image.is_ct:
         sigma = min(estimate_noise_sigma(x) * 255.0, MAX_SIGMA)
-        ctx.progress.message(f"Estimated noise level σ = {sigma:.1f} (white noise)")
+        ctx.progress.message(
+            Note("Estimated noise level σ = {sigma} (white noise)", sigma=f"{sigma:.1f}")
+        )
         estimate = CoarseMap.constant(planes.shape, LEVEL_BLOCK, sigma / 255.0)
     else:
         estimate = estimated_level(planes, ctx, sub_progress(ctx.progress, 0.0, 0.15))
@@ -238,13 +243,15 @@ def estimated_level(
     return level.means()
 
 
-def describe_level(level: CoarseMap) -> str:
+def describe_level(level: CoarseMap) -> Note:
     """'Estimated noise level σ = 6.2 (3.0–9.5 across the image)', on the 0–255 scale."""
     per_block = level.values.mean(axis=2) * 255.0
     low, high = np.percentile(per_block, [5, 95])
-    return (
-        f"Estimated noise level σ = {level.mean() * 255.0:.1f} "
-        f"({low:.1f}–{high:.1f} across the image)"
+    return Note(
+        "Estimated noise level σ = {sigma} ({low}–{high} across the image)",
+        sigma=f"{level.mean() * 255.0:.1f}",
+        low=f"{low:.1f}",
+        high=f"{high:.1f}",
     )
 
 

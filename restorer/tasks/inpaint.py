@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # torch is imported when a model runs, not to parse a command
 from restorer.core.fill import smooth_fill
 from restorer.core.image import Image
 from restorer.core.morphology import connected_components, distance_inside
+from restorer.core.progress import Note
 from restorer.core.resample import enlarge_cubic, reduce_area
 from restorer.tasks.base import MaskInput, RunContext, TaskSpec, param, validate_params
 from restorer.tasks.defects import find_defects
@@ -101,9 +102,13 @@ def full_mask(image: Image, params: InpaintParams, ctx: RunContext) -> np.ndarra
             # The same caution as the Detect button's, with where to look at the proposal:
             # this runs from the window's checkbox as well as from --auto-mask.
             ctx.progress.message(
-                f"the detected defects cover {marked:.1%} of the image ({TEXTURE_ADVICE}); "
-                "lower the sensitivity, or look at the proposal first: Detect scratches & dust "
-                "in the window, restorer detect-defects on the command line"
+                Note(
+                    "the detected defects cover {share} of the image (damage seldom covers this "
+                    "much: fur, foliage and fine texture can be taken for it); lower the "
+                    "sensitivity, or look at the proposal first: Detect scratches & dust in the "
+                    "window, restorer detect-defects on the command line",
+                    share=f"{marked:.1%}",
+                )
             )
         mask = np.maximum(mask, found)
     return mask
@@ -150,7 +155,7 @@ def run(image: Image, params: InpaintParams, ctx: RunContext) -> Image:
     validate_params(params)
     mask = full_mask(image, params, ctx)
     if not mask.any():
-        ctx.progress.message("The mask is empty: nothing to fill")
+        ctx.progress.message(Note("The mask is empty: nothing to fill"))
         return image
     x = _unit(image)
     gray = x.ndim == 2

@@ -16,6 +16,7 @@ import numpy as np
 from restorer.core.coarse import CoarseMap, PlanesWithMap
 from restorer.core.image import JPEG_QUALITY_KEY, Image
 from restorer.core.jpeg_quality import artifact_level
+from restorer.core.progress import Note
 from restorer.tasks.base import RunContext, TaskSpec, param, validate_params
 
 MODEL = "jpeg-color"
@@ -41,22 +42,28 @@ class JpegParams:
     )
 
 
+# What the task says of the quality it uses, by where it came from.
+QUALITY_SET = "JPEG quality {quality} (as set)"
+QUALITY_READ = "JPEG quality {quality} (read from the file)"
+QUALITY_ASSUMED = "JPEG quality {quality} (not a JPEG file: assumed)"
+
+
 def quality_for(image: Image, params: JpegParams) -> tuple[int, str]:
-    """(quality, where it came from) for this image and these settings."""
+    """(quality, the message saying where it came from) for this image and settings."""
     if params.source_quality is not None:
-        return int(params.source_quality), "as set"
+        return int(params.source_quality), QUALITY_SET
     found = image.meta.extra.get(JPEG_QUALITY_KEY)
     if found is not None:
-        return int(found), "read from the file"
-    return UNKNOWN_QUALITY, "not a JPEG file: assumed"
+        return int(found), QUALITY_READ
+    return UNKNOWN_QUALITY, QUALITY_ASSUMED
 
 
 def run(image: Image, params: JpegParams, ctx: RunContext) -> Image:
     validate_params(params)
     if image.is_ct:
         raise ValueError("JPEG-artifact removal is for photographs, not CT slices")
-    quality, source = quality_for(image, params)
-    ctx.progress.message(f"JPEG quality {quality} ({source})")
+    quality, said = quality_for(image, params)
+    ctx.progress.message(Note(said, quality=quality))
     x = image.pixels
     gray = x.ndim == 2
     planes = np.repeat(x[:, :, None], 3, axis=2) if gray else x

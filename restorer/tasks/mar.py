@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from restorer.core.image import Image
+from restorer.core.progress import Note
 from restorer.physics.mar import (
     DEFAULT_THRESHOLD,
     WORK_SIZE,
@@ -107,12 +108,23 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
         )
     mask = segment_metal(hu, params.threshold)
     if not mask.any():
-        ctx.progress.message(f"No metal above {params.threshold:.0f} HU: the slice is unchanged")
+        ctx.progress.message(
+            Note(
+                "No metal above {threshold} HU: the slice is unchanged",
+                threshold=f"{params.threshold:.0f}",
+            )
+        )
         return image
-    ctx.progress.message(f"Metal: {int(mask.sum())} pixels above {params.threshold:.0f} HU")
+    ctx.progress.message(
+        Note(
+            "Metal: {count} pixels above {threshold} HU",
+            count=int(mask.sum()),
+            threshold=f"{params.threshold:.0f}",
+        )
+    )
     method = params.method
     if method == "learned" and not learned_available(ctx.has_model):
-        ctx.progress.message("The learned MAR models are not bundled yet: using NMAR")
+        ctx.progress.message(Note("The learned MAR models are not bundled yet: using NMAR"))
         method = "nmar"
     ctx.progress.set_progress(0.1)
     ctx.progress.check_aborted()
@@ -139,7 +151,7 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
 
         out = learned_mar(hu, mask, outside_fov, ctx, full_resolution=params.full_resolution)
     if params.uncertainty and spread is None:
-        ctx.progress.message("The uncertainty map is made for the learned method only")
+        ctx.progress.message(Note("The uncertainty map is made for the learned method only"))
     # Metal, and padding outside the scanner's field of view (not a measurement), stay as
     # stored: the interpolation methods would otherwise add their correction's streaks there.
     out = np.where(kept | outside_fov, hu, out)

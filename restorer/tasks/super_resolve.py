@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # torch is imported when a model runs, not to parse a command
     pass
 
 from restorer.core.image import Image
+from restorer.core.progress import Note
 from restorer.core.resample import enlarge_cubic
 from restorer.tasks.base import RunContext, TaskSpec, param, validate_params
 
@@ -59,7 +60,11 @@ def run(image: Image, params: SuperResolveParams, ctx: RunContext) -> Image:
     chosen = wanted if ctx.has_model(wanted) else model_id(replace(params, model="clean"))
     if chosen != wanted:
         ctx.progress.message(
-            f"No '{params.model}' model for ×{params.scale} is installed: using the clean one"
+            Note(
+                "No '{model}' model for ×{scale} is installed: using the clean one",
+                model=params.model,
+                scale=params.scale,
+            )
         )
     out = ctx.run_model(chosen, np.ascontiguousarray(rgb))
     # In place where it can be: the output is 16 or 4 times the input, and every whole copy
