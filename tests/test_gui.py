@@ -703,3 +703,20 @@ def test_the_queue_applies_the_task_to_every_file(
     assert doc.path.name == "a.png" and doc.has_result
     clean = read_image(samples / "chelsea.png").pixels
     assert psnr(clean, doc.current.pixels) > psnr(clean, doc.original.pixels) + 5
+
+
+def test_file_open_with_several_files_fills_the_queue(
+    qtbot: QtBot, window: MainWindow, samples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chosen = [samples / "chelsea.png", samples / "coffee.png", samples / "camera.png"]
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(p) for p in chosen], "")
+    )
+    window.open_action.trigger()
+    assert window.queue_panel.sources == chosen and window.queue_dock.isVisible()
+    assert window.document is not None and window.document.path == chosen[0]
+    # One file chosen opens it, without a queue.
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(chosen[1])], ""))
+    window.open_action.trigger()
+    assert window.document.path == chosen[1]
+    assert window.queue_panel.sources == chosen  # the queue stays as it was

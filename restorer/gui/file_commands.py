@@ -60,11 +60,12 @@ SIXTEEN_BIT_SUFFIXES = {".png", ".tif", ".tiff"}
 
 class FileCommands(WindowBase):
     def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        """One file opens; several chosen together fill the queue (the first opens)."""
+        paths, _ = QFileDialog.getOpenFileNames(
             self, tr("Open image"), self.settings.last_folder, open_filter()
         )
-        if path:
-            self.open_file(Path(path))
+        if paths:
+            self.open_files([Path(p) for p in paths])
 
     def _in_background(self, status: str, function: Callable[[], Any]) -> Any:
         """function() on the worker thread, the window painting meanwhile; its result here."""

@@ -87,11 +87,8 @@ class MainWindow(WindowActions, FileCommands, CTCommands, MaskCommands, JobComma
                 tools.visibilityChanged.connect(self._set_mask_visible)
                 tools.action.connect(self.mask_action)
         self.panel.set_enabled_for_image(False)
-        self.panel.set_device(
-            self.settings.device
-            if self.settings.device != "auto"
-            else tr("automatic (detected at the first run)")
-        )
+        chosen = {"cpu": "CPU", "cuda": "CUDA", "mps": "Apple MPS"}.get(self.settings.device)
+        self.panel.set_device(chosen or tr("automatic (detected at the first run)"))
         dock = QDockWidget(tr("Tasks"), self)
         dock.setObjectName("tasks_dock")
         dock.setWidget(self.panel)
