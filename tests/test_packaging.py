@@ -74,3 +74,17 @@ def test_the_window_and_the_command_line_start_without_torch() -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "False"
+
+
+def test_the_import_graph_has_no_cycle() -> None:
+    """No module of restorer imports, directly or not, one that imports it back (also lazy
+    imports inside functions, which import-linter's layers do not see within a package)."""
+    import grimp
+
+    graph = grimp.build_graph("restorer")
+    for module in sorted(graph.modules):
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported == module or not imported.startswith("restorer"):
+                continue
+            back = graph.find_shortest_chain(importer=imported, imported=module)
+            assert back is None, f"cycle: {module} -> {' -> '.join(back or ())}"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from restorer.bench.common import Score, image_files, markdown_table, seed_for, timed
+from restorer.bench.common import Score, image_files, markdown_table, nlmeans, seed_for, timed
 from restorer.core.image import Image
 from restorer.core.ops import psnr, ssim
 from restorer.engine.engine import Engine
@@ -30,19 +30,6 @@ def _ours(engine: Engine, blind: bool, passes: int = 1) -> Method:
         return engine.run_task(TASK, Image(noisy.astype(np.float32)), params).pixels
 
     return run
-
-
-def nlmeans(noisy: np.ndarray, sigma: float) -> np.ndarray:
-    import cv2
-
-    u8 = np.clip(np.rint(noisy * 255), 0, 255).astype(np.uint8)
-    h = 0.9 * sigma  # tuned on Set12: best PSNR between 0.7 and 1.1 sigma
-    if noisy.ndim == 2:
-        out = cv2.fastNlMeansDenoising(u8, None, h, 7, 21)
-    else:
-        bgr = np.ascontiguousarray(u8[:, :, ::-1])
-        out = cv2.fastNlMeansDenoisingColored(bgr, None, h, h, 7, 21)[:, :, ::-1]
-    return out.astype(np.float32) / 255
 
 
 def _bm3d() -> Method | None:

@@ -17,8 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from restorer.bench.common import Score, markdown_table, timed
-from restorer.bench.denoise import nlmeans
+from restorer.bench.common import Score, markdown_table, nlmeans, timed
 from restorer.core.image import Image
 from restorer.core.noise_estimate import estimate_noise_sigma
 from restorer.core.ops import psnr, ssim
