@@ -40,6 +40,22 @@ def _load_model(descriptor: ModelDescriptor) -> str:
     return ""
 
 
+def _languages() -> str:
+    """The Chinese catalogue is installed and reads (a frozen build can miss a data file)."""
+    from PySide6.QtCore import QTranslator
+
+    from restorer.gui.i18n import TASKS_CONTEXT, translations_dir
+
+    translator = QTranslator()
+    path = translations_dir() / "restorer_zh_CN.qm"
+    if not translator.load(str(path)):
+        raise AssertionError(f"cannot load {path}")
+    said = translator.translate(TASKS_CONTEXT, "Denoise")
+    if said != "降噪":
+        raise AssertionError(f"'Denoise' reads {said!r} in Chinese")
+    return "Simplified Chinese"
+
+
 def run() -> int:
     from restorer.engine.engine import Engine
     from restorer.io import read_image
@@ -244,6 +260,7 @@ def run() -> int:
             "window modules", lambda: (importlib.import_module("restorer.gui.main_window"), "")[1]
         )
     )
+    results.append(_check("interface languages", _languages))
     failed = results.count(False)
     print("self-test passed" if not failed else f"self-test FAILED: {failed} check(s)")
     return 1 if failed else 0
