@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -49,6 +50,26 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     return Engine("cpu")
+
+
+@pytest.fixture
+def window(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The main window as a user opens it (CPU, settings and model library of its own),
+    shown at 1000 x 700; closing it asks nothing."""
+    from PySide6.QtCore import QSettings
+
+    from restorer.gui.main_window import MainWindow
+    from restorer.gui.settings import Settings
+
+    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    settings.device = "cpu"
+    win = MainWindow(settings)
+    qtbot.addWidget(win, before_close_func=lambda w: w.history.setClean())
+    win.resize(1000, 700)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
 
 
 @pytest.fixture

@@ -6,31 +6,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QToolButton
 from pytestqt.qtbot import QtBot
 
 from restorer.core.ops import psnr
 from restorer.gui.canvas import ViewMode
 from restorer.gui.main_window import MainWindow
-from restorer.gui.settings import Settings
 from restorer.io import read_image, write_image
 from restorer.io.convert import float_to_integer
 
 JOB_TIMEOUT_MS = 120_000
-
-
-@pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path) -> MainWindow:
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    settings.device = "cpu"
-    win = MainWindow(settings)
-    # No "save first?" question when the test closes the window.
-    qtbot.addWidget(win, before_close_func=lambda w: w.history.setClean())
-    win.resize(1000, 700)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
 
 
 @pytest.fixture

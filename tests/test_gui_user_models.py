@@ -7,12 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from restorer.gui.main_window import MainWindow
-from restorer.gui.settings import Settings
 from restorer.gui.user_models import AddModelDialog, LibraryDialog
 from restorer.io.model_library import ModelLibrary
 from tests.spandrel_helpers import save_models
@@ -23,19 +22,6 @@ JOB_TIMEOUT_MS = 120_000
 @pytest.fixture(scope="module")
 def model_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return save_models(tmp_path_factory.mktemp("gui-models"), ("esrgan_x2.pth", "nafnet.pth"))
-
-
-@pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
-    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    settings.device = "cpu"
-    win = MainWindow(settings)
-    qtbot.addWidget(win, before_close_func=lambda w: w.history.setClean())
-    win.resize(1000, 700)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
 
 
 def _open_model(monkeypatch: pytest.MonkeyPatch, win: MainWindow, path: Path, name: str) -> str:
