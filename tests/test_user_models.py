@@ -143,6 +143,27 @@ def test_alpha_is_enlarged_with_the_image(
     assert out.alpha[:, :55].max() < 0.05 and out.alpha[:, 67:].min() > 0.95
 
 
+def test_an_rgba_model_sees_the_alpha_and_gives_it_back(
+    tmp_path: Path, exact_engine: Engine, rng: np.random.Generator
+) -> None:
+    import_spandrel()
+    from spandrel.architectures.ESRGAN import ESRGAN
+
+    torch.manual_seed(1)
+    path = tmp_path / "rgba_x2.pth"
+    torch.save(ESRGAN(in_nc=4, out_nc=4, num_filters=8, num_blocks=1, scale=2).state_dict(), path)
+    image = _photo(rng)
+    alpha = np.linspace(0, 1, image.width, dtype=np.float32)[None, :].repeat(image.height, 0)
+    out = exact_engine.run_task(SUPER_RESOLVE, replace(image, alpha=alpha), UserModelParams(path))
+    reference = _spandrel_output(path, np.dstack([image.pixels, alpha]))
+    assert out.alpha is not None
+    np.testing.assert_allclose(out.pixels, reference[:, :, :3], atol=2e-5)
+    np.testing.assert_allclose(out.alpha, reference[:, :, 3], atol=2e-5)
+    # Without alpha the model gets an opaque one, and the result has none.
+    opaque = exact_engine.run_task(SUPER_RESOLVE, image, UserModelParams(path))
+    assert opaque.alpha is None and opaque.pixels.shape == (90, 122, 3)
+
+
 def test_inpainting_model_changes_only_the_masked_pixels(
     model_files: dict[str, Path], exact_engine: Engine, rng: np.random.Generator
 ) -> None:
