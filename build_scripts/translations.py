@@ -3,7 +3,7 @@
     python build_scripts/translations.py update  # strings -> resources/translations/*.ts
     python build_scripts/translations.py build   # .ts -> .qm (pyside6-lrelease)
     python build_scripts/translations.py check   # exit 1: a string without translation,
-                                                 # or a .qm older than its .ts
+                                                 # or a .qm that is not its .ts compiled
 
 The window's strings are the literal arguments of tr() and N_() in restorer/gui (context
 "Restorer"); the tasks' words come from the task registry (context "tasks"). update keeps
@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -163,9 +164,12 @@ def main(argv: list[str]) -> int:
             if missing:
                 print(f"{ts.name}: {len(missing)} untranslated, e.g. {missing[:3]}")
                 status = 1
-            if not qm.is_file() or qm.stat().st_mtime < ts.stat().st_mtime - 1:
-                print(f"{qm.name} is older than {ts.name}: run build")
-                status = 1
+            with tempfile.TemporaryDirectory() as tmp:
+                fresh = Path(tmp) / qm.name
+                lrelease(ts, fresh)
+                if not qm.is_file() or fresh.read_bytes() != qm.read_bytes():
+                    print(f"{qm.name} is not what {ts.name} compiles to: run build")
+                    status = 1
     return status
 
 

@@ -44,17 +44,15 @@ NEUTRAL = re.compile(
 )
 
 
-def test_every_string_has_a_translation_and_the_qm_is_current(tmp_path: Path) -> None:
+def test_every_string_has_a_translation_and_the_qm_is_current() -> None:
+    """translations.py check: every string of the window and the tasks has a translation,
+    and the committed .qm is what lrelease makes of the .ts."""
     done = subprocess.run(
         [sys.executable, str(REPO / "build_scripts" / "translations.py"), "check"],
         capture_output=True,
         text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    ts = translations.ts_path("zh_CN")
-    fresh = tmp_path / "fresh.qm"
-    translations.lrelease(ts, fresh)
-    assert fresh.read_bytes() == ts.with_suffix(".qm").read_bytes(), "run translations.py build"
 
 
 def test_placeholders_survive_translation() -> None:
