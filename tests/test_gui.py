@@ -275,12 +275,12 @@ def test_detect_proposes_an_editable_mask(
 def test_a_long_message_does_not_squeeze_the_canvas(
     qtbot: QtBot, window: MainWindow, samples: Path
 ) -> None:
-    from restorer.gui.job_commands import detection_message
+    from restorer.tasks.inpaint import detection_summary
 
     window.open_file(samples / "coffee.png")
     qtbot.wait(50)
     before = window.canvas.width()
-    window.panel.finish(detection_message(0.242))  # the longest message the panel shows
+    window.panel.finish(detection_summary(0.242))  # the longest message the panel shows
     qtbot.wait(50)
     assert window.canvas.width() >= before - 2
     assert "24.20%" in window.panel.time_label.text()

@@ -416,10 +416,6 @@
       <translation>载入蒙版</translation>
     </message>
     <message>
-      <source>damage seldom covers this much: fur, foliage and fine texture can be taken for it; lower the sensitivity or erase over them</source>
-      <translation>损伤很少覆盖这么大的面积：毛发、树叶和细密纹理可能被误认为损伤；请降低灵敏度或将其擦除</translation>
-    </message>
-    <message>
       <source>Failed</source>
       <translation>失败</translation>
     </message>
@@ -430,10 +426,6 @@
     <message>
       <source>Cancelled</source>
       <translation>已取消</translation>
-    </message>
-    <message>
-      <source>Marked {share} of the image: check the mask before filling</source>
-      <translation>已标记图像的 {share}：填补前请检查蒙版</translation>
     </message>
     <message>
       <source>Wait for the running job to end first</source>
@@ -1173,6 +1165,14 @@
     <message>
       <source>Estimated noise level σ = {sigma} (white noise)</source>
       <translation>估计噪声水平 σ = {sigma}（白噪声）</translation>
+    </message>
+    <message>
+      <source>Marked {share} of the image: check the mask before filling</source>
+      <translation>已标记图像的 {share}：填补前请检查蒙版</translation>
+    </message>
+    <message>
+      <source>Marked {share} of the image: check the mask before filling (damage seldom covers this much: fur, foliage and fine texture can be taken for it; lower the sensitivity or erase over them)</source>
+      <translation>已标记图像的 {share}：填补前请检查蒙版（损伤很少覆盖这么大的面积：毛发、树叶和细密纹理可能被误认为损伤；请降低灵敏度或将其擦除）</translation>
     </message>
     <message>
       <source>The mask is empty: nothing to fill</source>

@@ -18,7 +18,7 @@ from restorer.gui.display import (
     make_display,
     resized_like,
 )
-from restorer.gui.i18n import refusal_text, tr, tr_task
+from restorer.gui.i18n import refusal_text, tr, tr_note, tr_task
 from restorer.gui.theme import apply_theme
 from restorer.gui.window_base import WindowBase
 from restorer.gui.worker import TaskWorker
@@ -132,7 +132,9 @@ class JobCommands(WindowBase):
             return
         found = result.pixels > 0.5
         self.session.add_to_mask(found, "Detect scratches and dust")
-        message = detection_message(float(found.mean()))
+        from restorer.tasks.inpaint import detection_summary
+
+        message = tr_note(detection_summary(float(found.mean())))
         self.panel.finish(message)
         self.statusBar().showMessage(message, 8000)
 
@@ -237,20 +239,3 @@ class JobCommands(WindowBase):
             if not self.runner.busy:
                 self._engine = None  # rebuilt with the new choice at the next run
                 self.engine()
-
-
-def detection_message(marked: float) -> str:
-    """What to tell the user about a proposed mask covering the fraction `marked` (as the
-    inpaint task's restorer.tasks.inpaint.detection_summary, in the interface's language)."""
-    from restorer.tasks.inpaint import LIKELY_TEXTURE_AREA
-
-    text = tr("Marked {share} of the image: check the mask before filling").format(
-        share=f"{marked:.2%}"
-    )
-    if marked > LIKELY_TEXTURE_AREA:
-        advice = tr(
-            "damage seldom covers this much: fur, foliage and fine texture can be taken for "
-            "it; lower the sensitivity or erase over them"
-        )
-        text += f" ({advice})"
-    return text

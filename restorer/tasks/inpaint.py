@@ -38,7 +38,6 @@ CT_WINDOW = (-1024.0, 3071.0)
 # print has 5-15 % of its area cracked (the detector now learns crack networks), so the caution
 # starts above that; at 6 % it cautioned on every such print.
 LIKELY_TEXTURE_AREA = 0.16
-TEXTURE_ADVICE = "damage seldom covers this much: fur, foliage and fine texture can be taken for it"
 
 # Shared by the inpaint panel and the detect-defects command.
 SENSITIVITY = param(
@@ -77,12 +76,16 @@ def proposed_mask(image: Image, ctx: RunContext, sensitivity: float = 1.0) -> np
     return find_defects(ctx, _unit(image), sensitivity)
 
 
-def detection_summary(marked: float) -> str:
+def detection_summary(marked: float) -> Note:
     """What to tell the user about a proposed mask covering the fraction `marked`."""
-    text = f"Marked {marked:.2%} of the image: check the mask before filling"
     if marked > LIKELY_TEXTURE_AREA:
-        text += f" ({TEXTURE_ADVICE}; lower the sensitivity or erase over them)"
-    return text
+        return Note(
+            "Marked {share} of the image: check the mask before filling (damage seldom "
+            "covers this much: fur, foliage and fine texture can be taken for it; lower the "
+            "sensitivity or erase over them)",
+            share=f"{marked:.2%}",
+        )
+    return Note("Marked {share} of the image: check the mask before filling", share=f"{marked:.2%}")
 
 
 def full_mask(image: Image, params: InpaintParams, ctx: RunContext) -> np.ndarray:
