@@ -18,7 +18,8 @@ from restorer.tasks.base import TaskSpec
 
 WINDOW_CONTEXT = "Restorer"
 TASKS_CONTEXT = "tasks"
-LANGUAGES = {"system": "Follow the system", "en": "English", "zh_CN": "简体中文"}  # own names
+# Each language by its own name (what a reader of it looks for); "system" is translated.
+LANGUAGES = {"system": "Follow the system", "en": "English", "zh_CN": "简体中文"}
 TRANSLATED = ("zh_CN",)
 
 
