@@ -183,9 +183,9 @@ def _work(
     task_name: str, params: Any, job: Job, args: dict[str, Any]
 ) -> tuple[Job, float, str | None]:
     from restorer.core.progress import NullProgress
-    from restorer.tasks.registry import task_named
+    from restorer.tasks.registry import get_task
 
-    task = task_named(task_name)
+    task = get_task(task_name)
     seconds, error = attempt_file(
         task, params, _worker_engine, job, argparse.Namespace(**args), NullProgress()
     )

@@ -73,17 +73,18 @@ def _describe(model: Any) -> str:
 
 
 def _add(library: Any, file: Path, name: str | None, notes: str) -> int:
-    from restorer.tasks.user_model import library_entry
+    from restorer.tasks.user_model import entry_summary, library_entry
 
     model = _read(file)  # nothing is copied that cannot run
     entry = library.add(file, library_entry(model, name or file.stem, notes))
-    print(f"added {entry.name}: {entry.summary()}")
+    print(f"added {entry.name}: {entry_summary(entry)}")
     print(_describe(model).splitlines()[-1].replace("FILE", entry.name))
     return 0
 
 
 def _list(library: Any) -> int:
     from restorer.models.registry import bundled_models
+    from restorer.tasks.user_model import entry_summary
 
     print("bundled:")
     for model in bundled_models():
@@ -94,7 +95,7 @@ def _list(library: Any) -> int:
         print("  (empty; add a model with: restorer models add FILE --name NAME)")
     for entry in entries:
         notes = f"  - {entry.notes}" if entry.notes else ""
-        print(f"  {entry.name:<18} {entry.summary()}{notes}")
+        print(f"  {entry.name:<18} {entry_summary(entry)}{notes}")
     return 0
 
 

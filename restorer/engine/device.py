@@ -53,7 +53,9 @@ def cpu_has_bfloat16_matrix_units() -> bool:
         return False
 
 
-def describe_device(device: torch.device, cpu_bfloat16: bool = False) -> str:
+def describe_device(device: torch.device, cpu_bfloat16: bool = False, runtime: str = "") -> str:
+    """How a run is described to the user: "CPU (2 threads, OpenVINO, bfloat16)". runtime
+    names what runs the models on the CPU, where that is worth saying."""
     if device.type == "cuda":
         try:
             return f"CUDA ({torch.cuda.get_device_name(device)})"
@@ -62,4 +64,5 @@ def describe_device(device: torch.device, cpu_bfloat16: bool = False) -> str:
     if device.type == "mps":
         return "Apple MPS"
     precision = ", bfloat16" if cpu_bfloat16 else ""
-    return f"CPU ({torch.get_num_threads()} threads{precision})"
+    by = f", {runtime}" if runtime else ""
+    return f"CPU ({torch.get_num_threads()} threads{by}{precision})"

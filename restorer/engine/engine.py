@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, replace
 from functools import partial
@@ -119,8 +120,7 @@ class Engine:
     def device_name(self) -> str:
         if self.device.type == "cpu" and self._cpu_runtime_usable():
             bf16 = self.reduced_precision and self._openvino_bfloat16()
-            threads = torch.get_num_threads()
-            return f"CPU ({threads} threads, OpenVINO{', bfloat16' if bf16 else ''})"
+            return describe_device(self.device, bf16, runtime="OpenVINO")
         return describe_device(self.device, self.cpu_bfloat16)
 
     def _cpu_runtime_usable(self) -> bool:
@@ -211,7 +211,10 @@ class Engine:
         for key in [k for k in self._cache if k[0] == model_id]:
             del self._cache[key]  # another file of that name, or this one changed
         self._user_models[model_id] = (descriptor, path, stamp)
-        self._cache[(model_id, "cpu", torch.float32)] = self._prepared(module, "cpu", torch.float32)
+        cpu = torch.device("cpu")
+        self._cache[(model_id, str(cpu), torch.float32)] = self._prepared(
+            module, cpu, torch.float32
+        )
         return descriptor
 
     def model(self, model_id: str, device: torch.device) -> tuple[nn.Module, torch.dtype]:
@@ -224,20 +227,17 @@ class Engine:
         key = (model_id, str(device), dtype)
         if key not in self._cache:
             if model_id in self._user_models:
-                from restorer.models.user_models import load_user_model
-
-                module = load_user_model(self._user_models[model_id][1])[1]
+                # A copy of the one read on the CPU (user_model): .to() moves a module in place.
+                module = copy.deepcopy(self._cache[(model_id, "cpu", torch.float32)])
             else:
                 module = load_bundled(descriptor, self.models_path)
-            self._cache[key] = self._prepared(module, device.type, dtype, device)
+            self._cache[key] = self._prepared(module, device, dtype)
         return self._cache[key], dtype
 
     @staticmethod
-    def _prepared(
-        module: nn.Module, kind: str, dtype: torch.dtype, device: torch.device | None = None
-    ) -> nn.Module:
-        module = module.to(device=device or torch.device(kind), dtype=dtype)
-        if kind == "cpu":
+    def _prepared(module: nn.Module, device: torch.device, dtype: torch.dtype) -> nn.Module:
+        module = module.to(device=device, dtype=dtype)
+        if device.type == "cpu":
             # oneDNN convolutions run ~1.5x faster in NHWC on CPU.
             module = module.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         return module
@@ -304,7 +304,7 @@ class Engine:
         cpu_bfloat16 = self.cpu_bfloat16 and descriptor.supports_half
         if self.device.type == "cpu" and openvino is None:
             # This model runs on PyTorch (a user's model, or OpenVINO refused it): say so.
-            self.last_report.device = f"{describe_device(self.device, cpu_bfloat16)[:-1]}, PyTorch)"
+            self.last_report.device = describe_device(self.device, cpu_bfloat16, runtime="PyTorch")
         base_tile = self.tile_override or descriptor.tile * (2 if self.device.type == "cuda" else 1)
         if not tiled or not descriptor.tiles:
             m = descriptor.size_multiple

@@ -3,11 +3,23 @@ whose text names the step (QUndoStack's interface, over restorer.session.history
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 
 from restorer.gui.i18n import step_title, tr
 from restorer.session.history import History
+
+
+class _State(NamedTuple):
+    position: int  # History.index (NamedTuple has index() and count() of its own)
+    steps: int
+    clean: bool
+    can_undo: bool
+    can_redo: bool
+    undo_text: str
+    redo_text: str
 
 
 class QtHistory(QObject):
@@ -24,26 +36,25 @@ class QtHistory(QObject):
         self._state = self._now()
         history.subscribe(self._changed)
 
-    def _now(self) -> tuple[int, int, bool, bool, bool, str, str]:
+    def _now(self) -> _State:
         h = self._history
-        return (h.index, len(h), h.is_clean, h.can_undo, h.can_redo, h.undo_text, h.redo_text)
+        return _State(h.index, len(h), h.is_clean, h.can_undo, h.can_redo, h.undo_text, h.redo_text)
 
     def _changed(self) -> None:
+        """Each signal QUndoStack would send, for what changed since the last call."""
         before, now = self._state, self._now()
         self._state = now
-        index, _count, clean, can_undo, can_redo, undo_text, redo_text = now
-        if now[:2] != before[:2]:
-            self.indexChanged.emit(index)
-        if clean != before[2]:
-            self.cleanChanged.emit(clean)
-        if can_undo != before[3]:
-            self.canUndoChanged.emit(can_undo)
-        if can_redo != before[4]:
-            self.canRedoChanged.emit(can_redo)
-        if undo_text != before[5]:
-            self.undoTextChanged.emit(undo_text)
-        if redo_text != before[6]:
-            self.redoTextChanged.emit(redo_text)
+        if (now.position, now.steps) != (before.position, before.steps):
+            self.indexChanged.emit(now.position)
+        for name, signal in (
+            ("clean", self.cleanChanged),
+            ("can_undo", self.canUndoChanged),
+            ("can_redo", self.canRedoChanged),
+            ("undo_text", self.undoTextChanged),
+            ("redo_text", self.redoTextChanged),
+        ):
+            if getattr(now, name) != getattr(before, name):
+                signal.emit(getattr(now, name))
 
     def create_action(self, parent: QObject, redo: bool) -> QAction:
         """The Edit menu's Undo or Redo: "Undo Denoise", disabled when there is nothing."""

@@ -230,7 +230,6 @@ class QueuePanel(QWidget):
         """The running file's own progress, beside its name."""
         item = self.queue.items[index]
         if item.state is ItemState.RUNNING:
-            item.percent = percent
             self.list.item(index).setText(f"… {percent} % {item.source.name}")
 
     @Slot(int, str)

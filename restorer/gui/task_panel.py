@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from restorer.gui.i18n import lowered, tr, tr_task
 from restorer.io.model_library import LibraryEntry
 from restorer.tasks.base import ParamSpec, TaskSpec, param_specs
-from restorer.tasks.user_model import KIND_TITLES, UserModelParams, kind_of
+from restorer.tasks.user_model import CHANNEL_NAMES, KIND_TITLES, UserModelParams, kind_of
 
 OPEN_MODEL = "<open>"  # the model box's last item: pick a file
 
@@ -425,15 +425,14 @@ class TaskPanel(QWidget):
     ) -> None:
         """Offer the user's models in every section that runs their kind; `select` is
         chosen in the first such section, which is shown."""
-        shown = False
+        shown = ""
         for name, section in self.sections.items():
             kind = kind_of(section.user_task) if section.user_task is not None else None
-            name_chosen = select.name if select is not None and select.kind == kind else ""
-            chosen = bool(name_chosen) and not shown
-            section.set_user_models(entries, name_chosen if chosen else "")
-            if chosen:
-                self.show_task(name)
-                shown = True
+            chosen = select is not None and select.kind == kind and not shown
+            section.set_user_models(entries, select.name if chosen and select else "")
+            shown = name if chosen else shown
+        if shown:
+            self.show_task(shown)
 
     def current_section(self) -> TaskSection:
         return self.toolbox.currentWidget()  # type: ignore[return-value]
@@ -448,7 +447,10 @@ class TaskPanel(QWidget):
 
 
 def channel_text(channels: int) -> str:
-    return {1: tr("gray"), 3: "RGB", 4: "RGBA"}.get(channels, str(channels))
+    """A model's channels in words (restorer.tasks.user_model's), in the interface's
+    language: only "gray" needs translating."""
+    name = CHANNEL_NAMES.get(channels, str(channels))
+    return tr("gray") if name == "gray" else name
 
 
 def summary_text(entry: LibraryEntry) -> str:

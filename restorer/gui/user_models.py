@@ -29,7 +29,8 @@ from restorer.gui.i18n import N_, tr, tr_task
 from restorer.gui.task_panel import TaskPanel, channel_text, summary_text
 from restorer.io.model_library import LibraryEntry, ModelLibrary, ModelLibraryError
 from restorer.models.descriptor import WEIGHT_SUFFIXES
-from restorer.tasks.user_model import KIND_TITLES, library_entry
+from restorer.tasks.registry import WITH_USER_MODELS, get_task
+from restorer.tasks.user_model import KIND_TITLES, kind_of, library_entry
 
 
 def model_filter() -> str:
@@ -190,7 +191,7 @@ class UserModels:
             kind=tr_task(KIND_TITLES[model.task]),
             channels=channel_text(model.channels),
         )
-        use = tr_task(TASK_TITLES[model.task])
+        use = tr_task(task_title(model.task))
         dialog = AddModelDialog(found, use, path.stem, self._window)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
@@ -216,5 +217,8 @@ class UserModels:
         LibraryDialog(self, self._window).exec()
 
 
-# The task each kind of model runs with, by its title (translated in the "tasks" context).
-TASK_TITLES = {"super_resolve": "Super-resolve", "restore": "Denoise", "inpaint": "Inpaint"}
+def task_title(kind: str) -> str:
+    """The title of the first panel task that runs this kind of user model (Denoise for a
+    restoration model), from the task registry."""
+    name = next(name for name, runs in WITH_USER_MODELS.items() if kind_of(runs) == kind)
+    return get_task(name).title

@@ -40,14 +40,6 @@ class LibraryEntry:
     notes: str = ""
     added: str = ""  # ISO date
 
-    def summary(self) -> str:
-        """One line about the model, for lists and the window."""
-        scale = f" ×{self.scale}" if self.scale > 1 else ""
-        kinds = {"super_resolve": "super-resolution", "restore": "restoration"}
-        kind = kinds.get(self.kind, self.kind)
-        channels = {1: "gray", 3: "RGB", 4: "RGBA"}.get(self.input_channels, "")
-        return f"{self.architecture}{scale} {kind}, {channels}".strip(", ")
-
 
 def default_folder() -> Path:
     if os.environ.get(DATA_ENV):

@@ -17,7 +17,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from restorer.core.checksum import file_sha256
 from restorer.models.descriptor import (
     USER_ARCHITECTURE_PREFIX,
     WEIGHT_SUFFIXES,
@@ -128,7 +127,7 @@ def describe(found: Any, path: Path) -> ModelDescriptor:
         architecture=USER_ARCHITECTURE_PREFIX + name,
         hyperparameters={"tags": list(found.tags)},
         file=str(path),
-        sha256=file_sha256(path),
+        sha256="",  # nothing checks a user's file against a record: not worth reading it twice
         channels=found.input_channels,
         output_channels=found.output_channels,
         scale=found.scale,

@@ -68,7 +68,6 @@ class QueueItem:
     state: ItemState = ItemState.WAITING
     target: Path | None = None  # the result, once written
     error: str = ""
-    percent: int = 0
 
 
 class BatchQueue:
@@ -90,12 +89,11 @@ class BatchQueue:
         jobs = queue_jobs(self.sources, folder, pattern)
         self.jobs = jobs
         for item in self.items:
-            item.state, item.error, item.percent = ItemState.WAITING, "", 0
+            item.state, item.error = ItemState.WAITING, ""
         return jobs
 
     def started(self, index: int) -> None:
         self.items[index].state = ItemState.RUNNING
-        self.items[index].percent = 0
 
     def finished(self, index: int, error: str) -> None:
         item = self.items[index]

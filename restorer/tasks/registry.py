@@ -25,16 +25,9 @@ WITH_USER_MODELS: dict[str, TaskSpec] = {
 }
 
 
-def task_named(name: str) -> TaskSpec:
+def get_task(name: str) -> TaskSpec:
     """Any task by its name: the panel's, the detection command, or a user-model task."""
     for task in (*COMMANDS, *WITH_USER_MODELS.values()):
-        if task.name == name:
-            return task
-    raise KeyError(f"unknown task {name!r}")
-
-
-def get_task(name: str) -> TaskSpec:
-    for task in TASKS:
         if task.name == name:
             return task
     raise KeyError(f"unknown task {name!r}")

@@ -29,6 +29,7 @@ KIND_TITLES = {
     "restore": "restoration",
     "inpaint": "inpainting",
 }
+CHANNEL_NAMES = {1: "gray", 3: "RGB", 4: "RGBA"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,14 @@ def library_entry(model: ModelDescriptor, name: str, notes: str = "") -> Library
         output_channels=model.output_channels or model.channels,
         notes=notes,
     )
+
+
+def entry_summary(entry: LibraryEntry) -> str:
+    """One line about a library model: "ESRGAN ×4 super-resolution, RGB"."""
+    scale = f" ×{entry.scale}" if entry.scale > 1 else ""
+    kind = KIND_TITLES.get(entry.kind, entry.kind)
+    channels = CHANNEL_NAMES.get(entry.input_channels, str(entry.input_channels))
+    return f"{entry.architecture}{scale} {kind}, {channels}"
 
 
 def run(kind: str, image: Image, params: UserModelParams, ctx: RunContext) -> Image:
