@@ -35,7 +35,7 @@ import numpy as np
 
 from restorer.core.fill import smooth_fill
 from restorer.core.filters import gaussian_blur, median_filter
-from restorer.core.morphology import connected_components, dilate, distance_inside
+from restorer.core.morphology import connected_components, dilate
 from restorer.core.resample import resize, resize_mask
 
 if TYPE_CHECKING:  # torch loads when a slice is projected, not when a command line is parsed
@@ -65,20 +65,8 @@ TRACE_MIN_PX = 1.0
 NORMALIZER_FLOOR_PX = 2.0
 PRIOR_MEDIAN = 5  # px: the prior's smoothing; removes streaks a few pixels wide
 PRIOR_AIR_HU = -500.0
-# Near the metal the LI image's dark streaks take soft tissue below -500 HU, and a prior that
-# calls it air keeps the streaks' shape in the prior, so NMAR keeps them (within 40 px of the
-# metal, 1,368 tissue pixels called air over our 20 simulations, 647 over the second
-# simulator's 12, median-smoothed). There, within this share of the slice's side of the metal
-# (40 px of a 256 slice), only what is darker than PRIOR_AIR_NEAR_HU is air. That calls most
-# real air beside the metal tissue instead (1,160 and 391 pixels), which costs less: NMAR's
-# RMSE near/far as a ratio to uncorrected, before -> after, our simulations 0.62/0.89 ->
-# 0.54/0.87, the second simulator 0.70/0.90 -> 0.66/0.89, SynDeepLesion 0.61/0.90 unchanged.
-PRIOR_AIR_NEAR_HU = -900.0
-PRIOR_NEAR_SHARE = 40 / 256
 PRIOR_BONE_HU = 500.0  # bone in the uncorrected slice...
-# ...counts where the LI image is clearly dense too (150: our simulations 0.54 -> 0.52 near,
-# the second simulator 0.66 -> 0.65, SynDeepLesion and far unchanged).
-PRIOR_BONE_LI_HU = 250.0
+PRIOR_BONE_LI_HU = 150.0  # ...counts where the LI image is at least this dense too
 
 
 def metal_pixels(hu: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> np.ndarray:
@@ -220,9 +208,7 @@ def tissue_prior(li: np.ndarray, hu: np.ndarray, rim: np.ndarray) -> np.ndarray:
     medians remove streaks a few pixels wide from both."""
     smooth_li = median_filter(li.astype(np.float32), PRIOR_MEDIAN)
     smooth_hu = median_filter(hu.astype(np.float32), PRIOR_MEDIAN)
-    near = distance_inside(~rim) <= PRIOR_NEAR_SHARE * li.shape[0]
-    air_below = np.where(near, PRIOR_AIR_NEAR_HU, PRIOR_AIR_HU)
-    prior = np.where(smooth_li < air_below, AIR_HU, 0.0)
+    prior = np.where(smooth_li < PRIOR_AIR_HU, AIR_HU, 0.0)
     bone = (smooth_hu > PRIOR_BONE_HU) & (smooth_li > PRIOR_BONE_LI_HU)
     prior = np.where(bone, smooth_hu, prior)
     prior[rim] = 0.0  # metal becomes tissue in the prior
