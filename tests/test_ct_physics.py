@@ -33,7 +33,9 @@ def _disk_phantom(n: int) -> np.ndarray:
     return body + insert
 
 
-@pytest.mark.parametrize("size, angles", [(64, 90), (97, 120)])
+# Even and odd view counts (the projector uses the image's turns and mirror for an even
+# count, its mirror alone for an odd one), and one with a view at exactly 45 degrees.
+@pytest.mark.parametrize("size, angles", [(64, 90), (97, 120), (50, 61), (40, 92)])
 def test_back_projection_is_the_exact_adjoint(size: int, angles: int) -> None:
     g = ParallelGeometry(size, angles)
     gen = torch.Generator().manual_seed(0)
@@ -44,14 +46,16 @@ def test_back_projection_is_the_exact_adjoint(size: int, angles: int) -> None:
     assert abs(float(lhs - rhs)) < 1e-9 * float(lhs)
 
 
-def test_sparse_projection_equals_the_dense_one() -> None:
-    """The metal trace's projector (nonzero pixels only) gives the dense projector's
-    sinogram."""
+@pytest.mark.parametrize("angles", [135, 136, 90])
+def test_sparse_projection_equals_the_dense_one(angles: int) -> None:
+    """The metal trace's projector (nonzero pixels only, every view from its own weights)
+    gives the dense projector's sinogram, which computes a quarter of the views' weights and
+    takes the rest from the image turned and mirrored."""
     rng = np.random.default_rng(3)
     image = np.zeros((96, 96), np.float32)
     image[40:46, 20:31] = 1.0
     image[rng.integers(0, 96, 30), rng.integers(0, 96, 30)] = rng.uniform(0.2, 3, 30)
-    geometry = ParallelGeometry(96, 135)
+    geometry = ParallelGeometry(96, angles)
     dense = forward_project(torch.from_numpy(image), geometry).numpy()
     sparse = forward_project_sparse(torch.from_numpy(image), geometry).numpy()
     np.testing.assert_allclose(sparse, dense, atol=1e-4)

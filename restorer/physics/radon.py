@@ -12,25 +12,18 @@ rounding), which the tests check. Unit lengths: one image pixel; bins are one pi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
 import torch
 
-# Angles processed together. On a CPU a chunk's arrays should stay in the cache: with 8
-# angles they are 8 MB per array for a 512 slice, and a projection takes ~1.8 s where 32
-# angles took 8.4 s (2-core EPYC). A GPU wants fewer, larger launches.
-CPU_ANGLE_CHUNK = 8
-GPU_ANGLE_CHUNK = 32
-
-
-def _chunks(geometry: ParallelGeometry, device: torch.device) -> list[slice]:
-    step = CPU_ANGLE_CHUNK if device.type == "cpu" else GPU_ANGLE_CHUNK
-    return [
-        slice(start, min(start + step, geometry.angles))
-        for start in range(0, geometry.angles, step)
-    ]
-
+# Views x images processed together. On a CPU a chunk's arrays should stay in the cache: 4
+# of them are 4 MB per array for a 512 slice (one view of the four symmetric images below);
+# 8 took 1.1x as long, 16 1.3x and 32 2x (2-core EPYC). A GPU wants fewer, larger launches.
+CPU_CHUNK_ROWS = 4
+GPU_CHUNK_ROWS = 512
 
 CACHE_LIMIT = 256 * 256 * 400  # pixels x views up to which the weights are kept (~0.5 GB)
 
@@ -73,7 +66,7 @@ class ParallelGeometry:
         # t = x cos + y sin with x = column offset and y = -row offset (row 0 at the top):
         # separable, so it is one broadcast add of two small products. float32 keeps the
         # bin position to ~1e-4 bins, far below the spline's scale.
-        t = offsets[None, None, :] * cos - offsets[None, :, None] * sin + self.centre
+        t = (offsets * cos + self.centre) - offsets[:, None] * sin
         result = spline_taps(t.reshape(t.shape[0], -1))
         if self.size * self.size * self.angles <= CACHE_LIMIT:
             self._cache[key] = result
@@ -98,34 +91,130 @@ def spline_taps(t: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
     return nearest.to(torch.int64).sub_(1), [low, middle, high]
 
 
+@dataclass(frozen=True)
+class _Symmetry:
+    """A turn or flip of the square image whose view k is view `views[k]` of the image (-1:
+    none). View k of any of them uses the spline weights of view k, so the weights are
+    computed for a quarter of the views only: they were the largest part of the cost."""
+
+    turn: Callable[[torch.Tensor], torch.Tensor]
+    turn_back: Callable[[torch.Tensor], torch.Tensor]  # its inverse, and adjoint
+    views: torch.Tensor  # (base views,) int64
+
+
+def _clockwise(x: torch.Tensor) -> torch.Tensor:
+    return torch.rot90(x, -1, (-2, -1))
+
+
+def _anticlockwise(x: torch.Tensor) -> torch.Tensor:
+    return torch.rot90(x, 1, (-2, -1))
+
+
+def _mirrored(x: torch.Tensor) -> torch.Tensor:
+    return torch.flip(x, (-1,))
+
+
+def _symmetries(geometry: ParallelGeometry) -> tuple[int, list[_Symmetry]]:
+    """(views whose weights are computed, the symmetries that give every view once).
+
+    View A - k is view k of the mirrored image, and with an even view count A = 2h, view k + h
+    is view k of the image turned a quarter clockwise and view h - k view k of the mirrored
+    image turned: views 0..h/2 of the four give all A (0..A/2 of two for an odd count)."""
+    a = geometry.angles
+    identity: Callable[[torch.Tensor], torch.Tensor] = lambda x: x  # noqa: E731
+    if a % 2:
+        base = torch.arange(a // 2 + 1)
+        candidates = [(identity, identity, base), (_mirrored, _mirrored, a - base)]
+    else:
+        h = a // 2
+        base = torch.arange(h // 2 + 1)
+        candidates = [
+            (identity, identity, base),
+            (_clockwise, _anticlockwise, base + h),
+            (_mirrored, _mirrored, a - base),
+            (
+                lambda x: _clockwise(_mirrored(x)),
+                lambda x: _mirrored(_anticlockwise(x)),
+                h - base,
+            ),
+        ]
+    claimed = torch.zeros(a, dtype=torch.bool)
+    symmetries = []
+    for turn, turn_back, views in candidates:
+        valid = (views >= 0) & (views < a)
+        valid[valid.clone()] &= ~claimed[views[valid]]  # each view from one symmetry only
+        claimed[views[valid]] = True
+        symmetries.append(_Symmetry(turn, turn_back, torch.where(valid, views, -1)))
+    assert bool(claimed.all())
+    return len(base), symmetries
+
+
+def _workers() -> int:
+    # The scatter and gather kernels below run on one core each, so chunks of views go to
+    # threads (torch releases the GIL): 2 threads on 2 cores, 1.5x.
+    return max(1, torch.get_num_threads())
+
+
+def _in_parallel(
+    work: Callable[[list[slice]], None], chunks: list[slice], device: torch.device
+) -> None:
+    """work(chunks) on one share of the chunks per thread (each share can keep one
+    accumulator), interleaved so that the shares take about as long."""
+    workers = min(_workers(), len(chunks)) if device.type == "cpu" else 1
+    if workers == 1:
+        work(chunks)
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        for _ in pool.map(work, [chunks[i::workers] for i in range(workers)]):
+            pass  # re-raises a worker's exception
+
+
+def _view_chunks(views: int, rows: int, device: torch.device) -> list[slice]:
+    budget = CPU_CHUNK_ROWS if device.type == "cpu" else GPU_CHUNK_ROWS
+    step = max(1, budget // rows)
+    return [slice(start, min(start + step, views)) for start in range(0, views, step)]
+
+
 def forward_project(image: torch.Tensor, geometry: ParallelGeometry) -> torch.Tensor:
     """(..., N, N) -> sinogram (..., angles, detectors). Line integrals in pixel units."""
     lead = image.shape[:-2]
-    flat = image.reshape(-1, geometry.size * geometry.size)
-    batch = flat.shape[0]
+    n2 = geometry.size * geometry.size
+    stack = image.reshape(-1, geometry.size, geometry.size)
+    batch = stack.shape[0]
     det = geometry.detectors
+    views, symmetries = _symmetries(geometry)
+    flat = torch.cat([s.turn(stack) for s in symmetries]).reshape(-1, n2)
+    rows = flat.shape[0]
     out = torch.zeros(batch, geometry.angles, det, dtype=image.dtype, device=image.device)
-    for chunk in _chunks(geometry, image.device):
-        first, weights = geometry.detector_positions(image.device, chunk)
-        k = first.shape[0]
-        base = torch.arange(k, device=image.device)[:, None] * det
-        idx = (base + first).reshape(-1)  # a new tensor: stepped in place from tap to tap
-        values = flat.repeat(1, k)  # (batch, k*N*N), angle-major like idx
-        weighted = torch.empty_like(values)
-        part = torch.zeros(batch, k * det, dtype=image.dtype, device=image.device)
-        for tap, w in enumerate(weights):
-            if tap:
-                idx += 1
-            torch.mul(values, w.to(image.dtype).reshape(-1), out=weighted)
-            part.index_add_(1, idx, weighted)
-        out[:, chunk] = part.view(batch, k, det)
+
+    def splat(chunks: list[slice]) -> None:
+        for chunk in chunks:
+            first, weights = geometry.detector_positions(image.device, chunk)
+            k = first.shape[0]
+            base = torch.arange(k, device=image.device)[:, None] * det
+            idx = (base + first).reshape(-1)  # a new tensor: stepped in place from tap to tap
+            weighted = torch.empty(rows, k, n2, dtype=image.dtype, device=image.device)
+            part = torch.zeros(rows, k * det, dtype=image.dtype, device=image.device)
+            for tap, w in enumerate(weights):
+                if tap:
+                    idx += 1
+                torch.mul(flat[:, None], w.to(image.dtype), out=weighted)  # angle-major
+                # scatter_add_ rather than index_add_: 1.7x faster on the CPU for this.
+                part.scatter_add_(1, idx.expand(rows, -1), weighted.view(rows, -1))
+            part = part.view(len(symmetries), batch, k, det)
+            for symmetry, sinograms in zip(symmetries, part, strict=True):
+                targets = symmetry.views[chunk]
+                valid = targets >= 0
+                out[:, targets[valid].to(image.device)] = sinograms[:, valid.to(image.device)]
+
+    _in_parallel(splat, _view_chunks(views, rows, image.device), image.device)
     return out.reshape(*lead, geometry.angles, det)
 
 
 def forward_project_sparse(image: torch.Tensor, geometry: ParallelGeometry) -> torch.Tensor:
     """forward_project of an (N, N) image that is zero almost everywhere (a metal mask), done
     for its nonzero pixels only: the same splatting, a cost that grows with the pixels that
-    count instead of with N^2 x angles (the dense projector takes ~7 s for a 512 slice)."""
+    count instead of with N^2 x angles (the dense projector takes ~0.5 s for a 512 slice)."""
     rows, cols = torch.nonzero(image, as_tuple=True)
     values = image[rows, cols]
     det = geometry.detectors
@@ -147,22 +236,42 @@ def back_project(sinogram: torch.Tensor, geometry: ParallelGeometry) -> torch.Te
     """The exact adjoint of forward_project: (..., angles, detectors) -> (..., N, N)."""
     lead = sinogram.shape[:-2]
     det = geometry.detectors
-    flat = sinogram.reshape(-1, geometry.angles * det)
-    batch = flat.shape[0]
-    out = torch.zeros(
-        batch, geometry.size * geometry.size, dtype=sinogram.dtype, device=sinogram.device
+    size = geometry.size
+    stack = sinogram.reshape(-1, geometry.angles, det)
+    batch = stack.shape[0]
+    views, symmetries = _symmetries(geometry)
+    # Each symmetry's views, in the order of the views whose weights serve them (zero where a
+    # symmetry has no view: its back-projection adds nothing there).
+    padded = torch.cat([stack, stack.new_zeros(batch, 1, det)], dim=1)
+    table = torch.cat([padded[:, s.views.to(sinogram.device)] for s in symmetries])
+    flat = table.reshape(-1, views * det)
+    rows = flat.shape[0]
+    sums: list[torch.Tensor] = []
+
+    def gather(chunks: list[slice]) -> None:
+        acc = torch.zeros(rows, size * size, dtype=sinogram.dtype, device=sinogram.device)
+        for chunk in chunks:
+            first, weights = geometry.detector_positions(sinogram.device, chunk)
+            k = first.shape[0]
+            base = (torch.arange(k, device=sinogram.device)[:, None] + chunk.start) * det
+            idx = (base + first).reshape(-1)  # a new tensor: stepped in place from tap to tap
+            for tap, w in enumerate(weights):
+                if tap:
+                    idx += 1
+                gathered = flat.index_select(1, idx).view(rows, k, -1)
+                w = w.to(sinogram.dtype)
+                for view in range(k):  # fused multiply-adds: no temporaries
+                    acc.addcmul_(gathered[:, view], w[view])
+        sums.append(acc)  # one accumulator per thread; list.append is atomic
+
+    _in_parallel(gather, _view_chunks(views, rows, sinogram.device), sinogram.device)
+    total = (torch.stack(sums).sum(dim=0) if len(sums) > 1 else sums[0]).view(
+        len(symmetries), batch, size, size
     )
-    for chunk in _chunks(geometry, sinogram.device):
-        first, weights = geometry.detector_positions(sinogram.device, chunk)
-        k = first.shape[0]
-        base = (torch.arange(k, device=sinogram.device)[:, None] + chunk.start) * det
-        idx = (base + first).reshape(-1)  # a new tensor: stepped in place from tap to tap
-        for tap, w in enumerate(weights):
-            if tap:
-                idx += 1
-            gathered = flat.index_select(1, idx).view(batch, k, -1)
-            out += gathered.mul_(w.to(sinogram.dtype)).sum(dim=1)
-    return out.reshape(*lead, geometry.size, geometry.size)
+    out = symmetries[0].turn_back(total[0])
+    for symmetry, part in zip(symmetries[1:], total[1:], strict=True):
+        out += symmetry.turn_back(part)
+    return out.reshape(*lead, size, size)
 
 
 def ramp_filter(sinogram: torch.Tensor) -> torch.Tensor:
