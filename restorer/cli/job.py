@@ -6,23 +6,39 @@ goes on with the rest; `--retry-failed` runs the failures again; `restorer batch
 OUT` prints where a job stands. A failed file never stops the job: its error goes into the
 manifest and into OUT/restorer-job-errors.csv. Outputs are written atomically, and never
 over an input (the plan refuses such jobs before anything runs).
+
+Inputs and the output may be URLs of object storage (restorer.io.storage); the manifest of
+such a job is kept on this machine (--job-dir, or a folder of the application's data named
+after the output URL), the errors' CSV is put beside the outputs as well.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from restorer.cli.progress import TerminalProgress
-from restorer.cli.run_task import attempt_file, planned_jobs, print_error
+from restorer.cli.run_task import MASK_MISSING, attempt_file, planned_jobs, print_error
+from restorer.core.checksum import file_sha256
+from restorer.core.progress import Progress
 from restorer.engine.device import DeviceUnavailableError, choose_device
+from restorer.io import ImageReadError
 from restorer.io.batch import Job, UsageError, real_path, refuse_collisions
-from restorer.io.job_manifest import JobManifest, read_counts
+from restorer.io.job_manifest import (
+    ERRORS_NAME,
+    AnyJob,
+    JobManifest,
+    Outcome,
+    job_folder_for,
+    read_counts,
+)
+from restorer.io.storage import RemoteJob, canonical, fetched, is_url, plan_urls, stored, upload
 from restorer.models.loader import ModelIntegrityError
-from restorer.tasks.base import TaskSpec, param_specs
+from restorer.tasks.base import TaskSpec, param_specs, validate_params
 
 
 def job_settings(task: TaskSpec, params: Any, args: argparse.Namespace) -> dict[str, object]:
@@ -42,9 +58,9 @@ def _plain(value: object) -> object:
     return str(value) if isinstance(value, Path) else value
 
 
-def print_status(folder: Any) -> int:
+def print_status(folder: Path | str) -> int:
     try:
-        counts = read_counts(folder)
+        counts = read_counts(job_folder_for(canonical(folder) if is_url(folder) else folder))
     except UsageError as exc:
         print_error(str(exc))
         return 2
@@ -58,21 +74,25 @@ def print_status(folder: Any) -> int:
 def run_job(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
     from restorer.engine.engine import Engine
 
+    remote = any(is_url(x) for x in [*args.inputs, args.output])
     try:
-        jobs = planned_jobs(task, params, args)
-        if args.output.suffix and len(jobs) == 1 and not args.output.is_dir():
-            raise UsageError("a job writes into a folder: give -o a folder")
-        refuse_collisions(jobs)
-        if any(real_path(j.target) == real_path(j.source) for j in jobs):
-            raise UsageError("a job never writes over its inputs: choose another output folder")
-        args.output.mkdir(parents=True, exist_ok=True)
-        manifest = JobManifest(args.output, job_settings(task, params, args))
+        jobs: list[AnyJob]
+        if remote:
+            jobs = list(_planned_url_jobs(task, params, args))
+            folder = args.job_dir or job_folder_for(canonical(args.output))
+        else:
+            jobs = list(_planned_local_jobs(task, params, args))
+            folder = args.output
+        folder.mkdir(parents=True, exist_ok=True)
+        manifest = JobManifest(folder, job_settings(task, params, args))
     except (UsageError, ValueError) as exc:
         print_error(str(exc))
         return 2
     except OSError as exc:
-        print_error(f"cannot use the output folder {args.output}: {exc.strerror or exc}")
+        print_error(f"cannot use the job's folder: {exc.strerror or exc}")
         return 1
+    if remote:
+        print(f"the job's manifest: {manifest.path}", file=sys.stderr)
     try:
         manifest.add(jobs)
         left = manifest.to_do(jobs, args.retry_failed)
@@ -95,11 +115,11 @@ def run_job(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
         elif left:
             engine = Engine(**_engine_settings(args))
             for job in left:
-                progress = TerminalProgress(job.source.name)
-                seconds, error = attempt_file(task, params, engine, job, own, progress)
+                progress = TerminalProgress(job_name(job))
+                seconds, error, outcome = restore_job(task, params, engine, job, own, progress)
                 progress.done("")
-                tally.record(job, seconds, error)
-        return _summary(manifest)
+                tally.record(job, seconds, error, outcome)
+        return _summary(manifest, args.output if remote else None)
     except DeviceUnavailableError as exc:
         print_error(str(exc))
         return 2
@@ -113,7 +133,79 @@ def run_job(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
         manifest.close()
 
 
-def _summary(manifest: JobManifest) -> int:
+def _planned_local_jobs(task: TaskSpec, params: Any, args: argparse.Namespace) -> list[Job]:
+    jobs = planned_jobs(task, params, args)
+    if args.output.suffix and len(jobs) == 1 and not args.output.is_dir():
+        raise UsageError("a job writes into a folder: give -o a folder")
+    refuse_collisions(jobs)
+    if any(real_path(j.target) == real_path(j.source) for j in jobs):
+        raise UsageError("a job never writes over its inputs: choose another output folder")
+    return jobs
+
+
+def _planned_url_jobs(task: TaskSpec, params: Any, args: argparse.Namespace) -> list[RemoteJob]:
+    validate_params(params)
+    if task.needs_user_mask(params) and args.mask is None:
+        raise ValueError(MASK_MISSING)
+    return plan_urls(args.inputs, args.output, args.format or task.output_format or None)
+
+
+def job_name(job: AnyJob) -> str:
+    return job.name if isinstance(job, RemoteJob) else job.source.name
+
+
+def restore_job(
+    task: TaskSpec,
+    params: Any,
+    engine: Any,
+    job: AnyJob,
+    args: argparse.Namespace,
+    progress: Progress,
+) -> tuple[float, str | None, Outcome | None]:
+    """One file of a job, wherever it lies: (seconds, None, what was written) or (seconds,
+    why not, None). The checksums are taken here, by the worker, from its own copies."""
+    if isinstance(job, RemoteJob):
+        return _restore_remote(task, params, engine, job, args, progress)
+    seconds, error = attempt_file(task, params, engine, job, args, progress)
+    written = stored(job.target) if error is None else None
+    if written is None:
+        return seconds, error or f"{job.target}: not there after writing", None
+    return seconds, None, Outcome(file_sha256(job.source), file_sha256(job.target), written)
+
+
+def _restore_remote(
+    task: TaskSpec,
+    params: Any,
+    engine: Any,
+    job: RemoteJob,
+    args: argparse.Namespace,
+    progress: Progress,
+) -> tuple[float, str | None, Outcome | None]:
+    """Fetch the input, restore it into a temporary folder, upload what was written there
+    (the result, and an uncertainty map beside it)."""
+    try:
+        with (
+            fetched(job.source) as source,
+            tempfile.TemporaryDirectory(prefix="restorer-out-") as out,
+        ):
+            local = Job(source, Path(out) / PurePosixPath(job.target).name)
+            seconds, error = attempt_file(task, params, engine, local, args, progress)
+            if error is not None:
+                return seconds, error, None
+            folder = job.target.rsplit("/", 1)[0]
+            for written in sorted(Path(out).iterdir()):
+                upload(written, f"{folder}/{written.name}")
+            now = stored(job.target)
+            if now is None:
+                return seconds, f"{job.target}: not there after the upload", None
+            return seconds, None, Outcome(file_sha256(source), file_sha256(local.target), now)
+    except ImageReadError as exc:
+        return 0.0, str(exc), None
+    except (OSError, UsageError) as exc:
+        return 0.0, f"{job.target}: cannot be written ({exc})", None
+
+
+def _summary(manifest: JobManifest, remote_output: str | None) -> int:
     counts = manifest.counts()
     errors = manifest.write_errors()
     print(
@@ -121,6 +213,11 @@ def _summary(manifest: JobManifest) -> int:
         file=sys.stderr,
     )
     if errors is not None:
+        if remote_output is not None:  # where the archivist looks: beside the outputs
+            try:
+                upload(errors, f"{canonical(remote_output).rstrip('/')}/{ERRORS_NAME}")
+            except (OSError, UsageError) as exc:
+                print_error(f"the failures' list could not be put beside the outputs: {exc}")
         print(f"the failures and why: {errors}", file=sys.stderr)
     return 1 if counts.failed or counts.pending else 0
 
@@ -132,17 +229,19 @@ class _Tally:
         self.manifest, self.total, self.count = manifest, total, 0
         self.start = time.monotonic()
 
-    def record(self, job: Job, seconds: float, error: str | None) -> None:
+    def record(
+        self, job: AnyJob, seconds: float, error: str | None, outcome: Outcome | None
+    ) -> None:
         self.count += 1
-        if error is not None:
-            self.manifest.failed(job, error)
-            print_error(error)
+        if error is not None or outcome is None:
+            self.manifest.failed(job, error or "no result")
+            print_error(error or f"{job_name(job)}: no result")
             return
-        self.manifest.done(job, seconds)
+        self.manifest.done(job, seconds, outcome)
         rate = self.count / (time.monotonic() - self.start) * 60
         eta = (self.total - self.count) / max(rate, 1e-9)
         print(
-            f"{job.source.name} -> {job.target} ({seconds:.1f} s) · {self.count}/{self.total} "
+            f"{job_name(job)} -> {job.target} ({seconds:.1f} s) · {self.count}/{self.total} "
             f"· {rate:.1f} files/min · about {eta:.0f} min left",
             file=sys.stderr,
         )
@@ -180,23 +279,23 @@ def _start_worker(settings: dict[str, Any], threads: int) -> None:
 
 
 def _work(
-    task_name: str, params: Any, job: Job, args: dict[str, Any]
-) -> tuple[Job, float, str | None]:
+    task_name: str, params: Any, job: AnyJob, args: dict[str, Any]
+) -> tuple[AnyJob, float, str | None, Outcome | None]:
     from restorer.core.progress import NullProgress
     from restorer.tasks.registry import get_task
 
     task = get_task(task_name)
-    seconds, error = attempt_file(
+    seconds, error, outcome = restore_job(
         task, params, _worker_engine, job, argparse.Namespace(**args), NullProgress()
     )
-    return job, seconds, error
+    return job, seconds, error, outcome
 
 
 def _run_in_processes(
     task: TaskSpec,
     params: Any,
     args: argparse.Namespace,
-    jobs: list[Job],
+    jobs: list[AnyJob],
     tally: _Tally,
     workers: int,
 ) -> None:
@@ -219,8 +318,7 @@ def _run_in_processes(
         futures = [pool.submit(_work, task.name, params, job, plain) for job in jobs]
         try:
             for future in as_completed(futures):
-                job, seconds, error = future.result()
-                tally.record(job, seconds, error)
+                tally.record(*future.result())
         except BrokenProcessPool:
             # The files it held stay "to do" in the manifest: nothing is lost.
             print_error(
@@ -236,8 +334,9 @@ def _run_in_processes(
 # --- a Ray cluster ------------------------------------------------------------------------
 # One actor per worker slot holds an engine (its models loaded once; a GPU actor where the
 # node has a GPU). Files are read and written by the actors at the paths given, so they must
-# be paths every node sees (a shared file system). The manifest stays with this process, the
-# driver: a lost node or a restarted driver loses nothing, its files are still to do.
+# be paths every node sees (a shared file system) or URLs of object storage. The manifest
+# stays with this process, the driver: a lost node or a restarted driver loses nothing, its
+# files are still to do.
 
 
 def _restorer_actor(ray: Any) -> Any:
@@ -248,7 +347,7 @@ def _restorer_actor(ray: Any) -> Any:
 
         def restore(
             self, task_name: str, params: Any, job: Job, args: dict[str, Any]
-        ) -> tuple[Job, float, str | None]:
+        ) -> tuple[AnyJob, float, str | None, Outcome | None]:
             return _work(task_name, params, job, args)
 
     return Restorer
@@ -264,7 +363,7 @@ def _run_on_ray(
     task: TaskSpec,
     params: Any,
     args: argparse.Namespace,
-    jobs: list[Job],
+    jobs: list[AnyJob],
     tally: _Tally,
     address: str,
     workers: int,
@@ -300,7 +399,7 @@ def _run_on_ray(
         # Each actor has one file at a time; a finished actor takes the next file. Written
         # out rather than with ray.util.ActorPool, which hands a dead actor further files.
         queue = [(job, 1) for job in reversed(jobs)]
-        running: dict[Any, tuple[Any, Job, int]] = {}
+        running: dict[Any, tuple[Any, AnyJob, int]] = {}
 
         def give(actor: Any) -> None:
             if queue:
@@ -314,20 +413,20 @@ def _run_on_ray(
             [future], _ = ray.wait(list(running), num_returns=1)
             actor, job, attempt = running.pop(future)
             try:
-                done_job, seconds, error = ray.get(future)
+                result = ray.get(future)
             except ray.exceptions.RayActorError:
                 if attempt < RAY_ATTEMPTS:
-                    print_error(f"a Ray worker was lost on {job.source.name}; trying it again")
+                    print_error(f"a Ray worker was lost on {job_name(job)}; trying it again")
                     queue.append((job, attempt + 1))
                 else:
                     print_error(
-                        f"a Ray worker was lost on {job.source.name} twice; it is still to "
+                        f"a Ray worker was lost on {job_name(job)} twice; it is still to "
                         "do: run the same command to resume"
                     )
                 if queue:
                     give(new_actor())  # in place of the lost one
                 continue
-            tally.record(done_job, seconds, error)
+            tally.record(*result)
             give(actor)
     finally:
         ray.shutdown()

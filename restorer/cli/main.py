@@ -11,6 +11,7 @@ from typing import Any
 from restorer import __version__
 from restorer.cli.models import add_models_command, run_models_command
 from restorer.engine.choices import BACKEND_CHOICES, DEVICE_CHOICES, PRECISION_CHOICES
+from restorer.io.storage import path_or_url
 from restorer.tasks.base import ParamSpec, TaskSpec, param_specs
 from restorer.tasks.registry import COMMANDS, WITH_USER_MODELS
 
@@ -55,15 +56,25 @@ def _add_param(parser: argparse.ArgumentParser, spec: ParamSpec, user_models: bo
     )
 
 
-def _add_task_command(sub: Any, task: TaskSpec) -> argparse.ArgumentParser:
+def _add_task_command(sub: Any, task: TaskSpec, urls: bool = False) -> argparse.ArgumentParser:
+    """A task's command; with `urls` (restorer batch) inputs and output may be URLs."""
     p = sub.add_parser(task.command, help=task.description, description=task.description)
-    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="image files or folders")
+    location = path_or_url if urls else Path
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        type=location,
+        metavar="INPUT",
+        help="image files or folders"
+        + (", or URLs (s3://bucket/scans, gs://...: needs the storage's fsspec driver)" * urls),
+    )
     p.add_argument(
         "-o",
         "--output",
-        type=Path,
+        type=location,
         required=True,
-        help="output file (for one input) or folder (same names as the inputs)",
+        help="output file (for one input) or folder (same names as the inputs)"
+        + (", or a URL" * urls),
     )
     user_models = task.name in WITH_USER_MODELS
     specs = param_specs(task.params_type)
@@ -251,10 +262,20 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="Run a task over many files as a job: interrupted, the same command "
         "resumes where it stopped; failures go to OUT/restorer-job-errors.csv.",
     )
-    batch.add_argument("--status", type=Path, metavar="OUT", help="where the job in OUT stands")
+    batch.add_argument(
+        "--status", type=path_or_url, metavar="OUT", help="where the job in OUT stands"
+    )
     batch_sub = batch.add_subparsers(dest="batch_task", metavar="TASK")
     for task in COMMANDS:
-        job_parser = _add_task_command(batch_sub, task)
+        job_parser = _add_task_command(batch_sub, task, urls=True)
+        job_parser.add_argument(
+            "--job-dir",
+            type=Path,
+            default=None,
+            metavar="DIR",
+            help="where the job's manifest lives when OUT is a URL (default: a folder of the "
+            "application's data named after OUT)",
+        )
         job_parser.add_argument(
             "--retry-failed", action="store_true", help="run the files that failed again"
         )
@@ -264,7 +285,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             metavar="local|ADDRESS",
             help="run on a Ray cluster (ADDRESS, or 'auto' for the one this machine belongs "
             "to) or a Ray instance started here ('local'); inputs and outputs must be paths "
-            'every node sees. Needs pip install "restorer[cluster]"',
+            'every node sees, or URLs. Needs pip install "restorer[cluster]"',
         )
         job_parser.add_argument(
             "--workers",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from restorer.core.image import Image
 from restorer.io.errors import ImageReadError, ImageWriteError
@@ -48,8 +48,8 @@ def list_images(folder: Path, exclude: Sequence[str] = ()) -> list[Path]:
     )
 
 
-def format_for_suffix(path: Path) -> str | None:
-    return _SUFFIX_FORMAT.get(Path(path).suffix.lower())
+def format_for_suffix(path: PurePath) -> str | None:
+    return _SUFFIX_FORMAT.get(path.suffix.lower())
 
 
 def sniff_format(data: bytes) -> str | None:

@@ -7,19 +7,25 @@ says exactly what was finished, and the same command resumes from there. A file 
 done only while its output is still there with the checksum recorded when it was written;
 resuming compares each output's size and time first and reads it only when those changed
 (an archive's outputs are terabytes: hashing them all at every resume would take hours).
+Outputs in object storage are told apart by their ETag (restorer.io.storage); the manifest of
+such a job lives on the driver's disk (job_folder_for), as SQLite needs a file system.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from restorer.core.checksum import file_sha256
+from restorer.io.app_data import data_folder
 from restorer.io.batch import Job, UsageError
+from restorer.io.storage import RemoteJob, Stored, is_url, sha256_at, stored
+
+AnyJob = Job | RemoteJob
 
 MANIFEST_NAME = "restorer-job.sqlite"
 ERRORS_NAME = "restorer-job-errors.csv"
@@ -34,12 +40,31 @@ create table if not exists files (
     source_sha256 text,
     output_sha256 text,
     output_size integer,
-    output_mtime_ns integer,
+    output_version text,
     seconds real,
     error text,
     updated real
 );
 """
+
+
+def job_folder_for(output: str | Path) -> Path:
+    """Where the manifest of a job writing to `output` lives: the output folder itself, or for
+    a URL a folder of the application's data named after it (the same command finds it)."""
+    if not is_url(output):
+        return Path(output)
+    digest = hashlib.sha256(str(output).rstrip("/").encode()).hexdigest()[:16]
+    return data_folder() / "jobs" / digest
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A file restored: the checksums of its input and output, and how the output is stored
+    (measured by the worker that wrote it, from its local copies)."""
+
+    source_sha256: str
+    output_sha256: str
+    output: Stored
 
 
 @dataclass(frozen=True)
@@ -62,6 +87,7 @@ class JobManifest:
         self.path = folder / MANIFEST_NAME
         self._db = sqlite3.connect(self.path)
         self._db.executescript(_SCHEMA)
+        _upgrade(self._db)
         wanted = json.dumps(settings, sort_keys=True)
         row = self._db.execute("select value from job where key = 'settings'").fetchone()
         if row is None:
@@ -76,7 +102,7 @@ class JobManifest:
     def close(self) -> None:
         self._db.close()
 
-    def add(self, jobs: list[Job]) -> None:
+    def add(self, jobs: list[AnyJob]) -> None:
         """Inputs not yet in the manifest join it as pending (a resumed job finds new files
         in its input folders too)."""
         with self._db:
@@ -86,13 +112,13 @@ class JobManifest:
                 [(str(j.source), str(j.target), time.time()) for j in jobs],
             )
 
-    def to_do(self, jobs: list[Job], retry_failed: bool) -> list[Job]:
+    def to_do(self, jobs: list[AnyJob], retry_failed: bool) -> list[AnyJob]:
         """The jobs still to run: pending ones, failed ones when retried, and done ones whose
         output is gone or no longer the file that was written (marked pending again)."""
         rows = {
             source: (status, recorded)
             for source, status, *recorded in self._db.execute(
-                "select source, status, output_sha256, output_size, output_mtime_ns from files"
+                "select source, status, output_sha256, output_size, output_version from files"
             )
         }
         left = []
@@ -107,39 +133,38 @@ class JobManifest:
             left.append(job)
         return left
 
-    def done(self, job: Job, seconds: float) -> None:
-        written = job.target.stat()
+    def done(self, job: AnyJob, seconds: float, outcome: Outcome) -> None:
         self._set(
             job,
             DONE,
-            source_sha256=file_sha256(job.source),
-            output_sha256=file_sha256(job.target),
-            output_size=written.st_size,
-            output_mtime_ns=written.st_mtime_ns,
+            source_sha256=outcome.source_sha256,
+            output_sha256=outcome.output_sha256,
+            output_size=outcome.output.size,
+            output_version=outcome.output.version,
             seconds=seconds,
         )
 
-    def failed(self, job: Job, error: str) -> None:
+    def failed(self, job: AnyJob, error: str) -> None:
         self._set(job, FAILED, error=error)
 
     def _set(
         self,
-        job: Job,
+        job: AnyJob,
         status: str,
         *,
         source_sha256: str | None = None,
         output_sha256: str | None = None,
         output_size: int | None = None,
-        output_mtime_ns: int | None = None,
+        output_version: str | None = None,
         seconds: float | None = None,
         error: str | None = None,
     ) -> None:
         with self._db:
             self._db.execute(
                 "update files set status = ?, source_sha256 = ?, output_sha256 = ?, "
-                "output_size = ?, output_mtime_ns = ?, seconds = ?, error = ?, updated = ? "
+                "output_size = ?, output_version = ?, seconds = ?, error = ?, updated = ? "
                 "where source = ?",
-                (status, source_sha256, output_sha256, output_size, output_mtime_ns, seconds,
+                (status, source_sha256, output_sha256, output_size, output_version, seconds,
                  error, time.time(), str(job.source)),
             )  # fmt: skip
 
@@ -181,13 +206,26 @@ def _counts(db: sqlite3.Connection) -> Counts:
     return Counts(found.get(DONE, 0), found.get(FAILED, 0), found.get(PENDING, 0))
 
 
-def _intact(target: Path, sha256: str | None, size: int | None, mtime_ns: int | None) -> bool:
-    """Whether target is still the output recorded: the same size and time, or else the
-    same content (a copy keeps the content, not the time)."""
+def _upgrade(db: sqlite3.Connection) -> None:
+    """A manifest from before outputs could be objects kept the file's time in nanoseconds:
+    that is its version."""
+    columns = {row[1] for row in db.execute("pragma table_info(files)")}
+    if "output_version" not in columns:
+        with db:
+            db.execute("alter table files add column output_version text")
+            db.execute("update files set output_version = cast(output_mtime_ns as text)")
+
+
+def _intact(target: str | Path, sha256: str | None, size: int | None, version: str | None) -> bool:
+    """Whether target is still the output recorded: the same size and version (a file's
+    time, an object's ETag), or else the same content (a copy keeps the content, not the
+    time)."""
     try:
-        now = target.stat()
-        if now.st_size == size and now.st_mtime_ns == mtime_ns:
+        now = stored(target)
+        if now is None:
+            return False
+        if now.size == size and now.version == version:
             return True
-        return sha256 is not None and file_sha256(target) == sha256
+        return sha256 is not None and sha256_at(target) == sha256
     except OSError:
         return False

@@ -10,16 +10,15 @@ restorer.models.user_models when it is added.
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from restorer.core.checksum import file_sha256
+from restorer.io.app_data import data_folder
 from restorer.io.atomic import atomic_write_bytes
 
-DATA_ENV = "RESTORER_DATA_DIR"  # tests and portable installs keep the library elsewhere
 INDEX = "library.json"
 
 
@@ -42,11 +41,7 @@ class LibraryEntry:
 
 
 def default_folder() -> Path:
-    if os.environ.get(DATA_ENV):
-        return Path(os.environ[DATA_ENV]) / "models"
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("Restorer", appauthor=False)) / "models"
+    return data_folder() / "models"
 
 
 class ModelLibrary:
