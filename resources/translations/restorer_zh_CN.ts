@@ -1099,8 +1099,8 @@
       <translation>全分辨率</translation>
     </message>
     <message>
-      <source>Compute the correction on the slice's own grid instead of at 256 (~2 s) and enlarged: slower (a 512 slice on a 2-core CPU: LI ~1 s, NMAR ~2.5 s, learned ~5 s), and it also removes streaks finer than a 256 pixel. The slice itself always keeps its full resolution.</source>
-      <translation>在切片自身的网格上计算校正，而不是在 256 上计算（约 2 秒）再放大：更慢（双核 CPU 上 512 的切片：LI 约 1 秒，NMAR 约 2.5 秒，学习方法约 5 秒），但也能去除比 256 像素更细的条纹。切片本身始终保持全分辨率。</translation>
+      <source>Compute the correction on the slice's own grid instead of at 256 (under 1 s) and enlarged: slower (a 512 slice on a 2-core CPU: LI ~1 s, NMAR ~2.5 s, learned ~5 s), and it also removes streaks finer than a 256 pixel. The slice itself always keeps its full resolution.</source>
+      <translation>在切片自身的网格上计算校正，而不是在 256 上计算（不到 1 秒）再放大：更慢（双核 CPU 上 512 的切片：LI 约 1 秒，NMAR 约 2.5 秒，学习方法约 5 秒），但也能去除比 256 像素更细的条纹。切片本身始终保持全分辨率。</translation>
     </message>
     <message>
       <source>Detect scratches and dust</source>

@@ -80,7 +80,7 @@ class MarParams:
         metadata=param(
             "Full resolution",
             "bool",
-            help="Compute the correction on the slice's own grid instead of at 256 (~2 s) and "
+            help="Compute the correction on the slice's own grid instead of at 256 (under 1 s) and "
             "enlarged: slower (a 512 slice on a 2-core CPU: LI ~1 s, NMAR ~2.5 s, learned "
             "~5 s), and it also removes streaks finer than a 256 pixel. The slice itself "
             "always keeps its full resolution.",
