@@ -12,7 +12,7 @@
 and on each, RMSE in HU inside the body within 25 px of the metal (its 2-px rim left out)
 and farther away, as a ratio to the uncorrected slice's (issue 19's targets: near <= 0.65 for
 NMAR, 0.5 for learned; far <= 1.02 for all), pooled over the cases; plus seconds per 512x512
-slice on this machine.
+slice on this machine (after one run, best of two).
 """
 
 from __future__ import annotations
@@ -180,11 +180,18 @@ def seconds_per_512_slice(table: dict[str, Method]) -> dict[str, float]:
     hu = np.where(x**2 + y**2 < 200**2, 40.0, -1000.0).astype(np.float32)
     hu[250:262, 200:212] = 3500.0
     metal = metal_pixels(hu)
+    # One run first (thread pools, the learned models' compilation for this size), then the
+    # best of two: a single run right after the quality table took LI 1.9 s and NMAR 3.3 s
+    # where an idle process takes 1.0 s and 2.2 s.
     timings = {}
     for method, fn in table.items():
-        start = time.perf_counter()
         fn(hu, metal)
-        timings[method] = time.perf_counter() - start
+        best = float("inf")
+        for _ in range(2):
+            start = time.perf_counter()
+            fn(hu, metal)
+            best = min(best, time.perf_counter() - start)
+        timings[method] = best
     return timings
 
 

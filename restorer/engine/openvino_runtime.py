@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -69,7 +70,10 @@ class OpenVinoRuntime:
         self._ov = ov
         self.core = ov.Core()
         self.threads = max(1, threads)
-        self.cache = (cache or cache_root()) / f"openvino-{ov.__version__}"
+        # One folder per OpenVINO build; its version string holds slashes
+        # ("2026.4.1-22982-e213a147257-releases/2026/4"), which made nested folders.
+        build = re.sub(r"[^A-Za-z0-9._-]+", "_", ov.__version__)
+        self.cache = (cache or cache_root()) / f"openvino-{build}"
         capabilities = self.core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")
         self.bfloat16_capable = "BF16" in capabilities
         self._compiled: dict[tuple[str, str], Any] = {}
