@@ -65,14 +65,21 @@ class CoarseMap:
         blocks_y, blocks_x = self.values.shape[:2]
         r0, r1, ry = _axis_weights(y0, y1, self.factor, blocks_y)
         c0, c1, cx = _axis_weights(x0, x1, self.factor, blocks_x)
-        v = self.values
+        # Columns first, on the few block rows the window needs; then rows, whose gathers
+        # copy whole contiguous rows (the other order gathered columns of the full-size
+        # window: twice as long, 22 ms for an 800-pixel tile).
+        first = int(r0[0])
+        v = self.values[first : int(r1[-1]) + 1]
         trailing = (1,) * (v.ndim - 2)
-        ry = ry.astype(np.float32).reshape(-1, 1, *trailing)
         cx = cx.astype(np.float32).reshape(1, -1, *trailing)
-        # Rows first, on the small map; then columns, once over the window.
-        by_row = v[r0] * (1 - ry) + v[r1] * ry
-        out = by_row[:, c1] * cx
-        out += by_row[:, c0] * (1 - cx)
+        by_col = v[:, c0] * (1 - cx)
+        by_col += v[:, c1] * cx
+        ry = ry.astype(np.float32).reshape(-1, 1, *trailing)
+        low = by_col[r0 - first]
+        out = by_col[r1 - first]
+        out -= low
+        out *= ry
+        out += low
         return out
 
     def mean(self) -> float:
