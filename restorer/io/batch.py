@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from restorer.io import READ_SUFFIXES, format_for_suffix
 
@@ -54,14 +54,16 @@ def plan(inputs: list[Path], output: Path, out_format: str | None = None) -> lis
         return [Job(sources[0], output)]
     if output.exists() and not output.is_dir():
         raise UsageError(f"{output} is a file; give a folder for several outputs")
-    jobs = []
-    for src in sources:
-        name = src.name if src.suffix else src.name + ".dcm"
-        if out_format:
-            name = Path(name).stem + "." + out_format
-        jobs.append(Job(src, output / name))
+    jobs = [Job(src, output / output_name(src.name, out_format)) for src in sources]
     refuse_collisions(jobs)
     return jobs
+
+
+def output_name(name: str, out_format: str | None) -> str:
+    """An output's file name from its input's: a DICOM file without a suffix (as series
+    exports often are) gets .dcm, and a format given changes the suffix."""
+    path = PurePosixPath(name if PurePosixPath(name).suffix else name + ".dcm")
+    return path.stem + "." + out_format if out_format else path.name
 
 
 def real_path(path: Path) -> Path:

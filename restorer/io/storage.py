@@ -27,7 +27,7 @@ from typing import Any
 
 from restorer.core.checksum import file_sha256
 from restorer.io import READ_SUFFIXES, format_for_suffix
-from restorer.io.batch import UsageError
+from restorer.io.batch import UsageError, output_name
 
 OBJECT_STORES = {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "memory"}
 # Fields of fsspec's file info that change when an object or file is replaced, best first.
@@ -71,7 +71,11 @@ class RemoteJob:
 
     @property
     def name(self) -> str:
-        return PurePosixPath(self.source.split("://", 1)[1]).name
+        return _name(self.source)
+
+
+def _name(url: str) -> str:
+    return PurePosixPath(url.split("://", 1)[1]).name
 
 
 def _images_at(url: str) -> list[str]:
@@ -112,13 +116,7 @@ def plan_urls(
     out = canonical(output).rstrip("/")
     if format_for_suffix(PurePosixPath(out)) is not None:
         raise UsageError("a job writes into a folder: give -o a folder")
-    jobs = []
-    for src in sources:
-        name = PurePosixPath(src.split("://", 1)[1]).name
-        name = name if PurePosixPath(name).suffix else name + ".dcm"
-        if out_format:
-            name = PurePosixPath(name).stem + "." + out_format
-        jobs.append(RemoteJob(src, f"{out}/{name}"))
+    jobs = [RemoteJob(src, f"{out}/{output_name(_name(src), out_format)}") for src in sources]
     _refuse_collisions(jobs)
     return jobs
 
@@ -145,7 +143,7 @@ def fetched(url: str) -> Iterator[Path]:
     """The object at `url` as a local file (same name) in a temporary folder, removed after."""
     folder = Path(tempfile.mkdtemp(prefix="restorer-fetch-"))
     try:
-        local = folder / PurePosixPath(url.split("://", 1)[1]).name
+        local = folder / _name(url)
         fs, path = _fs(url)
         try:
             fs.get_file(path, str(local))
