@@ -164,8 +164,10 @@ def test_truncated_and_corrupt_files_are_refused(tmp_path: Path, samples: Path, 
     with pytest.raises(ImageReadError, match=r"truncated|corrupt"):
         read_image(tmp_path / "cut.png")
     (tmp_path / "junk.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
-    with pytest.raises(ImageReadError):
+    with pytest.raises(ImageReadError) as refused:
         read_image(tmp_path / "junk.png")
+    # Said in words: Pillow's own message names a memory address ("<_io.BytesIO object at").
+    assert "object at 0x" not in str(refused.value) and "junk.png" in str(refused.value)
 
 
 @pytest.mark.parametrize("suffix", [".tif", ".webp", ".bmp"])

@@ -23,3 +23,12 @@ def frames_note(name: str, extra: dict[str, object]) -> str | None:
     if not frames:
         return None
     return f"{name} holds {frames} frames or pages; only the first is restored"
+
+
+def decoder_reason(exc: Exception) -> str:
+    """A decoder's complaint in words for the user: Pillow's "cannot identify image file
+    <_io.BytesIO object at 0x...>" names a memory address, not the problem."""
+    text = str(exc)
+    if text.startswith("cannot identify image file"):
+        return "its contents are damaged or of another kind"
+    return text

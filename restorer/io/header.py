@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from restorer.io.errors import ImageReadError
+from restorer.io.errors import ImageReadError, decoder_reason
 
 SNIFF_BYTES = 4096
 PNG_COLOUR_TYPES = {0: "gray", 2: "RGB", 3: "palette", 4: "gray + alpha", 6: "RGB + alpha"}
@@ -56,7 +56,8 @@ def read_header(path: Path, fmt: str) -> Header:
     except ImageReadError:
         raise
     except Exception as exc:
-        raise ImageReadError(f"{path.name}: not a readable {fmt.upper()} file ({exc})") from exc
+        reason = decoder_reason(exc)
+        raise ImageReadError(f"{path.name}: not a readable {fmt.upper()} file ({reason})") from exc
 
 
 def _raster_header(path: Path, fmt: str) -> Header:

@@ -16,7 +16,7 @@ import numpy as np
 from restorer.core.image import JPEG_QUALITY_KEY, Image, ImageMeta
 from restorer.core.jpeg_quality import estimate_quality
 from restorer.io.convert import float_to_integer, integer_to_float
-from restorer.io.errors import FRAMES_IGNORED, ImageReadError, ImageWriteError
+from restorer.io.errors import FRAMES_IGNORED, ImageReadError, ImageWriteError, decoder_reason
 from restorer.io.limits import check_plausible_length, check_size
 from restorer.io.metadata import (
     looks_truncated,
@@ -34,7 +34,8 @@ def read_raster(path: Path, data: bytes, fmt: str) -> Image:
     try:
         info = read_raster_info(data)
     except Exception as exc:
-        raise ImageReadError(f"{path.name}: not a readable {fmt.upper()} file ({exc})") from exc
+        reason = decoder_reason(exc)
+        raise ImageReadError(f"{path.name}: not a readable {fmt.upper()} file ({reason})") from exc
     check_size(path, info.width, info.height)
     check_plausible_length(path, fmt, info.width, info.height, len(data))
     if looks_truncated(data, fmt):
