@@ -92,8 +92,20 @@ class OpenVinoRuntime:
         if key not in self._compiled:
             model = self._converted(descriptor, module, converting)
             config = {"INFERENCE_PRECISION_HINT": precision, "INFERENCE_NUM_THREADS": self.threads}
-            self._compiled[key] = self.core.compile_model(model, "CPU", config)
+            self._compiled[key] = self.core.compile_model(self._channels_last(model), "CPU", config)
         return self._compiled[key]
+
+    def _channels_last(self, model: Any) -> Any:
+        """The model taking and giving (1, H, W, C) tensors, as the tiler holds tiles: OpenVINO
+        reorders inside the compiled model, where numpy's transposes of every tile in and out
+        cost a copy each (and left the result a strided view that the blending read slowly)."""
+        ppp = self._ov.preprocess.PrePostProcessor(model)
+        ppp.input(0).tensor().set_layout(self._ov.Layout("NHWC"))
+        ppp.input(0).model().set_layout(self._ov.Layout("NCHW"))
+        for index in range(len(model.outputs)):
+            ppp.output(index).model().set_layout(self._ov.Layout("NCHW"))
+            ppp.output(index).tensor().set_layout(self._ov.Layout("NHWC"))
+        return ppp.build()
 
     def _converted(
         self,
@@ -164,6 +176,6 @@ class OpenVinoRuntime:
 
 def infer(compiled: Any, tile: np.ndarray) -> np.ndarray:
     """One packed (H, W, C) float32 tile through a compiled model: (H', W', C') float32."""
-    batch = np.ascontiguousarray(tile.transpose(2, 0, 1)[None], dtype=np.float32)
-    out = compiled({0: batch})[0]
-    return np.asarray(out[0], dtype=np.float32).transpose(1, 2, 0)
+    batch = np.ascontiguousarray(tile[None], dtype=np.float32)
+    out = compiled({0: batch})[0]  # a copy of the output tensor (share_outputs is off)
+    return np.asarray(out[0], dtype=np.float32)
