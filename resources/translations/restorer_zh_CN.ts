@@ -1095,6 +1095,14 @@
       <translation>学习方法：在切片及其三个镜像上运行网络，取其平均，并显示它们不一致之处（视图 &gt; 不确定性，单位 HU）。速度慢四倍。</translation>
     </message>
     <message>
+      <source>Keep texture</source>
+      <translation>保留纹理</translation>
+    </message>
+    <message>
+      <source>Learned method: keep only the part of the networks' correction that lies along the rays through the metal, so the slice keeps its noise texture and fine detail away from the streaks. Off: their whole output, smoother.</source>
+      <translation>学习方法：只保留网络校正中沿穿过金属的射线的部分，使切片在条纹之外保留其噪声纹理和细节。关闭：使用网络的全部输出，更平滑。</translation>
+    </message>
+    <message>
       <source>Full resolution</source>
       <translation>全分辨率</translation>
     </message>

@@ -51,8 +51,10 @@ def methods(engine: Engine) -> dict[str, Method]:
     }
     if learned_available(engine.has_model):
 
-        def ours(full_resolution: bool) -> Method:
-            params = MarParams(method="learned", full_resolution=full_resolution)
+        def ours(full_resolution: bool, keep_texture: bool = False) -> Method:
+            params = MarParams(
+                method="learned", full_resolution=full_resolution, keep_texture=keep_texture
+            )
 
             def correct(hu: np.ndarray, mask: np.ndarray) -> np.ndarray:
                 image = Image(hu.astype(np.float32), ImageMeta(modality=Modality.CT))
@@ -62,6 +64,9 @@ def methods(engine: Engine) -> dict[str, Method]:
 
         table["ours (learned, 256)"] = ours(False)
         table["ours (learned, full resolution)"] = ours(True)
+        # "Keep texture": the correction kept along the metal's rays.
+        table["ours (learned, 256, texture kept)"] = ours(False, keep_texture=True)
+        table["ours (learned, full resolution, texture kept)"] = ours(True, keep_texture=True)
     return table
 
 

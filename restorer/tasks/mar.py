@@ -75,6 +75,16 @@ class MarParams:
             "times slower.",
         ),
     )
+    keep_texture: bool = field(
+        default=False,
+        metadata=param(
+            "Keep texture",
+            "bool",
+            help="Learned method: keep only the part of the networks' correction that lies "
+            "along the rays through the metal, so the slice keeps its noise texture and fine "
+            "detail away from the streaks. Off: their whole output, smoother.",
+        ),
+    )
     full_resolution: bool = field(
         default=False,
         metadata=param(
@@ -144,12 +154,24 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
         from restorer.tasks.mar_learned import learned_mar_with_spread
 
         out, spread = learned_mar_with_spread(
-            hu, mask, outside_fov, ctx, full_resolution=params.full_resolution
+            hu,
+            mask,
+            outside_fov,
+            ctx,
+            full_resolution=params.full_resolution,
+            keep_texture=params.keep_texture,
         )
     else:
         from restorer.tasks.mar_learned import learned_mar
 
-        out = learned_mar(hu, mask, outside_fov, ctx, full_resolution=params.full_resolution)
+        out = learned_mar(
+            hu,
+            mask,
+            outside_fov,
+            ctx,
+            full_resolution=params.full_resolution,
+            keep_texture=params.keep_texture,
+        )
     if params.uncertainty and spread is None:
         ctx.progress.message(Note("The uncertainty map is made for the learned method only"))
     # Metal, and padding outside the scanner's field of view (not a measurement), stay as
