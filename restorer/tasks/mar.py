@@ -150,28 +150,14 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
             out = correct(hu, kept)
         else:
             out = at_work_size(correct, hu, kept)
-    elif params.uncertainty:
-        from restorer.tasks.mar_learned import learned_mar_with_spread
-
-        out, spread = learned_mar_with_spread(
-            hu,
-            mask,
-            outside_fov,
-            ctx,
-            full_resolution=params.full_resolution,
-            keep_texture=params.keep_texture,
-        )
     else:
-        from restorer.tasks.mar_learned import learned_mar
+        from restorer.tasks.mar_learned import learned_mar, learned_mar_with_spread
 
-        out = learned_mar(
-            hu,
-            mask,
-            outside_fov,
-            ctx,
-            full_resolution=params.full_resolution,
-            keep_texture=params.keep_texture,
-        )
+        how = {"full_resolution": params.full_resolution, "keep_texture": params.keep_texture}
+        if params.uncertainty:
+            out, spread = learned_mar_with_spread(hu, mask, outside_fov, ctx, **how)
+        else:
+            out = learned_mar(hu, mask, outside_fov, ctx, **how)
     if params.uncertainty and spread is None:
         ctx.progress.message(Note("The uncertainty map is made for the learned method only"))
     # Metal, and padding outside the scanner's field of view (not a measurement), stay as
