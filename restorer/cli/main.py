@@ -258,7 +258,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     batch = sub.add_parser(
         "batch",
-        help="a resumable job over a whole archive (its manifest lives in the output folder)",
+        help="a resumable job over a whole archive (its manifest lives in the output folder, "
+        "or on this machine when the output is a URL)",
         description="Run a task over many files as a job: interrupted, the same command "
         "resumes where it stopped; failures go to OUT/restorer-job-errors.csv.",
     )
