@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from restorer.cli.progress import TerminalProgress
-from restorer.cli.run_task import MASK_MISSING, attempt_file, planned_jobs, print_error
+from restorer.cli.run_task import attempt_file, check_params, planned_jobs, print_error
 from restorer.core.checksum import file_sha256
 from restorer.core.progress import Progress
 from restorer.engine.device import DeviceUnavailableError, choose_device
@@ -38,7 +38,7 @@ from restorer.io.job_manifest import (
 )
 from restorer.io.storage import RemoteJob, canonical, fetched, is_url, plan_urls, stored, upload
 from restorer.models.loader import ModelIntegrityError
-from restorer.tasks.base import TaskSpec, param_specs, validate_params
+from restorer.tasks.base import TaskSpec, param_specs
 
 
 def job_settings(task: TaskSpec, params: Any, args: argparse.Namespace) -> dict[str, object]:
@@ -60,7 +60,7 @@ def _plain(value: object) -> object:
 
 def print_status(folder: Path | str) -> int:
     try:
-        counts = read_counts(job_folder_for(canonical(folder) if is_url(folder) else folder))
+        counts = read_counts(job_folder_for(folder))
     except UsageError as exc:
         print_error(str(exc))
         return 2
@@ -79,7 +79,7 @@ def run_job(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
         jobs: list[AnyJob]
         if remote:
             jobs = list(_planned_url_jobs(task, params, args))
-            folder = args.job_dir or job_folder_for(canonical(args.output))
+            folder = args.job_dir or job_folder_for(args.output)
         else:
             jobs = list(_planned_local_jobs(task, params, args))
             folder = args.output
@@ -115,7 +115,7 @@ def run_job(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
         elif left:
             engine = Engine(**_engine_settings(args))
             for job in left:
-                progress = TerminalProgress(job_name(job))
+                progress = TerminalProgress(job.name)
                 seconds, error, outcome = restore_job(task, params, engine, job, own, progress)
                 progress.done("")
                 tally.record(job, seconds, error, outcome)
@@ -144,14 +144,8 @@ def _planned_local_jobs(task: TaskSpec, params: Any, args: argparse.Namespace) -
 
 
 def _planned_url_jobs(task: TaskSpec, params: Any, args: argparse.Namespace) -> list[RemoteJob]:
-    validate_params(params)
-    if task.needs_user_mask(params) and args.mask is None:
-        raise ValueError(MASK_MISSING)
+    check_params(task, params, args)
     return plan_urls(args.inputs, args.output, args.format or task.output_format or None)
-
-
-def job_name(job: AnyJob) -> str:
-    return job.name if isinstance(job, RemoteJob) else job.source.name
 
 
 def restore_job(
@@ -235,13 +229,13 @@ class _Tally:
         self.count += 1
         if error is not None or outcome is None:
             self.manifest.failed(job, error or "no result")
-            print_error(error or f"{job_name(job)}: no result")
+            print_error(error or f"{job.name}: no result")
             return
         self.manifest.done(job, seconds, outcome)
         rate = self.count / (time.monotonic() - self.start) * 60
         eta = (self.total - self.count) / max(rate, 1e-9)
         print(
-            f"{job_name(job)} -> {job.target} ({seconds:.1f} s) · {self.count}/{self.total} "
+            f"{job.name} -> {job.target} ({seconds:.1f} s) · {self.count}/{self.total} "
             f"· {rate:.1f} files/min · about {eta:.0f} min left",
             file=sys.stderr,
         )
@@ -428,11 +422,11 @@ def _run_on_ray(
                 result = ray.get(future)
             except ray.exceptions.RayActorError:
                 if attempt < RAY_ATTEMPTS:
-                    print_error(f"a Ray worker was lost on {job_name(job)}; trying it again")
+                    print_error(f"a Ray worker was lost on {job.name}; trying it again")
                     queue.append((job, attempt + 1))
                 else:
                     print_error(
-                        f"a Ray worker was lost on {job_name(job)} twice; it is still to "
+                        f"a Ray worker was lost on {job.name} twice; it is still to "
                         "do: run the same command to resume"
                     )
                 if queue:

@@ -123,12 +123,16 @@ def attempt_file(
         return 0.0, f"{job.source.name}: not enough memory; try a smaller --tile"
 
 
-def planned_jobs(task: TaskSpec, params: Any, args: argparse.Namespace) -> list[Job]:
-    """The files of this command, after checking the parameters and that a mask is given
-    where one is needed; UsageError or ValueError otherwise."""
+def check_params(task: TaskSpec, params: Any, args: argparse.Namespace) -> None:
+    """The parameters are valid and a mask is given where one is needed; ValueError if not."""
     validate_params(params)
     if task.needs_user_mask(params) and args.mask is None:
         raise ValueError(MASK_MISSING)
+
+
+def planned_jobs(task: TaskSpec, params: Any, args: argparse.Namespace) -> list[Job]:
+    """The files of this command, after check_params; UsageError or ValueError otherwise."""
+    check_params(task, params, args)
     return plan(args.inputs, args.output, args.format or task.output_format or None)
 
 

@@ -19,6 +19,10 @@ class Job:
     source: Path
     target: Path
 
+    @property
+    def name(self) -> str:
+        return self.source.name
+
 
 def _images_in(folder: Path) -> list[Path]:
     # Files without a suffix are included only in the DICOM sense: series exports often

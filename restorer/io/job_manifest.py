@@ -23,7 +23,7 @@ from pathlib import Path
 
 from restorer.io.app_data import data_folder
 from restorer.io.batch import Job, UsageError
-from restorer.io.storage import RemoteJob, Stored, is_url, sha256_at, stored
+from restorer.io.storage import RemoteJob, Stored, canonical, is_url, sha256_at, stored
 
 AnyJob = Job | RemoteJob
 
@@ -53,7 +53,7 @@ def job_folder_for(output: str | Path) -> Path:
     a URL a folder of the application's data named after it (the same command finds it)."""
     if not is_url(output):
         return Path(output)
-    digest = hashlib.sha256(str(output).rstrip("/").encode()).hexdigest()[:16]
+    digest = hashlib.sha256(canonical(output).rstrip("/").encode()).hexdigest()[:16]
     return data_folder() / "jobs" / digest
 
 
