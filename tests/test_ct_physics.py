@@ -163,3 +163,49 @@ def test_simulated_scan_without_metal_keeps_the_slice_hu() -> None:
         assert region.sum() > 1000
         expected, found = float(clean[region].mean()), float(scanned[region].mean())
         assert abs(found - expected) < 10 + 0.06 * abs(expected), (found, expected)
+
+
+def test_tube_spectrum_softens_with_voltage_and_hardens_with_filter() -> None:
+    from restorer.physics.metal import ENERGIES_KEV, SPECTRUM, tube_spectrum
+
+    def mean_kev(spectrum: np.ndarray) -> float:
+        return float((spectrum * ENERGIES_KEV).sum())
+
+    np.testing.assert_allclose(tube_spectrum(120.0), SPECTRUM)
+    at_80, at_100 = tube_spectrum(80.0), tube_spectrum(100.0)
+    assert abs(at_80.sum() - 1.0) < 1e-12
+    assert at_80[ENERGIES_KEV > 90].sum() == 0.0  # nothing above the peak voltage's bin
+    assert mean_kev(at_80) < mean_kev(at_100) < mean_kev(SPECTRUM)
+    assert mean_kev(tube_spectrum(100.0, filter_cm_water=2.0)) > mean_kev(at_100)
+    with pytest.raises(ValueError, match="kV"):
+        tube_spectrum(140.0)
+
+
+@pytest.mark.parametrize(
+    "protocol",
+    [
+        {"kvp": 80.0, "filter_cm_water": 2.0},
+        {"kvp": 100.0, "views": 230, "photons": 5e5},
+        {"kvp": 120.0, "oversample": 2},
+    ],
+)
+def test_every_scan_protocol_keeps_the_slice_hu(protocol: dict[str, float]) -> None:
+    """Training scans drawn from other scanners must still read tissue right: the water
+    correction is calibrated for each spectrum (calibrated for 120 kVp, an 80 kVp scan
+    of soft tissue read tens of HU low), and a scan projected on a finer grid is reduced back
+    to the slice's own size."""
+    import cv2
+
+    from restorer.physics.metal import ScanProtocol, scan_with
+    from tests.ct_helpers import held_out_chest_slice
+
+    clean, px_mm = held_out_chest_slice()
+    soft_tissue = cv2.erode(((clean > 0) & (clean < 100)).astype(np.uint8), np.ones((5, 5))) > 0
+    chosen = ScanProtocol(**protocol)  # type: ignore[arg-type]
+    scanned, metal = scan_with(clean, px_mm, chosen, np.random.default_rng(3))
+    assert scanned.shape == clean.shape == metal.shape
+    away = soft_tissue & (cv2.dilate((metal > 0).astype(np.uint8), np.ones((41, 41))) == 0)
+    assert away.sum() > 1000
+    expected, found = float(clean[away].mean()), float(scanned[away].mean())
+    assert abs(found - expected) < 25, (found, expected)
+    assert 0.0 < metal.max() <= 1.0  # the implants are in the slice, at partial volume

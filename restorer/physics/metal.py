@@ -10,6 +10,7 @@ Attenuation: mass attenuation coefficients (cm^2/g) from NIST XCOM at the spectr
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,8 +115,11 @@ KINDS = (
 )
 
 
-def random_metal(hu: np.ndarray, px_mm: float, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Fractional (partial volume) metal maps per material, objects placed inside the body."""
+def random_metal(
+    hu: np.ndarray, px_mm: float, rng: np.random.Generator, size: int | None = None
+) -> dict[str, np.ndarray]:
+    """Fractional (partial volume) metal maps per material, objects placed inside the body;
+    at the slice's size, or at `size` (a multiple of it, for a finer projection)."""
     import cv2  # simulation only: the application runs without OpenCV
 
     n = hu.shape[0]
@@ -138,19 +142,68 @@ def random_metal(hu: np.ndarray, px_mm: float, rng: np.random.Generator) -> dict
         obj = first if i == 0 or rng.random() < 0.6 else kinds[int(rng.integers(len(kinds)))]
         y, x = body[int(rng.integers(len(body)))]
         _draw(maps[obj.material], obj, (float(4 * x + 2), float(4 * y + 2)), px_mm, rng)
-    return {m: cv2.resize(v, (n, n), interpolation=cv2.INTER_AREA) for m, v in maps.items()}
+    out = size or n
+    return {m: cv2.resize(v, (out, out), interpolation=cv2.INTER_AREA) for m, v in maps.items()}
 
 
-def water_correction(max_length_cm: float = 60.0) -> np.ndarray:
+def water_correction(max_length_cm: float = 60.0, spectrum: np.ndarray = SPECTRUM) -> np.ndarray:
     """Cubic polynomial taking a polychromatic water projection to MU_WATER x length: the
-    beam-hardening correction every scanner applies."""
+    beam-hardening correction every scanner applies, calibrated for its own spectrum."""
     lengths = np.linspace(0, max_length_cm, 200)
     mu = MASS_ATTENUATION["water"] * DENSITY["water"]
-    poly = -np.log((SPECTRUM[None, :] * np.exp(-np.outer(lengths, mu))).sum(axis=1))
+    poly = -np.log((spectrum[None, :] * np.exp(-np.outer(lengths, mu))).sum(axis=1))
     return np.polyfit(poly, MU_WATER * lengths, 3)
 
 
 _CORRECTION = water_correction()
+
+
+def tube_spectrum(kvp: float, filter_cm_water: float = 0.0) -> np.ndarray:
+    """A tube spectrum on ENERGIES_KEV for a peak voltage of 80-120 kV: SPECTRUM (120 kVp)
+    with Kramers' law's fall of bremsstrahlung towards the peak voltage, (kvp - E), in place
+    of (120 - E) (measured from the top of each 10-20 keV wide bin), and an extra filter of
+    this much water that hardens it."""
+    if not 60.0 <= kvp <= 120.0:
+        raise ValueError(f"peak voltage {kvp} kV is outside 60-120 kV")
+    kramers = np.clip((kvp + 10.0 - ENERGIES_KEV) / (130.0 - ENERGIES_KEV), 0.0, 1.0)
+    filtered = np.exp(-MASS_ATTENUATION["water"] * filter_cm_water)
+    spectrum = SPECTRUM * kramers * filtered
+    return spectrum / spectrum.sum()
+
+
+@dataclass(frozen=True)
+class ScanProtocol:
+    """How a simulated scanner measures a slice. The learned MAR pipeline always re-projects
+    a slice in its own geometry, so what varies between scanners reaches it only through
+    the artifacts' look: beam hardening (spectrum), noise (photons), streak sampling
+    (views) and how finely the rays sample the body (oversample: the slice is projected
+    on a grid this many times finer and the reconstruction reduced back, so that the
+    simulated scanner's projector is not the one the pipeline itself uses)."""
+
+    kvp: float = 120.0
+    filter_cm_water: float = 0.0
+    photons: float = 2e6
+    views: int | None = None  # over 180 degrees; None: geometry_for's count for the grid
+    oversample: int = 1
+    metal_density_scale: float = 1.0  # alloys: Ti-6Al-4V 4.43, stainless 8.0, CoCr 8.3 g/cm3
+
+    @classmethod
+    def random(cls, rng: np.random.Generator) -> ScanProtocol:
+        """A protocol drawn for training: 80-120 kVp with 0-2 cm of extra filter, 3e5-1e7
+        photons per ray (log-uniform), 0.9-2.8 views per pixel across, half of them
+        projected on a twice finer grid, metal densities 95-108 % of the pure metal's."""
+        return cls(
+            kvp=float(rng.uniform(80.0, 120.0)),
+            filter_cm_water=float(rng.uniform(0.0, 2.0)),
+            photons=float(np.exp(rng.uniform(np.log(3e5), np.log(1e7)))),
+            views=None if rng.random() < 0.25 else int(rng.uniform(0.9, 2.8) * 256),
+            oversample=int(rng.choice([1, 2])),
+            metal_density_scale=float(rng.uniform(0.95, 1.08)),
+        )
+
+    @property
+    def spectrum(self) -> np.ndarray:
+        return tube_spectrum(self.kvp, self.filter_cm_water)
 
 
 def simulate_scan(
@@ -161,28 +214,74 @@ def simulate_scan(
     photons: float,
     rng: np.random.Generator,
     device: torch.device | None = None,
+    *,
+    spectrum: np.ndarray = SPECTRUM,
+    metal_density_scale: float = 1.0,
 ) -> np.ndarray:
     """The reconstructed slice (HU) of `hu` with `metal` inserted: polychromatic projections,
-    Poisson noise, water correction, FBP. Runs on `device` (a GPU makes it far faster)."""
+    Poisson noise, water correction, FBP. Runs on `device` (a GPU makes it far faster).
+    The geometry's size may be a multiple of the slice's: the slice is then enlarged to it,
+    projected and reconstructed there, and the reconstruction reduced back (`metal` must be
+    at the geometry's size)."""
+    from restorer.core.resample import reduce_area, resize
+
     device = device or torch.device("cpu")
-    cm = px_mm / 10.0
+    size = hu.shape[0]
+    finer = geometry.size // size
+    if finer != 1:
+        hu = resize(hu.astype(np.float32), (geometry.size, geometry.size))
+    cm = px_mm / finer / 10.0
     water, bone = split_materials(hu)
     maps = {"water": water, "bone": bone}
     for material, fraction in metal.items():
-        maps[material] = fraction * DENSITY[material]
+        maps[material] = fraction * DENSITY[material] * metal_density_scale
         maps["water"] = maps["water"] * (1 - fraction)
         maps["bone"] = maps["bone"] * (1 - fraction)
     stack = torch.from_numpy(np.stack([maps[k] for k in maps]).astype(np.float32)).to(device)
     projections = forward_project(stack, geometry) * cm  # g/cm^2 per material
     attenuation = torch.from_numpy(np.stack([MASS_ATTENUATION[k] for k in maps])).float()
     exponent = torch.einsum("me,mvd->evd", attenuation.to(device), projections)
-    spectrum = torch.from_numpy(SPECTRUM).float().to(device)
-    intensity = (spectrum[:, None, None] * torch.exp(-exponent)).sum(dim=0)
+    weights = torch.from_numpy(spectrum).float().to(device)
+    intensity = (weights[:, None, None] * torch.exp(-exponent)).sum(dim=0)
     generator = torch.Generator(device=device).manual_seed(int(rng.integers(2**31)))
     counts = torch.poisson((intensity * photons).clamp(min=0), generator=generator)
     measured = -torch.log(counts.clamp(min=1) / photons)
     corrected = torch.zeros_like(measured)
-    for c in _CORRECTION:  # Horner's rule: the polynomial water correction
+    correction = _CORRECTION if spectrum is SPECTRUM else water_correction(spectrum=spectrum)
+    for c in correction:  # Horner's rule: the polynomial water correction
         corrected = corrected * measured + float(c)
     mu = fbp(corrected, geometry) / cm
-    return mu_to_hu(mu).cpu().numpy().astype(np.float32)
+    scanned = mu_to_hu(mu).cpu().numpy().astype(np.float32)
+    return scanned if finer == 1 else reduce_area(scanned, (size, size))
+
+
+def scan_with(
+    hu: np.ndarray,
+    px_mm: float,
+    protocol: ScanProtocol,
+    rng: np.random.Generator,
+    device: torch.device | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Random metal placed in `hu` and scanned with `protocol`: (the scan in HU, the metal's
+    total fraction at the slice's size)."""
+    from restorer.core.resample import reduce_area
+
+    size = hu.shape[0]
+    grid = size * protocol.oversample
+    views = protocol.views or math.ceil(grid * 1.41)
+    metal = random_metal(hu, px_mm, rng, size=grid)
+    scanned = simulate_scan(
+        hu,
+        metal,
+        ParallelGeometry(grid, views),
+        px_mm,
+        protocol.photons,
+        rng,
+        device,
+        spectrum=protocol.spectrum,
+        metal_density_scale=protocol.metal_density_scale,
+    )
+    fraction = sum(metal.values())
+    if protocol.oversample != 1:
+        fraction = reduce_area(fraction.astype(np.float32), (size, size))
+    return scanned, fraction

@@ -29,7 +29,7 @@ from restorer.physics.mar import (
     segment_metal,
     sinogram,
 )
-from restorer.physics.metal import random_metal, simulate_scan
+from restorer.physics.metal import ScanProtocol, scan_with
 
 SIZE = 256
 HELD_OUT = ("A072894", "A098752", "patient0217")
@@ -101,10 +101,15 @@ def is_held_out(s: Slice) -> bool:
     return any(h in s.patient or h in s.name for h in HELD_OUT)
 
 
-def make_sample(s: Slice, rng: np.random.Generator, device: torch.device) -> dict[str, np.ndarray]:
+def make_sample(
+    s: Slice, rng: np.random.Generator, device: torch.device, randomise: bool = True
+) -> dict[str, np.ndarray]:
+    """One simulated case. randomise: a scanner drawn at random (ScanProtocol.random), so
+    that the networks learn what metal does to a scan rather than one simulator's look;
+    otherwise the fixed protocol the first models were trained with."""
     geometry = geometry_for(SIZE)
-    metal = random_metal(s.hu, s.px_mm, rng)
-    corrupted = simulate_scan(s.hu, metal, geometry, s.px_mm, PHOTONS, rng, device)
+    protocol = ScanProtocol.random(rng) if randomise else ScanProtocol(photons=PHOTONS)
+    corrupted, _ = scan_with(s.hu, s.px_mm, protocol, rng, device)
     mask = segment_metal(corrupted)
     trace = metal_trace(mask, geometry, device)
     sino = sinogram(corrupted, geometry, device).numpy()
@@ -120,6 +125,17 @@ def make_sample(s: Slice, rng: np.random.Generator, device: torch.device) -> dic
         "sino_li": sino_li.astype(np.float16),
         "sino_clean": target_sino.astype(np.float16),
         "px_mm": np.float32(s.px_mm),
+        "protocol": np.array(
+            [
+                protocol.kvp,
+                protocol.filter_cm_water,
+                protocol.photons,
+                protocol.views or 0,
+                protocol.oversample,
+                protocol.metal_density_scale,
+            ],
+            np.float64,
+        ),
     }
 
 
@@ -131,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-per-slice", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument(
+        "--fixed-protocol",
+        action="store_true",
+        help="simulate every case with the one 120 kVp protocol of the first models "
+        "(default: a scanner drawn at random for each case)",
+    )
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument(
         "--export-slices",
@@ -160,7 +182,11 @@ def main(argv: list[str] | None = None) -> int:
             if target.exists():
                 continue
             rng = np.random.default_rng([args.seed, index, k])
-            np.savez_compressed(target, allow_pickle=False, **make_sample(s, rng, device))
+            np.savez_compressed(
+                target,
+                allow_pickle=False,
+                **make_sample(s, rng, device, randomise=not args.fixed_protocol),
+            )
             count += 1
         print(f"{s.name} ({s.patient}) -> {split}", flush=True)
     print(f"wrote {count} samples to {args.out}")
