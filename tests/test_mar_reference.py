@@ -145,9 +145,11 @@ def test_no_dark_rim_is_left_around_the_metal() -> None:
 
 
 def test_learned_adds_no_error_far_from_the_metal_on_a_second_simulator() -> None:
-    """Kept along the metal's rays ("Keep texture"), the learned correction no longer smooths
-    the slice far from the metal. Measured: far 34.0 -> 30.1 HU (0.89x); the networks' whole
-    output (the default) 46.7 (1.37x) - it learned our simulator."""
+    """Far from the metal the learned correction adds no error on a scan from another
+    simulator, whole (the default) and kept along the metal's rays ("Keep texture").
+    Measured: far 34.0 -> 31.6 HU (0.93x) whole and 30.1 (0.89x) kept; the networks trained on
+    one fixed simulated scanner gave 46.7 (1.37x) whole: they had learned that scanner, and
+    the scanners drawn at random for their fine-tune (ScanProtocol.random) fixed it."""
     from restorer.core.image import Image, ImageMeta, Modality
     from restorer.engine.engine import Engine
     from restorer.tasks.mar import TASK, MarParams
@@ -158,4 +160,4 @@ def test_learned_adds_no_error_far_from_the_metal_on_a_second_simulator() -> Non
     kept = engine.run_task(TASK, image, MarParams(method="learned", keep_texture=True)).pixels
     whole = engine.run_task(TASK, image, MarParams(method="learned")).pixels
     assert rmse(kept, far) <= 1.02 * rmse(slice_hu, far)
-    assert rmse(whole, far) > 1.2 * rmse(slice_hu, far)  # what the option is for
+    assert rmse(whole, far) <= 1.02 * rmse(slice_hu, far)

@@ -23,7 +23,9 @@ from restorer.tasks.mar_learned import image_inputs, sinogram_inputs
 
 CACHE_NOTE = (
     "cases made by python -m restorer.training.mar_data --data ../shared/data --out "
-    "runs/mar_cache: 6 metal configurations per training slice, 4 per held-out slice, seed 0"
+    "<checkpoint dir>/mar_cache: a scanner drawn at random for each case "
+    "(restorer.physics.metal.ScanProtocol.random), 6 metal configurations per training slice "
+    "unless --per-slice says otherwise, 4 per held-out slice, seed 0"
 )
 WINDOW = (-1000.0, 2000.0)  # HU range the image metrics are computed over
 

@@ -6,7 +6,9 @@ Clean slices: the GE head series, the COVID-19-NY-SBU chest slices, the TotalSeg
 abdomen series, the 693_UNCR head slice and ADN's metal-free spine and DeepLesion slices, all
 at 256x256. Patients held out for evaluation: COVID A072894 and A098752 and spine patient0217;
 DeepLesion patient 000376 is never used (its slice is the SynDeepLesion test case).
-Each slice gets several random metal configurations (restorer.physics.metal).
+Each slice gets several random metal configurations, each scanned by a scanner drawn at
+random (restorer.physics.metal.ScanProtocol: spectrum, filter, dose, views, projection grid,
+alloy density); --fixed-protocol gives the one 120 kVp scanner the first models learned from.
 """
 
 from __future__ import annotations
