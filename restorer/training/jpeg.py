@@ -116,7 +116,7 @@ class JpegJob:
             "channels": 3,
             "scale": 1,
             "size_multiple": 2 ** len(self.widths),
-            "tile": 1120,  # as the colour denoiser (training.denoise): 96 px keep 0.40/255
+            "tile": 1024,  # as the colour denoiser (training.denoise): 96 px keep 0.40/255
             "tile_overlap": 96,
             "supports_half": True,
             "title": "JPEG artifacts",
