@@ -281,7 +281,7 @@ def scan_with(
         spectrum=protocol.spectrum,
         metal_density_scale=protocol.metal_density_scale,
     )
-    fraction = sum(metal.values())
+    fraction: np.ndarray = np.stack(list(metal.values())).sum(axis=0, dtype=np.float32)
     if protocol.oversample != 1:
-        fraction = reduce_area(fraction.astype(np.float32), (size, size))
+        fraction = reduce_area(fraction, (size, size))
     return scanned, fraction
