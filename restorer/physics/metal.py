@@ -159,7 +159,7 @@ _CORRECTION = water_correction()
 
 
 def tube_spectrum(kvp: float, filter_cm_water: float = 0.0) -> np.ndarray:
-    """A tube spectrum on ENERGIES_KEV for a peak voltage of 80-120 kV: SPECTRUM (120 kVp)
+    """A tube spectrum on ENERGIES_KEV for a peak voltage of 60-120 kV: SPECTRUM (120 kVp)
     with Kramers' law's fall of bremsstrahlung towards the peak voltage, (kvp - E), in place
     of (120 - E) (measured from the top of each 10-20 keV wide bin), and an extra filter of
     this much water that hardens it."""
@@ -190,8 +190,9 @@ class ScanProtocol:
     @classmethod
     def random(cls, rng: np.random.Generator) -> ScanProtocol:
         """A protocol drawn for training: 80-120 kVp with 0-2 cm of extra filter, 3e5-1e7
-        photons per ray (log-uniform), 0.9-2.8 views per pixel across, half of them
-        projected on a twice finer grid, metal densities 95-108 % of the pure metal's."""
+        photons per ray (log-uniform), 230-716 views over 180 degrees (or, for a quarter,
+        geometry_for's count), half of them projected on a twice finer grid, metal densities
+        95-108 % of the pure metal's."""
         return cls(
             kvp=float(rng.uniform(80.0, 120.0)),
             filter_cm_water=float(rng.uniform(0.0, 2.0)),
