@@ -10,12 +10,12 @@ Attenuation: mass attenuation coefficients (cm^2/g) from NIST XCOM at the spectr
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from restorer.core.resample import reduce_area, resize
 from restorer.physics.radon import ParallelGeometry, fbp, forward_project
 
 ENERGIES_KEV = np.array([20, 30, 40, 50, 60, 80, 100, 120], np.float64)
@@ -155,9 +155,6 @@ def water_correction(max_length_cm: float = 60.0, spectrum: np.ndarray = SPECTRU
     return np.polyfit(poly, MU_WATER * lengths, 3)
 
 
-_CORRECTION = water_correction()
-
-
 def tube_spectrum(kvp: float, filter_cm_water: float = 0.0) -> np.ndarray:
     """A tube spectrum on ENERGIES_KEV for a peak voltage of 60-120 kV: SPECTRUM (120 kVp)
     with Kramers' law's fall of bremsstrahlung towards the peak voltage, (kvp - E), in place
@@ -224,8 +221,6 @@ def simulate_scan(
     The geometry's size may be a multiple of the slice's: the slice is then enlarged to it,
     projected and reconstructed there, and the reconstruction reduced back (`metal` must be
     at the geometry's size)."""
-    from restorer.core.resample import reduce_area, resize
-
     device = device or torch.device("cpu")
     size = hu.shape[0]
     finer = geometry.size // size
@@ -248,8 +243,7 @@ def simulate_scan(
     counts = torch.poisson((intensity * photons).clamp(min=0), generator=generator)
     measured = -torch.log(counts.clamp(min=1) / photons)
     corrected = torch.zeros_like(measured)
-    correction = _CORRECTION if spectrum is SPECTRUM else water_correction(spectrum=spectrum)
-    for c in correction:  # Horner's rule: the polynomial water correction
+    for c in water_correction(spectrum=spectrum):  # Horner's rule: the polynomial correction
         corrected = corrected * measured + float(c)
     mu = fbp(corrected, geometry) / cm
     scanned = mu_to_hu(mu).cpu().numpy().astype(np.float32)
@@ -265,16 +259,16 @@ def scan_with(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Random metal placed in `hu` and scanned with `protocol`: (the scan in HU, the metal's
     total fraction at the slice's size)."""
-    from restorer.core.resample import reduce_area
+    from restorer.physics.mar import geometry_for  # mar imports this module's constants
 
     size = hu.shape[0]
     grid = size * protocol.oversample
-    views = protocol.views or math.ceil(grid * 1.41)
+    geometry = ParallelGeometry(grid, protocol.views) if protocol.views else geometry_for(grid)
     metal = random_metal(hu, px_mm, rng, size=grid)
     scanned = simulate_scan(
         hu,
         metal,
-        ParallelGeometry(grid, views),
+        geometry,
         px_mm,
         protocol.photons,
         rng,

@@ -98,8 +98,7 @@ def _along_rays_only(
 ) -> np.ndarray:
     """The networks' correction kept along the rays through the metal (on the grid they ran
     on). Their whole output also smooths the noise texture and fine detail of the slice, which
-    reviewers must still see: the real spine slice came out in smooth patches, and far from
-    the metal it added error (SynDeepLesion 1.16x uncorrected at 256, the phantom 1.37x)."""
+    reviewers must still see: the real spine slice comes out in smooth patches."""
     change = correct(hu, mask) - hu
     change[mask] = 0.0
     return hu + along_metal_rays(change, mask, geometry_for(hu.shape[0]))
