@@ -10,6 +10,7 @@ Attenuation: mass attenuation coefficients (cm^2/g) from NIST XCOM at the spectr
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -259,11 +260,10 @@ def scan_with(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Random metal placed in `hu` and scanned with `protocol`: (the scan in HU, the metal's
     total fraction at the slice's size)."""
-    from restorer.physics.mar import geometry_for  # mar imports this module's constants
-
     size = hu.shape[0]
     grid = size * protocol.oversample
-    geometry = ParallelGeometry(grid, protocol.views) if protocol.views else geometry_for(grid)
+    # physics.mar.geometry_for's view count; it cannot be imported here (mar imports this module).
+    geometry = ParallelGeometry(grid, protocol.views or math.ceil(grid * 1.41))
     metal = random_metal(hu, px_mm, rng, size=grid)
     scanned = simulate_scan(
         hu,
