@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,6 +36,9 @@ from restorer.physics.mar import (
 from restorer.physics.radon import ParallelGeometry
 from restorer.tasks.base import RunContext
 
+if TYPE_CHECKING:
+    import torch
+
 
 def sinogram_inputs(sinos: NmarSinograms) -> np.ndarray:
     """Stage 1's input, (views, bins, 2): normalised sinogram and trace."""
@@ -46,12 +50,14 @@ def image_inputs(
     sinos: NmarSinograms,
     completed_normalized: np.ndarray,
     geometry: ParallelGeometry,
+    device: torch.device | None = None,
 ) -> np.ndarray:
     """Stage 2's input, (H, W, 2) in HU/1000: the slice corrected with stage 1's sinogram, and
-    the LI-corrected slice (a second view of the same anatomy with other streaks)."""
+    the LI-corrected slice (a second view of the same anatomy with other streaks). device:
+    where the reconstructions run (training prepares hundreds of cases on a GPU)."""
     completed = completed_normalized * sinos.normalizer
-    recon = hu + correction_hu(completed - sinos.measured, geometry)
-    li = hu + correction_hu(sinos.li - sinos.measured, geometry)
+    recon = hu + correction_hu(completed - sinos.measured, geometry, device)
+    li = hu + correction_hu(sinos.li - sinos.measured, geometry, device)
     return (np.stack([recon, li], axis=2) * HU_SCALE).astype(np.float32)
 
 

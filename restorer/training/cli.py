@@ -33,6 +33,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch", type=int, default=None)
     parser.add_argument("--patch", type=int, default=None, help="training patch side")
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument(
+        "--widths",
+        type=int,
+        nargs="+",
+        default=None,
+        help="denoisers only: channels per U-Net level (default 32 64 128 256); a narrower "
+        "network runs faster on a CPU",
+    )
+    parser.add_argument("--blocks", type=int, default=None, help="denoisers only: blocks per level")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     parser.add_argument(
@@ -81,6 +90,7 @@ class TrainingJob:
     make: Callable[[argparse.Namespace, torch.device, dict[str, Any]], Any]
     takes_real: bool = False  # --real: real noisy/clean pairs join the batches
     takes_loss: bool = False  # --loss l1|mse
+    takes_shape: bool = False  # --widths, --blocks
 
 
 def _denoise(gray: bool) -> Callable[[argparse.Namespace, torch.device, dict[str, Any]], Any]:
@@ -153,8 +163,12 @@ def _inpaint(args: argparse.Namespace, device: torch.device, overrides: dict[str
 
 
 TRAINING_JOBS: dict[str, TrainingJob] = {
-    "denoise-gray": TrainingJob(_denoise(gray=True), takes_real=True, takes_loss=True),
-    "denoise-color": TrainingJob(_denoise(gray=False), takes_real=True, takes_loss=True),
+    "denoise-gray": TrainingJob(
+        _denoise(gray=True), takes_real=True, takes_loss=True, takes_shape=True
+    ),
+    "denoise-color": TrainingJob(
+        _denoise(gray=False), takes_real=True, takes_loss=True, takes_shape=True
+    ),
     "sr-x2": TrainingJob(_super_resolve(2, realistic=False)),
     "sr-x4": TrainingJob(_super_resolve(4, realistic=False)),
     "sr-x2-real": TrainingJob(_super_resolve(2, realistic=True)),
@@ -175,7 +189,12 @@ def make_job(args: argparse.Namespace, device: torch.device) -> Any:
         raise SystemExit(f"--real is for the denoisers and noise-map, not {args.model}")
     if args.loss != "l1" and not entry.takes_loss:
         raise SystemExit(f"--loss {args.loss} is for the denoisers; {args.model} has its own loss")
-    overrides = {k: v for k, v in (("batch", args.batch), ("patch", args.patch)) if v}
+    shape = {"widths": tuple(args.widths) if args.widths else None, "blocks": args.blocks}
+    if any(shape.values()) and not entry.takes_shape:
+        raise SystemExit(f"--widths and --blocks are for the denoisers, not {args.model}")
+    overrides = {
+        k: v for k, v in (("batch", args.batch), ("patch", args.patch), *shape.items()) if v
+    }
     return entry.make(args, device, overrides)
 
 

@@ -7,7 +7,10 @@ trace (L1 there). Stage 2, `mar-image`: the reconstruction of stage 1's output +
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,10 +75,29 @@ class Prepared:
     clean_sino: np.ndarray
 
 
+def _nmar_case(case: tuple[np.ndarray, np.ndarray]) -> NmarSinograms:
+    corrupted, mask = case
+    return nmar_sinograms(corrupted, mask, geometry_for(WORK_SIZE))
+
+
+def _nmar_all(cases: list[dict[str, np.ndarray]]) -> list[NmarSinograms]:
+    """NMAR's sinograms of every case; on a machine with many cores (a lent GPU's host has 16)
+    in worker processes, since hundreds of cases take minutes one after another."""
+    inputs = [(c["corrupted"].astype(np.float32), c["mask"]) for c in cases]
+    workers = min(os.cpu_count() or 1, 16)
+    if workers <= 2 or len(inputs) < 32:
+        return [_nmar_case(case) for case in inputs]
+    # spawn: a forked child of a process that has run torch can hang in its thread pool.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=torch.set_num_threads, initargs=(1,)
+    ) as pool:
+        return list(pool.map(_nmar_case, inputs, chunksize=4))
+
+
 def prepare(folder: Path) -> list[Prepared]:
     """The cached cases of `folder` with their NMAR sinograms, themselves cached beside them
     (about half a second per case)."""
-    geometry = geometry_for(WORK_SIZE)
     cases = load_cache(folder)
     derived = folder.parent / f"nmar_{folder.name}.npz"
     fields = ("measured", "trace", "li", "normalizer", "normalized")
@@ -87,9 +109,7 @@ def prepare(folder: Path) -> list[Prepared]:
         if len(stored["measured"]) != len(cases):
             stored = {}
     if not stored:
-        per_case = [
-            nmar_sinograms(c["corrupted"].astype(np.float32), c["mask"], geometry) for c in cases
-        ]
+        per_case = _nmar_all(cases)
         stored = {f: np.stack([getattr(x, f) for x in per_case]) for f in fields}
         np.savez(derived, allow_pickle=False, **stored)
     return [
@@ -245,11 +265,13 @@ class MarImageJob:
         self, cases: list[Prepared], stage1: nn.Module
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         geometry = geometry_for(cases[0].clean.shape[0])
+        stage1 = stage1.to(self.device)
         inputs, targets, keep = [], [], []
         for c in cases:
             packed = torch.from_numpy(sinogram_inputs(c.sinos)).permute(2, 0, 1)[None]
-            completed = stage1(packed[:, :1], packed[:, 1:])[0, 0].numpy()
-            both = image_inputs(c.corrupted, c.sinos, completed, geometry)
+            packed = packed.to(self.device)
+            completed = stage1(packed[:, :1], packed[:, 1:])[0, 0].cpu().numpy()
+            both = image_inputs(c.corrupted, c.sinos, completed, geometry, self.device)
             inputs.append(both.transpose(2, 0, 1))
             targets.append(c.clean[None] * HU_SCALE)
             keep.append(~c.mask[None])

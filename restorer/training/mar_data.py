@@ -157,6 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument(
+        "--shard",
+        default="0/1",
+        metavar="K/N",
+        help="simulate only every N-th slice starting at K, so that N processes fill one cache "
+        "side by side; the cases are the same as one process would write",
+    )
+    parser.add_argument(
         "--export-slices",
         type=Path,
         default=None,
@@ -168,29 +175,39 @@ def main(argv: list[str] | None = None) -> int:
         count = export_slices(args.data, args.export_slices)
         print(f"wrote {count} slices to {args.export_slices}")
         return 0
+    shard, shards = (int(v) for v in args.shard.split("/"))
     if args.threads:
         torch.set_num_threads(args.threads)
     auto = "cuda" if torch.cuda.is_available() else "cpu"
     device = torch.device(auto if args.device == "auto" else args.device)
     for split in ("train", "eval"):
         (args.out / split).mkdir(parents=True, exist_ok=True)
+    mine = [
+        (index, s, "eval" if is_held_out(s) else "train")
+        for index, s in enumerate(clean_slices(args.data))
+        if index % shards == shard and not any(n in s.patient or n in s.name for n in NEVER)
+    ]
+    # The held-out cases first, then one configuration of every slice before the next: a run
+    # stopped by a time limit leaves a validation set and an even spread of training slices.
+    mine.sort(key=lambda item: item[2] != "eval")
     count = 0
-    for index, s in enumerate(clean_slices(args.data)):
-        if any(n in s.patient or n in s.name for n in NEVER):
-            continue
-        split = "eval" if is_held_out(s) else "train"
-        for k in range(args.eval_per_slice if split == "eval" else args.per_slice):
+    for k in range(max(args.per_slice, args.eval_per_slice)):
+        for index, s, split in mine:
+            if k >= (args.eval_per_slice if split == "eval" else args.per_slice):
+                continue
             target = args.out / split / f"{s.name}_{k}.npz"
             if target.exists():
                 continue
             rng = np.random.default_rng([args.seed, index, k])
-            np.savez_compressed(
-                target,
-                allow_pickle=False,
-                **make_sample(s, rng, device, randomise=not args.fixed_protocol),
-            )
+            sample = make_sample(s, rng, device, randomise=not args.fixed_protocol)
+            # Written aside and renamed: a run stopped midway (a lent machine's time limit)
+            # leaves whole cases only, which the next run keeps.
+            partial = target.with_name(target.name + ".part")
+            with open(partial, "wb") as file:
+                np.savez_compressed(file, allow_pickle=False, **sample)
+            partial.replace(target)
             count += 1
-        print(f"{s.name} ({s.patient}) -> {split}", flush=True)
+        print(f"configuration {k + 1} of each slice written", flush=True)
     print(f"wrote {count} samples to {args.out}")
     return 0
 
