@@ -18,8 +18,10 @@ mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=2
 nvidia-smi --query-gpu=name,memory.total --format=csv > "$OUT/gpu.txt" 2>&1
 
-# 1. The bundled denoisers and noise estimator continue on real pairs and synthetic noise.
-python -m restorer.training.all --data "$DATA" --real "$REAL" --minutes "$MINUTES" \
+# 1. The bundled denoisers and noise estimator continue on real pairs and synthetic noise
+#    (FINETUNE=0 skips them: the whole tree that travels to a lent machine is limited to
+#    64 MiB, and the bundled weights with the training images are over it).
+[ "${FINETUNE:-1}" = 0 ] || python -m restorer.training.all --data "$DATA" --real "$REAL" --minutes "$MINUTES" \
     --only denoise-color denoise-gray noise-map --fine-tune resources/models --lr 1e-4 \
     --checkpoint-dir runs/gpu --export "$OUT/finetune" > "$OUT/finetune.log" 2>&1 &
 
@@ -33,8 +35,8 @@ for shape in "16 32 64 128:2" "24 48 96 192:1"; do
 done
 
 # 3. MAR: more randomised cases (12 scanners per training slice) simulated by 8 processes,
-#    then mar-image continues from the bundled one on all of them.
-(
+#    then mar-image continues from the bundled one on all of them (MAR=0 skips it).
+[ "${MAR:-1}" = 0 ] || (
     for k in 0 1 2 3 4 5 6 7; do
         timeout "$MAR_SIMULATION_S" python -m restorer.training.mar_data --data "$DATA" \
             --out runs/gpu/mar_cache --per-slice 12 --shard "$k/8" --threads 1 &

@@ -161,7 +161,7 @@ def jpeg_compress(
         ],
         dim=1,
     )
-    tables = _tables(quality)
+    tables = _tables(quality.to(x.device))  # callers draw qualities on the CPU
     if subsample_chroma:
         luma = _code_blocks(ycc[:, :1], tables[:, :1])
         chroma = _code_blocks(F.avg_pool2d(ycc[:, 1:], 2), tables[:, 1:])

@@ -31,11 +31,26 @@ def colour_split(data: Path, exclude: Sequence[str] = ()) -> tuple[list[Path], l
     )
 
 
+def _read_training_image(path: Path) -> np.ndarray:
+    """8-bit training images through OpenCV, which every training machine has: a lent GPU has
+    neither imagecodecs nor simplejpeg, which the app's strict reader uses. Anything else (16-bit,
+    TIFF, DICOM) through that reader."""
+    if path.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp"):
+        import cv2
+
+        px = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_UNCHANGED)
+        if px is not None and px.dtype == np.uint8:
+            if px.ndim == 3:
+                px = cv2.cvtColor(px[:, :, :3], cv2.COLOR_BGR2RGB)
+            return px.astype(np.float32) / 255  # as read_image gives them
+    return read_image(path).pixels
+
+
 def load_uint8(paths: Sequence[Path], gray: bool, min_side: int = 0) -> list[np.ndarray]:
     """(H, W, C) uint8 arrays, gray (C=1) or RGB (C=3); images smaller than min_side skipped."""
     out = []
     for path in paths:
-        px = read_image(path).pixels
+        px = _read_training_image(path)
         if gray:
             px = to_gray(px)[:, :, None]
         elif px.ndim == 2:

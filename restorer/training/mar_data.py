@@ -195,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         for index, s, split in mine:
             if k >= (args.eval_per_slice if split == "eval" else args.per_slice):
                 continue
-            target = args.out / split / f"{s.name}_{k}.npz"
+            # The index keeps apart slices of one series, whose file names share a stem.
+            target = args.out / split / f"{index:03d}_{s.name}_{k}.npz"
             if target.exists():
                 continue
             rng = np.random.default_rng([args.seed, index, k])
