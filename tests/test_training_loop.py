@@ -143,3 +143,40 @@ def test_inpaint_loss_and_validation_are_finite_in_mixed_precision(data: Path) -
     with torch.no_grad():
         scores = job.validate(model)
     assert np.isfinite(scores["score"]) and 0 < scores["ssim_hole_medium"] < 1
+
+
+def test_a_narrower_denoiser_is_trained_and_recorded_as_such(data: Path, tmp_path: Path) -> None:
+    assert _train(data, tmp_path, "--steps", "2", "--widths", "8", "16", "--blocks", "1") == 0
+    card = json.loads((tmp_path / "export/denoise-gray.json").read_text())
+    assert card["hyperparameters"]["widths"] == [8, 16]
+    assert card["hyperparameters"]["blocks"] == 1
+    assert card["size_multiple"] == 4
+    with pytest.raises(SystemExit, match="for the denoisers"):
+        train_main(["inpaint", "--data", str(data), "--steps", "1", "--widths", "8", "16"])
+
+
+def test_interpolated_weights_lie_between_the_two_and_say_so(data: Path, tmp_path: Path) -> None:
+    from restorer.training.interpolate import main as interpolate_main
+
+    assert _train(data, tmp_path / "start", "--steps", "2") == 0
+    start = tmp_path / "start/export/denoise-gray.safetensors"
+    assert _train(data, tmp_path / "tuned", "--steps", "3", "--init", str(start)) == 0
+    tuned_card = tmp_path / "tuned/export/denoise-gray.json"
+    out = tmp_path / "mix"
+    assert (
+        interpolate_main(
+            [str(tuned_card), "--start", str(start), "--amount", "0.25", "--out", str(out)]
+        )
+        == 0
+    )
+    a, b = load_file(str(start)), load_file(str(tmp_path / "tuned/export/denoise-gray.safetensors"))
+    mixed = load_file(str(out / "denoise-gray.safetensors"))
+    changed = [k for k in a if not torch.equal(a[k], b[k])]
+    assert changed, "the fine-tune changed nothing: the test would prove nothing"
+    for key in changed:
+        expected = 0.75 * a[key].float() + 0.25 * b[key].float()
+        assert torch.allclose(mixed[key].float(), expected, atol=1e-3), key
+    card = json.loads((out / "denoise-gray.json").read_text())
+    assert card["sha256"] == file_sha256(out / "denoise-gray.safetensors")
+    assert card["training"]["interpolated"]["amount"] == 0.25
+    assert card["training"]["interpolated"]["start_sha256"] == file_sha256(start)
