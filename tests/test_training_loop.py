@@ -180,3 +180,20 @@ def test_interpolated_weights_lie_between_the_two_and_say_so(data: Path, tmp_pat
     assert card["sha256"] == file_sha256(out / "denoise-gray.safetensors")
     assert card["training"]["interpolated"]["amount"] == 0.25
     assert card["training"]["interpolated"]["start_sha256"] == file_sha256(start)
+
+
+def test_a_narrower_denoiser_is_distilled_from_a_trained_one(data: Path, tmp_path: Path) -> None:
+    assert _train(data, tmp_path / "teacher", "--steps", "2", "--widths", "8", "16") == 0
+    teacher = tmp_path / "teacher/export/denoise-gray.safetensors"
+    job = denoise.DenoiseJob(data, gray=True, device=torch.device("cpu"), teacher=teacher)
+    assert job.teacher_model is not None
+    assert not any(p.requires_grad for p in job.teacher_model.parameters())
+    args = ("--steps", "2", "--widths", "4", "8", "--blocks", "1", "--teacher", str(teacher))
+    assert _train(data, tmp_path / "student", *args) == 0
+    card = json.loads((tmp_path / "student/export/denoise-gray.json").read_text())
+    assert (
+        f"distilled from denoise-gray.safetensors (sha256 {file_sha256(teacher)})"
+        in (card["training"]["data"])
+    )
+    with pytest.raises(ValueError, match="not a denoise-color network"):
+        denoise.DenoiseJob(data, gray=False, device=torch.device("cpu"), teacher=teacher)

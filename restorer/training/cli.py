@@ -42,6 +42,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "network runs faster on a CPU",
     )
     parser.add_argument("--blocks", type=int, default=None, help="denoisers only: blocks per level")
+    parser.add_argument(
+        "--teacher",
+        type=Path,
+        default=None,
+        help="denoisers only: a trained denoiser (.safetensors) to distil from; its output "
+        "on each batch is half of the target",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     parser.add_argument(
@@ -90,7 +97,7 @@ class TrainingJob:
     make: Callable[[argparse.Namespace, torch.device, dict[str, Any]], Any]
     takes_real: bool = False  # --real: real noisy/clean pairs join the batches
     takes_loss: bool = False  # --loss l1|mse
-    takes_shape: bool = False  # --widths, --blocks
+    takes_shape: bool = False  # --widths, --blocks, --teacher
 
 
 def _denoise(gray: bool) -> Callable[[argparse.Namespace, torch.device, dict[str, Any]], Any]:
@@ -189,9 +196,15 @@ def make_job(args: argparse.Namespace, device: torch.device) -> Any:
         raise SystemExit(f"--real is for the denoisers and noise-map, not {args.model}")
     if args.loss != "l1" and not entry.takes_loss:
         raise SystemExit(f"--loss {args.loss} is for the denoisers; {args.model} has its own loss")
-    shape = {"widths": tuple(args.widths) if args.widths else None, "blocks": args.blocks}
+    shape = {
+        "widths": tuple(args.widths) if args.widths else None,
+        "blocks": args.blocks,
+        "teacher": args.teacher,
+    }
     if any(shape.values()) and not entry.takes_shape:
-        raise SystemExit(f"--widths and --blocks are for the denoisers, not {args.model}")
+        raise SystemExit(
+            f"--widths, --blocks and --teacher are for the denoisers, not {args.model}"
+        )
     overrides = {
         k: v for k, v in (("batch", args.batch), ("patch", args.patch), *shape.items()) if v
     }

@@ -55,9 +55,14 @@ class DenoiseJob:
     loss_name: str = "l1"
     real: Path | None = None
     mix: NoiseMix = field(default_factory=NoiseMix)
+    # Distillation: a trained (larger) denoiser whose output on each batch joins the target, so
+    # that a narrower network learns in minutes what the larger one learned in hours.
+    teacher: Path | None = None
+    teacher_weight: float = 0.5
 
     def __post_init__(self) -> None:
         self.model_id = "denoise-gray" if self.gray else "denoise-color"
+        self.teacher_model = self._load_teacher(self.teacher) if self.teacher else None
         train, val = colour_split(self.data)
         if self.gray:
             g_train, g_val = split_holdout(list_images(self.data / "train/bsd400"))
@@ -86,6 +91,20 @@ class DenoiseJob:
                 noisy, clean = centre_crops([noisy_u8, clean_u8], 512, self.device)
                 self.val_real.append((noisy, clean, noise_level_map(noisy, clean)))
 
+    def _load_teacher(self, path: Path) -> nn.Module:
+        import json
+
+        from safetensors import safe_open
+        from safetensors.torch import load_file
+
+        with safe_open(str(path), "pt") as handle:
+            hyper = json.loads((handle.metadata() or {}).get("hyperparameters", "{}"))
+        if hyper.get("channels", 1 if self.gray else 3) != (1 if self.gray else 3):
+            raise ValueError(f"{path.name} is not a {self.model_id} network")
+        model = DenoiseUNet(**hyper)
+        model.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
+        return model.to(self.device).eval().requires_grad_(False)
+
     @property
     def data_description(self) -> str:
         sets = "BSD400 gray + CBSD432 and T91 converted to gray" if self.gray else "CBSD432 + T91"
@@ -97,6 +116,14 @@ class DenoiseJob:
         if self.real_sampler is not None and self.real is not None:
             text += real_pairs_description(
                 REAL_FRACTION, self.real_names, self.real, len(self.val_real)
+            )
+        if self.teacher is not None:
+            from restorer.core.checksum import file_sha256
+
+            text += (
+                f"; distilled from {self.teacher.name} (sha256 {file_sha256(self.teacher)}): "
+                f"L1 to the clean patch x {1 - self.teacher_weight:g} + L1 to that network's "
+                f"output x {self.teacher_weight:g}"
             )
         return text
 
@@ -135,8 +162,14 @@ class DenoiseJob:
             noisy, target, level = self.noisy_batch(rng)
         out = model(noisy, level)
         if self.loss_name == "mse":
-            return F.mse_loss(out.float(), target)
-        return F.l1_loss(out, target)
+            loss = F.mse_loss(out.float(), target)
+        else:
+            loss = F.l1_loss(out, target)
+        if self.teacher_model is None:
+            return loss
+        with torch.no_grad():
+            taught = self.teacher_model(noisy, level)
+        return (1 - self.teacher_weight) * loss + self.teacher_weight * F.l1_loss(out, taught)
 
     def validate(self, model: nn.Module) -> dict[str, float]:
         """PSNR at sigma 25 (white), on the realistic synthesis and on held-out real pairs,
