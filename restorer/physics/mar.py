@@ -25,7 +25,6 @@ restorer.bench.ct_simulator):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -52,10 +51,11 @@ OUTSIDE_FOV_HU = -1500.0  # below this a pixel is padding, not a measurement
 
 @lru_cache(maxsize=4)
 def geometry_for(size: int) -> ParallelGeometry:
-    """Views enough for the image's resolution: about 1.4 per pixel across."""
-    from restorer.physics.radon import ParallelGeometry
+    """The projection geometry for a slice `size` pixels across (radon.views_for's views).
+    torch is imported here, not at the top, so that importing this module stays light."""
+    from restorer.physics.radon import ParallelGeometry, views_for
 
-    return ParallelGeometry(size, math.ceil(size * 1.41))
+    return ParallelGeometry(size, views_for(size))
 
 
 # A ray is in the metal trace of LI and NMAR when it crosses at least this much metal (pixels).

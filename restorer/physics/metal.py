@@ -10,14 +10,13 @@ Attenuation: mass attenuation coefficients (cm^2/g) from NIST XCOM at the spectr
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from restorer.core.resample import reduce_area, resize
-from restorer.physics.radon import ParallelGeometry, fbp, forward_project
+from restorer.physics.radon import ParallelGeometry, fbp, forward_project, views_for
 
 ENERGIES_KEV = np.array([20, 30, 40, 50, 60, 80, 100, 120], np.float64)
 # A tungsten 120 kVp spectrum after 2.5 mm Al, binned: relative photon fluence.
@@ -262,8 +261,7 @@ def scan_with(
     total fraction at the slice's size)."""
     size = hu.shape[0]
     grid = size * protocol.oversample
-    # physics.mar.geometry_for's view count; it cannot be imported here (mar imports this module).
-    geometry = ParallelGeometry(grid, protocol.views or math.ceil(grid * 1.41))
+    geometry = ParallelGeometry(grid, protocol.views or views_for(grid))
     metal = random_metal(hu, px_mm, rng, size=grid)
     scanned = simulate_scan(
         hu,

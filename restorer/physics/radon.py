@@ -28,6 +28,12 @@ GPU_CHUNK_ROWS = 512
 CACHE_LIMIT = 256 * 256 * 400  # pixels x views up to which the weights are kept (~0.5 GB)
 
 
+def views_for(size: int) -> int:
+    """Views over 180 degrees enough for a slice `size` pixels across: about 1.4 per pixel,
+    so that the outermost pixels are sampled along the circumference as finely as across."""
+    return math.ceil(size * 1.41)
+
+
 @dataclass(frozen=True)
 class ParallelGeometry:
     size: int  # the image is size x size pixels
