@@ -1,0 +1,51 @@
+"""The simulated MAR training cache (restorer.training.mar_data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from restorer.training.mar_data import SLICES_FILE
+from restorer.training.mar_data import main as make_cache
+
+
+def _slices_folder(tmp_path: Path) -> Path:
+    """Three clean slices of one series: their file stems are the same, as the TotalSegmentator
+    series' are."""
+    with np.load(Path(__file__).parent / "data" / "ct_chest_256.npz") as z:
+        hu = z["hu"].astype(np.float32)
+        px_mm = float(z["px_mm"])
+    folder = tmp_path / "data"
+    folder.mkdir()
+    np.savez_compressed(
+        folder / SLICES_FILE,
+        hu=np.stack([hu, np.roll(hu, 7, axis=0), np.roll(hu, -7, axis=1)]),
+        px_mm=np.full(3, px_mm, np.float32),
+        name=np.array(["CT.1.2.840"] * 3),
+        patient=np.array(["series"] * 3),
+    )
+    return folder
+
+
+def test_shards_write_the_cases_of_one_process_and_keep_slices_sharing_a_name(
+    tmp_path: Path,
+) -> None:
+    data = _slices_folder(tmp_path)
+    one, shards = tmp_path / "one", tmp_path / "shards"
+    common = ["--data", str(data), "--per-slice", "1", "--threads", "1", "--device", "cpu"]
+    assert make_cache([*common, "--out", str(one)]) == 0
+    for shard in ("0/2", "1/2"):
+        assert make_cache([*common, "--out", str(shards), "--shard", shard]) == 0
+    names = sorted(p.name for p in (one / "train").glob("*.npz"))
+    # One case per slice: before the cases were named by slice index, the three slices wrote
+    # one file and two of them were never simulated.
+    assert names == ["000_CT.1.2.840_0.npz", "001_CT.1.2.840_0.npz", "002_CT.1.2.840_0.npz"]
+    assert sorted(p.name for p in (shards / "train").glob("*.npz")) == names
+    assert not list(shards.rglob("*.part"))
+    for name in names:
+        with np.load(one / "train" / name) as a, np.load(shards / "train" / name) as b:
+            for key in a.files:
+                assert np.array_equal(a[key], b[key]), (name, key)
+    with np.load(one / "train" / names[0]) as a, np.load(one / "train" / names[1]) as b:
+        assert not np.array_equal(a["clean"], b["clean"])
