@@ -147,6 +147,16 @@ def test_bench_and_train_name_a_missing_data_folder(tmp_path: Path) -> None:
         assert "no such data folder" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_bench_speed_refuses_a_data_folder_without_the_test_sets_before_timing(
+    tmp_path: Path,
+) -> None:
+    # ../shared/data/test instead of ../shared/data: it used to time for a minute and a half,
+    # then end in a FileNotFoundError traceback.
+    result = restorer("bench", "speed", "--data", tmp_path)
+    assert result.returncode == 2
+    assert "laid out as ../shared/data" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_jpeg_quality_is_chosen_on_the_command_line(tmp_path: Path, samples: Path) -> None:
     low, high = tmp_path / "q30.jpg", tmp_path / "q95.jpg"
     common = ("upscale", samples / "chelsea.png", "--scale", "2")

@@ -39,6 +39,9 @@ CASES = (
     Case("denoise24", "denoise, 24 MP colour PNG", (6000, 4000), ("denoise",), 1.0),
     Case("denoise100", "denoise, 100 MP colour PNG", (10000, 10000), ("denoise",), 3.0),
     Case("upscale", "upscale ×4, 6 MP colour PNG", (3000, 2000), ("upscale", "--scale", "4"), 2.5),
+    Case(
+        "upscale2", "upscale ×2, 12 MP colour PNG", (4000, 3000), ("upscale", "--scale", "2"), 2.5
+    ),
     Case("info", "info, 400 MP PNG bomb (1 MB file)", (20000, 20000), ("info",), None, "bomb"),
 )
 

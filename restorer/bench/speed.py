@@ -12,6 +12,7 @@ precision shows what it costs.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable
 from functools import partial
@@ -94,6 +95,16 @@ def _upscale_psnr(engine: Engine, folder: Path, limit: int | None) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.data is not None:
+        missing = [s for s in ("set12", "cbsd68", "set5") if not (args.data / "test" / s).is_dir()]
+        if missing:
+            # Checked before minutes of timing, not after them.
+            print(
+                f"error: {args.data} has no test/{' or test/'.join(missing)}: give the data "
+                "folder laid out as ../shared/data",
+                file=sys.stderr,
+            )
+            return 2
     big = photo(args.size)
     half = photo(args.size // 2, seed=1)
     rows = []
