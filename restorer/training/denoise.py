@@ -92,18 +92,13 @@ class DenoiseJob:
                 self.val_real.append((noisy, clean, noise_level_map(noisy, clean)))
 
     def _load_teacher(self, path: Path) -> nn.Module:
-        import json
+        from restorer.training.export import load_exported
 
-        from safetensors import safe_open
-        from safetensors.torch import load_file
-
-        with safe_open(str(path), "pt") as handle:
-            hyper = json.loads((handle.metadata() or {}).get("hyperparameters", "{}"))
-        if hyper.get("channels", 1 if self.gray else 3) != (1 if self.gray else 3):
+        metadata, model = load_exported(path)
+        channels = metadata["hyperparameters"].get("channels")
+        if metadata["architecture"] != "denoise_unet" or channels != (1 if self.gray else 3):
             raise ValueError(f"{path.name} is not a {self.model_id} network")
-        model = DenoiseUNet(**hyper)
-        model.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
-        return model.to(self.device).eval().requires_grad_(False)
+        return model.to(self.device).requires_grad_(False)
 
     @property
     def data_description(self) -> str:

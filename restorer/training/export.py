@@ -41,6 +41,30 @@ def export_model(
     return weights
 
 
+def exported_metadata(weights: Path) -> dict[str, str]:
+    """What export_model wrote into a weights file's header, as stored: id, architecture and
+    hyperparameters (JSON)."""
+    from safetensors import safe_open
+
+    with safe_open(str(weights), "pt") as handle:
+        return dict(handle.metadata() or {})
+
+
+def load_exported(weights: Path) -> tuple[dict[str, Any], nn.Module]:
+    """A network exported by export_model and not (yet) in the manifest, built from the
+    architecture and hyperparameters in its header: (that header with the hyperparameters
+    parsed, the network in float32, eval mode)."""
+    from safetensors.torch import load_file
+
+    from restorer.models.architectures import build
+
+    metadata: dict[str, Any] = exported_metadata(weights)
+    metadata["hyperparameters"] = json.loads(metadata.get("hyperparameters", "{}"))
+    model = build(metadata["architecture"], metadata["hyperparameters"])
+    model.load_state_dict({k: v.float() for k, v in load_file(str(weights)).items()})
+    return metadata, model.eval()
+
+
 def install_into_manifest(entry_json: Path, models_dir: Path) -> dict[str, Any]:
     """Copy an exported model next to the manifest and add or replace its entry."""
     entry = json.loads(entry_json.read_text())

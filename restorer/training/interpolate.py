@@ -35,8 +35,9 @@ def interpolate(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from safetensors import safe_open
     from safetensors.torch import load_file, save_file
+
+    from restorer.training.export import exported_metadata
 
     parser = argparse.ArgumentParser(prog="python -m restorer.training.interpolate")
     parser.add_argument("entry", type=Path, help="the fine-tune's exported <id>.json")
@@ -48,8 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--amount is between 0 and 1")
     entry: dict[str, Any] = json.loads(args.entry.read_text())
     tuned_file = args.entry.with_name(entry["file"])
-    with safe_open(str(tuned_file), "pt") as handle:
-        metadata = handle.metadata()
+    metadata = exported_metadata(tuned_file)
     mixed = interpolate(load_file(str(args.start)), load_file(str(tuned_file)), args.amount)
     args.out.mkdir(parents=True, exist_ok=True)
     weights = args.out / entry["file"]

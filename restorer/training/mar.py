@@ -247,18 +247,15 @@ class MarImageJob:
         """The frozen first stage: the bundled one, checked against its manifest sha256 and
         built with its recorded hyperparameters, or the weights of a training run given by
         --sinogram-weights (which no manifest knows yet)."""
-        from safetensors.torch import load_file
-
         if self.sinogram_weights is None:
             from restorer.models.loader import load_bundled
             from restorer.models.registry import get_model
             from restorer.resources import models_dir
 
             return load_bundled(get_model("mar-sinogram"), models_dir()).eval()
-        model = SinogramNet()
-        state = load_file(str(self.sinogram_weights))
-        model.load_state_dict({k: v.float() for k, v in state.items()})
-        return model.eval()
+        from restorer.training.export import load_exported
+
+        return load_exported(self.sinogram_weights)[1]
 
     @torch.no_grad()
     def _prepare(
