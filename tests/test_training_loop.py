@@ -197,3 +197,18 @@ def test_a_narrower_denoiser_is_distilled_from_a_trained_one(data: Path, tmp_pat
     )
     with pytest.raises(ValueError, match="not a denoise-color network"):
         denoise.DenoiseJob(data, gray=False, device=torch.device("cpu"), teacher=teacher)
+
+
+def test_saved_weights_are_the_same_bytes_every_time(tmp_path: Path) -> None:
+    """The model card's sha256 is reproducible: safetensors alone writes the metadata in a
+    different order from one save to the next."""
+    from restorer.training.export import save_weights
+
+    state = {"a.weight": torch.ones(3, 3), "b.bias": torch.zeros(2)}
+    metadata = {"id": "x", "architecture": "denoise_unet", "hyperparameters": '{"blocks": 1}'}
+    digests = set()
+    for n in range(8):
+        save_weights(state, tmp_path / f"{n}.safetensors", metadata)
+        digests.add(file_sha256(tmp_path / f"{n}.safetensors"))
+    assert len(digests) == 1
+    assert load_file(str(tmp_path / "0.safetensors")).keys() == state.keys()

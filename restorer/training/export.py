@@ -13,21 +13,38 @@ from torch import nn
 from restorer.core.checksum import file_sha256
 
 
+def save_weights(state: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
+    """safetensors with a byte-for-byte reproducible header: safetensors writes the metadata
+    in a hash map's order, which changes from one process to the next, so the same weights
+    got a different sha256 each time. Its keys are put in sorted order here (the header keeps
+    its length: the same JSON, reordered)."""
+    from safetensors.torch import save_file
+
+    save_file(state, str(path), metadata=metadata)
+    with open(path, "r+b") as file:
+        length = int.from_bytes(file.read(8), "little")
+        header = json.loads(file.read(length))
+        header["__metadata__"] = dict(sorted(header.get("__metadata__", {}).items()))
+        canonical = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode()
+        if len(canonical.rstrip()) > length:
+            raise RuntimeError(f"{path.name}: unexpected safetensors header")
+        file.seek(8)
+        file.write(canonical.ljust(length))  # safetensors pads its header with spaces
+
+
 def export_model(
     model: nn.Module, model_id: str, fields: dict[str, Any], record: dict[str, Any], out_dir: Path
 ) -> Path:
     """Write <id>.safetensors (float16: half the size; inference casts back to float32) and
     <id>.json, the manifest entry with the training record and the file's sha256."""
-    from safetensors.torch import save_file
-
     out_dir.mkdir(parents=True, exist_ok=True)
     weights = out_dir / f"{model_id}.safetensors"
     state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
     hyper = json.dumps(fields.get("hyperparameters", {}))
-    save_file(
+    save_weights(
         state,
-        str(weights),
-        metadata={"id": model_id, "architecture": fields["architecture"], "hyperparameters": hyper},
+        weights,
+        {"id": model_id, "architecture": fields["architecture"], "hyperparameters": hyper},
     )
     entry = {
         "id": model_id,

@@ -35,9 +35,9 @@ def interpolate(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import load_file
 
-    from restorer.training.export import exported_metadata
+    from restorer.training.export import exported_metadata, save_weights
 
     parser = argparse.ArgumentParser(prog="python -m restorer.training.interpolate")
     parser.add_argument("entry", type=Path, help="the fine-tune's exported <id>.json")
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     mixed = interpolate(load_file(str(args.start)), load_file(str(tuned_file)), args.amount)
     args.out.mkdir(parents=True, exist_ok=True)
     weights = args.out / entry["file"]
-    save_file(mixed, str(weights), metadata=metadata)
+    save_weights(mixed, weights, metadata)
     entry["sha256"] = file_sha256(weights)
     entry["training"]["interpolated"] = {
         "amount": args.amount,
