@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -18,6 +19,19 @@ def image_files(folder: Path) -> list[Path]:
     if not files:
         raise SystemExit(f"no images in {folder}")
     return files
+
+
+def require_data_layout(root: Path, subfolders: Iterable[str]) -> None:
+    """Stop (exit 2, one line) when the data folder lacks what a benchmark reads: checked
+    before minutes of work, not found missing after them."""
+    missing = [s for s in subfolders if not (root / s).is_dir()]
+    if missing:
+        print(
+            f"error: {root} has no {' or '.join(missing)}: give the data folder laid out as "
+            "../shared/data",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
 
 
 def seed_for(name: str, *values: object) -> int:

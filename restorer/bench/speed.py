@@ -12,7 +12,6 @@ precision shows what it costs.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Callable
 from functools import partial
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from restorer.bench.common import image_files, markdown_table
+from restorer.bench.common import image_files, markdown_table, require_data_layout
 from restorer.core.image import Image
 from restorer.core.ops import psnr, rgb_to_y
 from restorer.engine.engine import Engine
@@ -96,15 +95,7 @@ def _upscale_psnr(engine: Engine, folder: Path, limit: int | None) -> float:
 
 def run(args: argparse.Namespace) -> int:
     if args.data is not None:
-        missing = [s for s in ("set12", "cbsd68", "set5") if not (args.data / "test" / s).is_dir()]
-        if missing:
-            # Checked before minutes of timing, not after them.
-            print(
-                f"error: {args.data} has no test/{' or test/'.join(missing)}: give the data "
-                "folder laid out as ../shared/data",
-                file=sys.stderr,
-            )
-            return 2
+        require_data_layout(args.data, ("test/set12", "test/cbsd68", "test/set5"))
     big = photo(args.size)
     half = photo(args.size // 2, seed=1)
     rows = []
