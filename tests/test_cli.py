@@ -157,6 +157,13 @@ def test_bench_speed_refuses_a_data_folder_without_the_test_sets_before_timing(
     assert "laid out as ../shared/data" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_bench_mar_refuses_a_data_folder_without_syndeeplesion(tmp_path: Path) -> None:
+    # It ended in KeyError: 'uncorrected' (a set without cases).
+    result = restorer("bench", "mar", "--data", tmp_path)
+    assert result.returncode == 2
+    assert "ct/syndeeplesion_acdnet" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_jpeg_quality_is_chosen_on_the_command_line(tmp_path: Path, samples: Path) -> None:
     low, high = tmp_path / "q30.jpg", tmp_path / "q95.jpg"
     common = ("upscale", samples / "chelsea.png", "--scale", "2")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from restorer.bench.common import markdown_table
+from restorer.bench.common import markdown_table, require_data_layout
 from restorer.core.image import Image, ImageMeta, Modality
 from restorer.core.morphology import dilate, distance_inside
 from restorer.core.ops import psnr, ssim
@@ -221,6 +221,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, engine: Engine) -> int:
+    # Without SynDeepLesion the first set had no cases and the table ended in a KeyError.
+    require_data_layout(args.data, ("ct/syndeeplesion_acdnet",))
     table = methods(engine)
     sets: list[tuple[str, Callable[[], Iterator[Case]], Callable[[np.ndarray], np.ndarray]]] = [
         (
