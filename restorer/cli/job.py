@@ -37,7 +37,7 @@ from restorer.io.job_manifest import (
     read_counts,
 )
 from restorer.io.storage import RemoteJob, canonical, fetched, is_url, plan_urls, stored, upload
-from restorer.models.loader import ModelIntegrityError
+from restorer.models.descriptor import ModelIntegrityError
 from restorer.tasks.base import TaskSpec, param_specs
 
 

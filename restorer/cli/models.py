@@ -33,7 +33,7 @@ def add_models_command(sub: Any) -> None:
 
 def run_models_command(args: argparse.Namespace) -> int:
     from restorer.io.model_library import ModelLibrary, ModelLibraryError
-    from restorer.models.user_models import UserModelError
+    from restorer.models.descriptor import UserModelError
 
     library = ModelLibrary()
     try:

@@ -16,7 +16,7 @@ from restorer.engine.device import DeviceUnavailableError
 from restorer.io import ImageReadError, ImageWriteError, read_image, write_image
 from restorer.io.batch import Job, UsageError, plan, real_path
 from restorer.io.errors import frames_note
-from restorer.models.loader import ModelIntegrityError
+from restorer.models.descriptor import ModelIntegrityError
 from restorer.tasks.base import UNCERTAINTY_KEY, TaskSpec, validate_params
 
 

@@ -10,11 +10,7 @@ from torch import nn
 
 from restorer.core.checksum import file_sha256
 from restorer.models.architectures import build
-from restorer.models.descriptor import ModelDescriptor
-
-
-class ModelIntegrityError(Exception):
-    """A weight file is missing, altered or unreadable; it is never loaded."""
+from restorer.models.descriptor import ModelDescriptor, ModelIntegrityError
 
 
 def load_bundled(descriptor: ModelDescriptor, models_dir: Path) -> nn.Module:

@@ -6,8 +6,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from restorer.models.descriptor import ModelDescriptor
-from restorer.models.loader import ModelIntegrityError
+from restorer.models.descriptor import ModelDescriptor, ModelIntegrityError
 from restorer.resources import models_dir
 
 MANIFEST_NAME = "manifest.json"

@@ -21,6 +21,7 @@ from restorer.models.descriptor import (
     USER_ARCHITECTURE_PREFIX,
     WEIGHT_SUFFIXES,
     ModelDescriptor,
+    UserModelError,
 )
 from restorer.models.spandrel_import import import_spandrel
 
@@ -30,10 +31,6 @@ PURPOSES = {"SR": "super_resolve", "Restoration": "restore", "Inpainting": "inpa
 TRANSFORMERS = ("Swin", "HAT", "DAT", "DRCT", "ATD", "RGT", "GRL", "former", "IPT", "SCUNet")
 # Wrappers that checkpoints of this field put around the state dict (BasicSR, KAIR, ...).
 _WRAPPER_KEYS = ("params_ema", "params", "state_dict", "model", "net", "generator")
-
-
-class UserModelError(ValueError):
-    """The file is not a model Restorer can run; the message says why, for the user."""
 
 
 def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
