@@ -11,6 +11,8 @@ import torch
 from restorer.core.image import Image
 from restorer.core.ops import psnr
 from restorer.engine.device import (
+    CPU,
+    Device,
     DeviceUnavailableError,
     choose_device,
     cpu_has_bfloat16_matrix_units,
@@ -28,9 +30,25 @@ def test_auto_is_cpu_without_accelerators(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_cuda_is_preferred_when_present(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("restorer.engine.device.gpu_driver_present", lambda: True)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert choose_device("auto").type == "cuda"
     assert choose_device("cpu").type == "cpu"
+
+
+def test_without_a_gpu_driver_torch_is_not_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No driver library loads: the CPU, decided without torch (whose import is the time a
+    whole 2048² denoise takes on OpenVINO); a GPU the user names is still asked for."""
+
+    def must_not_ask() -> bool:
+        raise AssertionError("torch was asked")
+
+    monkeypatch.setattr("restorer.engine.device.gpu_driver_present", lambda: False)
+    monkeypatch.setattr("restorer.engine.device.sys.platform", "linux")
+    monkeypatch.setattr(torch.cuda, "is_available", must_not_ask)
+    assert choose_device("auto").type == "cpu"
+    with pytest.raises(AssertionError, match="torch was asked"):
+        choose_device("cuda")
 
 
 def test_unavailable_device_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,37 +60,37 @@ def test_unavailable_device_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) ->
 def test_oom_halves_the_tile_then_succeeds() -> None:
     tried: list[int] = []
 
-    def attempt(tile: int, device: torch.device) -> str:
+    def attempt(tile: int, device: Device) -> str:
         tried.append(tile)
         if tile > 256:
             raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
         return f"ok at {tile} on {device.type}"
 
     messages = Messages()
-    result, tile, device = run_with_fallback(attempt, 1024, torch.device("cuda"), messages)
+    result, tile, device = run_with_fallback(attempt, 1024, Device("cuda"), messages)
     assert tried == [1024, 512, 256]
     assert (result, tile, device.type) == ("ok at 256 on cuda", 256, "cuda")
     assert any("512-pixel tiles" in t for t in messages.texts)
 
 
 def test_oom_below_the_minimum_tile_moves_to_cpu() -> None:
-    def attempt(tile: int, device: torch.device) -> str:
+    def attempt(tile: int, device: Device) -> str:
         if device.type != "cpu":
             raise torch.OutOfMemoryError("simulated")
         return "cpu result"
 
     messages = Messages()
-    result, _tile, device = run_with_fallback(attempt, 512, torch.device("cuda"), messages)
+    result, _tile, device = run_with_fallback(attempt, 512, Device("cuda"), messages)
     assert result == "cpu result" and device.type == "cpu"
     assert "continuing on the CPU" in messages.texts[-1]
 
 
 def test_other_errors_are_not_mistaken_for_oom() -> None:
-    def attempt(tile: int, device: torch.device) -> str:
+    def attempt(tile: int, device: Device) -> str:
         raise RuntimeError("CUDA error: out of memory? no: an unrelated failure")
 
     with pytest.raises(RuntimeError, match="unrelated"):
-        run_with_fallback(attempt, 512, torch.device("cuda"), Messages())
+        run_with_fallback(attempt, 512, Device("cuda"), Messages())
 
 
 def test_engine_retries_a_real_image_with_smaller_tiles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,7 +103,7 @@ def test_engine_retries_a_real_image_with_smaller_tiles(monkeypatch: pytest.Monk
     # On PyTorch: the simulated failure is raised by its module (OpenVINO on the CPU, like
     # PyTorch there, meets a real allocation failure as an error, not a retry).
     engine = Engine("cpu", tile=512, backend="torch")
-    model, _ = engine.model("denoise-gray", torch.device("cpu"))
+    model, _ = engine.model("denoise-gray", CPU)
     original_forward = model.forward
     sizes: list[int] = []
 
@@ -107,11 +125,11 @@ def test_engine_retries_a_real_image_with_smaller_tiles(monkeypatch: pytest.Monk
 
 
 def test_oom_at_the_smallest_cpu_tile_is_a_memory_error() -> None:
-    def attempt(tile: int, device: torch.device) -> str:
+    def attempt(tile: int, device: Device) -> str:
         raise torch.OutOfMemoryError("simulated")
 
     with pytest.raises(MemoryError, match="not enough memory"):
-        run_with_fallback(attempt, 256, torch.device("cpu"), Messages())
+        run_with_fallback(attempt, 256, CPU, Messages())
 
 
 amx = pytest.mark.skipif(

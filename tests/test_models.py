@@ -8,11 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from restorer.models.loader import (
-    ModelIntegrityError,
-    file_sha256,
-    load_bundled,
-)
+from restorer.core.checksum import file_sha256
+from restorer.models.descriptor import ModelIntegrityError
+from restorer.models.loader import load_bundled
 from restorer.models.registry import bundled_models, get_model, models_for_task
 from restorer.resources import models_dir
 

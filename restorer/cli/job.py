@@ -25,7 +25,7 @@ from restorer.cli.progress import TerminalProgress
 from restorer.cli.run_task import attempt_file, check_params, planned_jobs, print_error
 from restorer.core.checksum import file_sha256
 from restorer.core.progress import Progress
-from restorer.engine.device import DeviceUnavailableError, choose_device
+from restorer.engine.device import DeviceUnavailableError, choose_engine_device
 from restorer.io import ImageReadError
 from restorer.io.batch import Job, UsageError, real_path, refuse_collisions
 from restorer.io.job_manifest import (
@@ -107,7 +107,9 @@ def run_job(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
         own = argparse.Namespace(**{**vars(args), "overwrite": True})
         tally = _Tally(manifest, len(left))
         if left:
-            choose_device(args.device)  # an unavailable device is refused here, not per worker
+            choose_engine_device(
+                args.device
+            )  # an unavailable device is refused here, not per worker
         if left and args.ray is not None:
             _run_on_ray(task, params, own, left, tally, args.ray, args.workers)
         elif left and args.workers > 1:
@@ -275,11 +277,16 @@ _worker_engine: Any = None
 
 def _start_worker(settings: dict[str, Any], threads: int) -> None:
     global _worker_engine
-    import torch
+    import os
 
+    # OpenVINO reads the thread count from here (restorer.engine.device), and so does torch
+    # when a task loads it; a worker that runs only OpenVINO never imports torch.
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
     from restorer.engine.engine import Engine
 
-    torch.set_num_threads(threads)
     _worker_engine = Engine(**settings)
 
 
@@ -309,10 +316,12 @@ def _run_in_processes(
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    import torch
+    from restorer.engine.device import cuda_available
 
     threads = threads_per_worker(os.cpu_count() or 1, workers)
-    if args.device == "auto" and torch.cuda.is_available():
+    if args.device == "auto" and cuda_available():
+        import torch
+
         threads = torch.get_num_threads()
     settings, plain = _engine_settings(args), _portable(args)
     print(f"{workers} worker processes, {threads} thread(s) each", file=sys.stderr)

@@ -8,11 +8,15 @@ network's forward() takes.
 
 from __future__ import annotations
 
-import torch
-from torch import nn
+from typing import TYPE_CHECKING
 
-from restorer.engine.ensemble import Forward
 from restorer.models.descriptor import ModelDescriptor
+
+if TYPE_CHECKING:  # torch loads when a model runs on it
+    import torch
+    from torch import nn
+
+    from restorer.engine.ensemble import Forward
 
 
 def forward_for(descriptor: ModelDescriptor) -> Forward:
@@ -29,6 +33,6 @@ def forward_for(descriptor: ModelDescriptor) -> Forward:
             )
         if len(sizes) == 1:
             return model(tile)
-        return model(*torch.split(tile, list(sizes), dim=1))
+        return model(*tile.split(list(sizes), dim=1))
 
     return forward

@@ -7,11 +7,9 @@ import time
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from torch import nn
 
 from restorer.core.float_range import from_unit_range, needs_mapping, to_unit_range
 from restorer.core.image import Image
@@ -20,19 +18,28 @@ from restorer.core.tiling import RowsDone, TileSource, TileSpec, process_tiled
 from restorer.engine.choices import BACKEND_CHOICES, PRECISION_CHOICES
 from restorer.engine.contract import forward_for
 from restorer.engine.device import (
-    choose_device,
+    CPU,
+    Device,
+    choose_engine_device,
     cpu_has_bfloat16_matrix_units,
     describe_device,
+    requested_cpu_threads,
 )
 from restorer.engine.ensemble import self_ensemble, self_ensemble_array
-from restorer.engine.fallback import OOM_ERRORS, run_with_fallback
+from restorer.engine.fallback import oom_errors, run_with_fallback
 from restorer.engine.openvino_runtime import OpenVinoRuntime, runtime_available
 from restorer.engine.openvino_runtime import infer as openvino_infer
 from restorer.models.descriptor import ModelDescriptor
-from restorer.models.loader import load_bundled, verify_bundled
+from restorer.models.integrity import verify_bundled
 from restorer.models.registry import bundled_models, get_model
 from restorer.resources import models_dir
 from restorer.tasks.base import TaskSpec
+
+if TYPE_CHECKING:
+    # torch is imported when a model runs on it (a GPU, a user's model, --backend torch):
+    # a CPU without a GPU driver runs the bundled networks on OpenVINO without it (1.5 s).
+    import torch
+    from torch import nn
 
 # On the CPU a 24 MP photo's denoise peaks at 0.99 GiB with the models' own tiles (its target
 # is 1.0 GB), most of it the image's own buffers. An image of at most SMALL_IMAGE_PIXELS has
@@ -109,12 +116,12 @@ class Engine:
         if backend not in BACKEND_CHOICES:
             choices = ", ".join(BACKEND_CHOICES)
             raise ValueError(f"unknown backend {backend!r} (use {choices})")
-        self.device = choose_device(device)
+        self.device: Device = choose_engine_device(device)
         # "auto": reduced precision where the hardware makes it pay and the model declares it
         # safe (supports_half) - float16 on CUDA; on the CPU bfloat16 where it has AVX-512
         # bf16 or AMX (OpenVINO), or AMX (PyTorch, whose bf16 gains little without it).
         self.reduced_precision = precision == "auto"
-        self.cpu_bfloat16 = self.reduced_precision and cpu_has_bfloat16_matrix_units()
+        self._cpu_bfloat16: bool | None = None
         self.tile_override = tile
         # Users' own models, by id ("user:<file name>"): the descriptor and the file it
         # was read from (a file changed since is read again).
@@ -132,10 +139,18 @@ class Engine:
         self._verified: set[str] = set()  # bundled weights checked against the manifest
 
     @property
+    def cpu_bfloat16(self) -> bool:
+        """Whether PyTorch runs the models that allow it in bfloat16 on this CPU (AMX)."""
+        if self._cpu_bfloat16 is None:
+            self._cpu_bfloat16 = self.reduced_precision and cpu_has_bfloat16_matrix_units()
+        return self._cpu_bfloat16
+
+    @property
     def device_name(self) -> str:
         if self.device.type == "cpu" and self._cpu_runtime_usable():
             bf16 = self.reduced_precision and self._openvino_bfloat16()
-            return describe_device(self.device, bf16, runtime="OpenVINO")
+            threads = self._openvino_runtime().threads
+            return describe_device(self.device, bf16, runtime="OpenVINO", threads=threads)
         return describe_device(self.device, self.cpu_bfloat16)
 
     def _cpu_runtime_usable(self) -> bool:
@@ -149,7 +164,7 @@ class Engine:
 
     def _openvino_runtime(self) -> OpenVinoRuntime:
         if self._openvino is None:
-            self._openvino = OpenVinoRuntime(threads=torch.get_num_threads())
+            self._openvino = OpenVinoRuntime(threads=requested_cpu_threads())
         return self._openvino
 
     def _say_once(self, progress: Progress, text: str) -> None:
@@ -177,7 +192,7 @@ class Engine:
         try:
             return self._openvino_runtime().compiled(
                 descriptor,
-                lambda: self.model(model_id, torch.device("cpu"))[0],
+                lambda: self.model(model_id, CPU)[0],
                 bfloat16=self.reduced_precision and descriptor.supports_half,
                 converting=lambda: progress.message(
                     Note(
@@ -211,6 +226,8 @@ class Engine:
     def user_model(self, path: Path) -> ModelDescriptor:
         """Read a user's model file (once, and again when the file changed); its descriptor,
         whose id run_model takes. UserModelError when it cannot be read or run."""
+        import torch
+
         from restorer.models.user_models import UserModelError, load_user_model
 
         path = Path(path)
@@ -226,13 +243,16 @@ class Engine:
         for key in [k for k in self._cache if k[0] == model_id]:
             del self._cache[key]  # another file of that name, or this one changed
         self._user_models[model_id] = (descriptor, path, stamp)
-        cpu = torch.device("cpu")
-        self._cache[(model_id, str(cpu), torch.float32)] = self._prepared(
-            module, cpu, torch.float32
+        self._cache[(model_id, str(CPU), torch.float32)] = self._prepared(
+            module, CPU, torch.float32
         )
         return descriptor
 
-    def model(self, model_id: str, device: torch.device) -> tuple[nn.Module, torch.dtype]:
+    def model(self, model_id: str, device: Device) -> tuple[nn.Module, torch.dtype]:
+        import torch
+
+        from restorer.models.loader import load_bundled
+
         descriptor = self.descriptor(model_id)
         dtype = (
             torch.float16
@@ -250,8 +270,10 @@ class Engine:
         return self._cache[key], dtype
 
     @staticmethod
-    def _prepared(module: nn.Module, device: torch.device, dtype: torch.dtype) -> nn.Module:
-        module = module.to(device=device, dtype=dtype)
+    def _prepared(module: nn.Module, device: Device, dtype: torch.dtype) -> nn.Module:
+        import torch
+
+        module = module.to(device=device.torch(), dtype=dtype)
         if device.type == "cpu":
             # oneDNN convolutions run ~1.5x faster in NHWC on CPU.
             module = module.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
@@ -314,11 +336,10 @@ class Engine:
         never retried (a CPU allocation failure is not an OutOfMemoryError), while a GPU run
         that halves its tile and starts again must find its input as it was."""
         descriptor = self.descriptor(model_id)
-        forward = self_ensemble(forward_for(descriptor), passes)
         openvino = self.openvino_model(model_id, progress) if self.device.type == "cpu" else None
-        cpu_bfloat16 = self.cpu_bfloat16 and descriptor.supports_half
         if self.device.type == "cpu" and openvino is None:
             # This model runs on PyTorch (a user's model, or OpenVINO refused it): say so.
+            cpu_bfloat16 = self.cpu_bfloat16 and descriptor.supports_half
             self.last_report.device = describe_device(self.device, cpu_bfloat16, runtime="PyTorch")
         if self.tile_override:
             base_tile = self.tile_override
@@ -330,10 +351,14 @@ class Engine:
             m = descriptor.size_multiple
             base_tile = -(-max(pixels.shape[:2]) // m) * m  # the whole image, padded
 
-        def attempt(tile: int, device: torch.device) -> np.ndarray:
+        def attempt(tile: int, device: Device) -> np.ndarray:
             compiled = openvino if device.type == "cpu" else None
             if compiled is None:
                 model, dtype = self.model(model_id, device)
+                forward = self_ensemble(forward_for(descriptor), passes)
+                cpu_bfloat16 = (
+                    device.type == "cpu" and self.cpu_bfloat16 and descriptor.supports_half
+                )
             overlap = min(descriptor.tile_overlap, (tile - 1) // 2)
             spec = TileSpec(
                 tile=tile,
@@ -346,15 +371,15 @@ class Engine:
                 return self_ensemble_array(partial(openvino_infer, compiled), passes)(arr)
 
             def on_tile(arr: np.ndarray) -> np.ndarray:
+                import torch
+
                 t = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1)[None]
-                t = t.to(device=device, dtype=dtype)
+                t = t.to(device=device.torch(), dtype=dtype)
                 if device.type == "cpu":
                     t = t.contiguous(memory_format=torch.channels_last)
                 with (
                     torch.inference_mode(),
-                    torch.autocast(
-                        "cpu", dtype=torch.bfloat16, enabled=cpu_bfloat16 and device.type == "cpu"
-                    ),
+                    torch.autocast("cpu", dtype=torch.bfloat16, enabled=cpu_bfloat16),
                 ):
                     y = forward(model, t)
                 return y[0].permute(1, 2, 0).float().cpu().numpy()
@@ -366,7 +391,7 @@ class Engine:
                 return process_tiled(
                     pixels, run_tile, spec, progress, out=write_into, on_rows_done=on_rows_done
                 )
-            except OOM_ERRORS as exc:  # the input is partly overwritten: no retry can work
+            except oom_errors() as exc:  # the input is partly overwritten: no retry can work
                 raise MemoryError(f"out of memory on the CPU with {tile}-pixel tiles") from exc
 
         result, tile, device = run_with_fallback(attempt, base_tile, self.device, progress)

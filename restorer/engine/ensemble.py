@@ -10,12 +10,15 @@ at one network run per pass. Only for networks whose task commutes with the symm
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from torch import nn
 
-Forward = Callable[[nn.Module, torch.Tensor], torch.Tensor]
+if TYPE_CHECKING:  # torch loads when a model runs on it, not for OpenVINO's numpy views
+    import torch
+    from torch import nn
+
+    Forward = Callable[[nn.Module, torch.Tensor], torch.Tensor]
 
 PASS_CHOICES = (1, 2, 4, 8)
 # (quarter turns, mirrored) in the order passes are added: the second pass is the transpose,
@@ -33,12 +36,16 @@ _VIEWS = (
 
 
 def _view(x: torch.Tensor, turns: int, mirrored: bool) -> torch.Tensor:
+    import torch
+
     if mirrored:
         x = x.flip(-1)
     return torch.rot90(x, turns, dims=(-2, -1))
 
 
 def _unview(y: torch.Tensor, turns: int, mirrored: bool) -> torch.Tensor:
+    import torch
+
     y = torch.rot90(y, -turns, dims=(-2, -1))
     return y.flip(-1) if mirrored else y
 
@@ -64,6 +71,8 @@ def self_ensemble(forward: Forward, passes: int) -> Forward:
 
 def _layout(x: torch.Tensor) -> torch.memory_format:
     """Keep the caller's memory layout (NHWC on the CPU, where oneDNN is faster with it)."""
+    import torch
+
     if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last):
         return torch.channels_last
     return torch.contiguous_format

@@ -5,19 +5,28 @@ Detected by exception type (torch.OutOfMemoryError covers CUDA and MPS), never b
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TypeVar
 
-import torch
-
 from restorer.core.progress import Note, Progress
+from restorer.engine.device import CPU, Device
 
 T = TypeVar("T")
 MIN_TILE = 128
-OOM_ERRORS: tuple[type[BaseException], ...] = (torch.OutOfMemoryError,)
 
 
-def _free_cache(device: torch.device) -> None:
+def oom_errors() -> tuple[type[BaseException], ...]:
+    """The out-of-memory errors a run can raise: torch's, once torch is loaded (a run on
+    OpenVINO alone never loads it, and then has none to catch)."""
+    torch = sys.modules.get("torch")
+    return (torch.OutOfMemoryError,) if torch is not None else ()
+
+
+def _free_cache(device: Device) -> None:
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return
     if device.type == "cuda":
         torch.cuda.empty_cache()
     elif device.type == "mps" and hasattr(torch, "mps"):
@@ -25,17 +34,17 @@ def _free_cache(device: torch.device) -> None:
 
 
 def run_with_fallback(
-    attempt: Callable[[int, torch.device], T],
+    attempt: Callable[[int, Device], T],
     tile: int,
-    device: torch.device,
+    device: Device,
     progress: Progress,
     min_tile: int = MIN_TILE,
-) -> tuple[T, int, torch.device]:
+) -> tuple[T, int, Device]:
     """Call attempt(tile, device) until it fits; returns (result, tile, device) that worked."""
     while True:
         try:
             return attempt(tile, device), tile, device
-        except OOM_ERRORS as exc:
+        except oom_errors() as exc:
             _free_cache(device)
             if tile // 2 >= min_tile:
                 tile //= 2
@@ -55,7 +64,7 @@ def run_with_fallback(
                         tile=tile,
                     )
                 )
-                device = torch.device("cpu")
+                device = CPU
             else:
                 raise MemoryError(
                     f"not enough memory, even with {tile}-pixel tiles on the CPU"

@@ -64,12 +64,14 @@ def cache_root() -> Path:
 class OpenVinoRuntime:
     """Compiled OpenVINO models by (model id, precision), converted or read from the cache."""
 
-    def __init__(self, threads: int, cache: Path | None = None) -> None:
+    def __init__(self, threads: int | None = None, cache: Path | None = None) -> None:
+        """threads: how many the CPU runs each model with; None for OpenVINO's own choice
+        (one per physical core)."""
         import openvino as ov
 
         self._ov = ov
         self.core = ov.Core()
-        self.threads = max(1, threads)
+        self._threads = max(1, threads) if threads is not None else None
         # One folder per OpenVINO build; its version string holds slashes
         # ("2026.4.1-22982-e213a147257-releases/2026/4"), which made nested folders.
         build = re.sub(r"[^A-Za-z0-9._-]+", "_", ov.__version__)
@@ -77,6 +79,19 @@ class OpenVinoRuntime:
         capabilities = self.core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")
         self.bfloat16_capable = "BF16" in capabilities
         self._compiled: dict[tuple[str, str], Any] = {}
+
+    @property
+    def threads(self) -> int:
+        """The threads each model runs with: as asked, or as OpenVINO chooses for this CPU
+        (read back from a one-operation model, compiled in milliseconds)."""
+        if self._threads is None:
+            import openvino.opset13 as ops
+
+            value = ops.parameter([1, 1], np.float32)
+            probe = self._ov.Model([ops.relu(value)], [value])
+            compiled = self.core.compile_model(probe, "CPU", {"PERFORMANCE_HINT": "LATENCY"})
+            self._threads = max(1, int(compiled.get_property("INFERENCE_NUM_THREADS")))
+        return self._threads
 
     def compiled(
         self,

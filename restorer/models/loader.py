@@ -8,9 +8,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from restorer.core.checksum import file_sha256
 from restorer.models.architectures import build
 from restorer.models.descriptor import ModelDescriptor, ModelIntegrityError
+from restorer.models.integrity import verify_bundled
 
 
 def load_bundled(descriptor: ModelDescriptor, models_dir: Path) -> nn.Module:
@@ -23,27 +23,6 @@ def load_bundled(descriptor: ModelDescriptor, models_dir: Path) -> nn.Module:
     except Exception as exc:
         raise ModelIntegrityError(f"model file {descriptor.file} is unreadable: {exc}") from exc
     return _with_state(descriptor, state)
-
-
-def verify_bundled(descriptor: ModelDescriptor, models_dir: Path) -> Path:
-    """The model's weights file, after checking that it is there and is the one the manifest
-    names (sha256); ModelIntegrityError otherwise."""
-    path = models_dir / descriptor.file
-    if not path.is_file():
-        raise ModelIntegrityError(f"model file {descriptor.file} is missing from {models_dir}")
-    try:
-        actual = file_sha256(path)
-    except OSError as exc:
-        raise ModelIntegrityError(
-            f"model file {descriptor.file} cannot be read ({exc.strerror or exc}); "
-            "reinstall Restorer"
-        ) from exc
-    if actual != descriptor.sha256:
-        raise ModelIntegrityError(
-            f"model file {descriptor.file} was altered or damaged (sha256 {actual[:12]}…, "
-            f"expected {descriptor.sha256[:12]}…); refusing to load it. Reinstall Restorer."
-        )
-    return path
 
 
 def _with_state(descriptor: ModelDescriptor, state: dict[str, torch.Tensor]) -> nn.Module:

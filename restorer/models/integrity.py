@@ -1,0 +1,31 @@
+"""A bundled weight file checked against the manifest before anything uses it: by PyTorch
+(restorer.models.loader) or by OpenVINO, whose converted copy was made from these weights
+(restorer.engine.openvino_runtime). Without torch: an OpenVINO run never imports it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from restorer.core.checksum import file_sha256
+from restorer.models.descriptor import ModelDescriptor, ModelIntegrityError
+
+
+def verify_bundled(descriptor: ModelDescriptor, models_dir: Path) -> Path:
+    """The model's weights file, after checking that it is there and is the one the manifest
+    names (sha256); ModelIntegrityError otherwise."""
+    path = models_dir / descriptor.file
+    if not path.is_file():
+        raise ModelIntegrityError(f"model file {descriptor.file} is missing from {models_dir}")
+    try:
+        actual = file_sha256(path)
+    except OSError as exc:
+        raise ModelIntegrityError(
+            f"model file {descriptor.file} cannot be read ({exc.strerror or exc}); "
+            "reinstall Restorer"
+        ) from exc
+    if actual != descriptor.sha256:
+        raise ModelIntegrityError(
+            f"model file {descriptor.file} was altered or damaged (sha256 {actual[:12]}…, "
+            f"expected {descriptor.sha256[:12]}…); refusing to load it. Reinstall Restorer."
+        )
+    return path
