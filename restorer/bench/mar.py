@@ -155,23 +155,25 @@ def simulation_cases(cache: Path, limit: int | None) -> Iterator[Case]:
             yield Case(z["corrupted"].astype(np.float32), clean, clean > -500)
 
 
-def second_simulator_cases(cache: Path, count: int) -> Iterator[Case]:
+def second_simulator_cases(cache: Path, count: int, split: str = "eval") -> Iterator[Case]:
     """`count` scans by the second simulator of the held-out patients' clean slices (taken
-    from our held-out simulations, which keep them), one random protocol and implant set
-    each (seeded: the same cases on every machine)."""
+    from our held-out simulations, which keep them; split "train": the training patients'),
+    one random protocol and implant set each (seeded: the same cases on every machine)."""
     try:
         from restorer.bench import ct_simulator
     except ImportError as error:  # scikit-image is a test dependency
         raise SystemExit(f"the second CT simulator needs scikit-image: {error}") from None
 
     slices: dict[bytes, tuple[np.ndarray, float]] = {}
-    for path in sorted((cache / "eval").glob("*.npz")):
+    for path in sorted((cache / split).glob("*.npz")):
         with np.load(path) as z:
             clean = z["clean"].astype(np.float32)
             slices.setdefault(clean.tobytes(), (clean, float(z["px_mm"])))
     chosen = list(slices.values())
+    if not chosen:
+        raise SystemExit(f"no simulated cases in {cache / split} to take clean slices from")
     for k in range(count):
-        rng = np.random.default_rng([19, k])
+        rng = np.random.default_rng([19 if split == "eval" else 1919, k])
         hu, px_mm = chosen[k % len(chosen)]
         protocol = ct_simulator.Protocol.random(rng)
         metal = ct_simulator.random_implants(hu, px_mm, rng)
@@ -218,6 +220,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="cases from the second simulator (0: none)",
     )
+    parser.add_argument(
+        "--second-simulator-anatomy",
+        choices=("held-out", "training"),
+        default="held-out",
+        help="whose clean slices the second simulator scans: the held-out patients' (the test "
+        "set), or the training patients' (the networks learned these anatomies from our own "
+        "simulator only: a validation set for choices made on the second simulator)",
+    )
 
 
 def run(args: argparse.Namespace, engine: Engine) -> int:
@@ -233,10 +243,13 @@ def run(args: argparse.Namespace, engine: Engine) -> int:
         ("held-out simulations (HU)", lambda: simulation_cases(args.cache, args.limit), hu_range),
     ]
     if args.second_simulator:
+        training = args.second_simulator_anatomy == "training"
         sets.append(
             (
-                "second simulator (HU)",
-                lambda: second_simulator_cases(args.cache, args.second_simulator),
+                "second simulator, training anatomy (HU)" if training else "second simulator (HU)",
+                lambda: second_simulator_cases(
+                    args.cache, args.second_simulator, "train" if training else "eval"
+                ),
                 hu_range,
             )
         )
