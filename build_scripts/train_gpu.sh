@@ -16,6 +16,10 @@
 # and the command begins by installing .whl/simplejpeg (the real pairs' JPEG decoder):
 #   python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl &&
 #   export PYTHONPATH=/tmp/site; rm -rf runs; FINETUNE=0 sh build_scripts/train_gpu.sh
+# On 2026-11-30 (second call, MAR=0): the same, but mar-image, mar-sinogram and denoise-gray
+# also left out of the index and denoise-color kept (the teacher): 10 MB tracked + 47 MB carried
+# ([".traindata/real", ".traindata/train/color", ".traindata/slim24b1.safetensors", ".whl"]);
+#   ... FINETUNE=0 MAR=0 MINUTES=8.2 sh build_scripts/train_gpu.sh   (524 s, timeout_s 600)
 set -u
 OUT=${OUT:-out}
 DATA=${DATA:-.traindata}
