@@ -155,6 +155,11 @@ def simulation_cases(cache: Path, limit: int | None) -> Iterator[Case]:
             yield Case(z["corrupted"].astype(np.float32), clean, clean > -500)
 
 
+# The second simulator's seeds: its test cases (held-out patients) and its validation cases
+# (training patients) draw different protocols and implants.
+SECOND_SIMULATOR_SEEDS = {"eval": 19, "train": 1919}
+
+
 def second_simulator_cases(cache: Path, count: int, split: str = "eval") -> Iterator[Case]:
     """`count` scans by the second simulator of the held-out patients' clean slices (taken
     from our held-out simulations, which keep them; split "train": the training patients'),
@@ -173,7 +178,7 @@ def second_simulator_cases(cache: Path, count: int, split: str = "eval") -> Iter
     if not chosen:
         raise SystemExit(f"no simulated cases in {cache / split} to take clean slices from")
     for k in range(count):
-        rng = np.random.default_rng([19 if split == "eval" else 1919, k])
+        rng = np.random.default_rng([SECOND_SIMULATOR_SEEDS[split], k])
         hu, px_mm = chosen[k % len(chosen)]
         protocol = ct_simulator.Protocol.random(rng)
         metal = ct_simulator.random_implants(hu, px_mm, rng)

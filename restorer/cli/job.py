@@ -107,9 +107,8 @@ def run_job(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
         own = argparse.Namespace(**{**vars(args), "overwrite": True})
         tally = _Tally(manifest, len(left))
         if left:
-            choose_engine_device(
-                args.device
-            )  # an unavailable device is refused here, not per worker
+            # An unavailable device is refused here, not by each worker.
+            choose_engine_device(args.device)
         if left and args.ray is not None:
             _run_on_ray(task, params, own, left, tally, args.ray, args.workers)
         elif left and args.workers > 1:

@@ -149,30 +149,14 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
     ctx.progress.check_aborted()
     outside_fov = outside_field_of_view(hu)
     spread: np.ndarray | None = None
-    # What stays as stored: LI and NMAR correct the partial-volume rim around the metal and
-    # keep the metal itself; the learned networks were trained to keep the grown mask.
-    kept = mask
+    # What stays as stored: the metal itself. The partial-volume rim around it is corrected:
+    # by LI and NMAR themselves, and in the learned result by NMAR.
+    kept = metal_pixels(hu, params.threshold)
     if method in ("li", "nmar"):
         correct = linear_interpolation_mar if method == "li" else normalized_mar
-        kept = metal_pixels(hu, params.threshold)
         out = _interpolated(correct, hu, kept, params.full_resolution)
     else:
-        from restorer.tasks.mar_learned import learned_mar, learned_mar_with_spread
-
-        how = {"full_resolution": params.full_resolution, "keep_texture": params.keep_texture}
-        if params.uncertainty:
-            out, spread = learned_mar_with_spread(hu, mask, outside_fov, ctx, **how)
-        else:
-            out = learned_mar(hu, mask, outside_fov, ctx, **how)
-        ctx.progress.check_aborted()
-        kept = metal_pixels(hu, params.threshold)
-        nmar = _interpolated(normalized_mar, hu, kept, params.full_resolution)
-        # The networks keep the metal grown by a pixel as stored; NMAR corrects that rim (its
-        # partial-volume blooming), so the rim comes from NMAR, and so does bone.
-        bone = np.where(mask, 1.0, bone_share(hu))
-        out = out + bone * (nmar - out)
-        if spread is not None:
-            spread = spread * (1.0 - bone)  # NMAR's share does not vary with the views
+        out, spread = _learned_with_nmar_bone(hu, mask, kept, outside_fov, params, ctx)
     if params.uncertainty and spread is None:
         ctx.progress.message(Note("The uncertainty map is made for the learned method only"))
     # Metal, and padding outside the scanner's field of view (not a measurement), stay as
@@ -185,6 +169,35 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
     spread = np.where(mask | outside_fov, 0.0, spread).astype(np.float32)
     extra = {**result.meta.extra, UNCERTAINTY_KEY: spread}
     return replace(result, meta=replace(result.meta, extra=extra))
+
+
+def _learned_with_nmar_bone(
+    hu: np.ndarray,
+    mask: np.ndarray,
+    metal: np.ndarray,
+    outside_fov: np.ndarray,
+    params: MarParams,
+    ctx: RunContext,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The learned result, with NMAR's values in the grown metal `mask` and in bone; and the
+    spread over mirrored runs when asked for (NMAR's share does not vary with the views)."""
+    from restorer.tasks.mar_learned import learned_mar, learned_mar_with_spread
+
+    how = {"full_resolution": params.full_resolution, "keep_texture": params.keep_texture}
+    spread: np.ndarray | None = None
+    if params.uncertainty:
+        out, spread = learned_mar_with_spread(hu, mask, outside_fov, ctx, **how)
+    else:
+        out = learned_mar(hu, mask, outside_fov, ctx, **how)
+    ctx.progress.check_aborted()
+    nmar = _interpolated(normalized_mar, hu, metal, params.full_resolution)
+    # The networks keep the grown mask as stored; NMAR corrects that rim (its partial-volume
+    # blooming), so the rim comes from NMAR, and so does bone.
+    share = np.where(mask, 1.0, bone_share(hu))
+    out = out + share * (nmar - out)
+    if spread is not None:
+        spread = spread * (1.0 - share)
+    return out, spread
 
 
 def _interpolated(
