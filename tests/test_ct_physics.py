@@ -15,6 +15,7 @@ from restorer.physics.mar import (
     normalized_mar,
     segment_metal,
     sinogram,
+    tissue_prior,
 )
 from restorer.physics.radon import (
     ParallelGeometry,
@@ -139,6 +140,58 @@ def test_li_and_nmar_reduce_streaks_on_a_simulated_scan() -> None:
     assert errors[normalized_mar] < 0.85 * error
     assert errors[normalized_mar] < errors[linear_interpolation_mar]
     assert random_metal(hu, 2.0, rng)["titanium"].shape == (128, 128)
+
+
+def _body_with_metal(size: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the slice's HU, its row and column grids from the centre, the metal): soft tissue
+    with a lung on the left and a steel pin in the middle."""
+    y, x = np.mgrid[0:size, 0:size] - (size - 1) / 2
+    hu = np.where((x / 110) ** 2 + (y / 90) ** 2 <= 1, 40.0, -1000.0)
+    hu[(((x + 55) / 35) ** 2 + (y / 50) ** 2) <= 1] = -850.0  # lung
+    metal = np.hypot(x, y - 0) <= 5
+    hu[metal] = 8000.0
+    return hu.astype(np.float32), np.stack([y, x]), metal
+
+
+def test_nmar_prior_calls_lung_air_but_not_a_dark_band_between_metal() -> None:
+    """A dark band joins two pieces of metal in the LI image (a streak LI leaves): soft tissue
+    in truth. NMAR keeps whatever its prior says, so the prior must not call it air; the
+    lung beside it, under a streak that lifts it to -600 HU, stays air."""
+    hu, (y, x), metal = _body_with_metal()
+    li = np.where(metal, 40.0, hu).astype(np.float32)
+    band = (np.abs(y) <= 3) & (x > 5) & (x < 60)
+    li[band] = -700.0
+    li[(np.abs(y + 20) <= 2) & (x < -30) & (x > -80)] = -600.0  # a bright streak in the lung
+    prior = tissue_prior(li, hu, metal)
+    assert np.abs(prior[band]).max() < 100  # tissue, not air
+    lung = ((x + 55) / 30) ** 2 + (y / 45) ** 2 <= 1
+    assert prior[lung].max() < -850  # air, streak and all
+
+
+def test_nmar_prior_keeps_bone_that_li_erased_where_it_joins_bone_li_kept() -> None:
+    """Bone touching the metal is interpolated away by LI (200 HU there); where it continues
+    as bone that LI kept, it is bone in the prior, except in the metal's halo; and a bright
+    halo round the metal on its own (dense in the slice, not in the LI image) is not bone."""
+    hu, (y, x), metal = _body_with_metal()
+    ring = (np.hypot(x - 25, y) <= 22) & (np.hypot(x - 25, y) > 16)  # a bone ring by the pin
+    hu[ring & ~metal] = 900.0
+    halo = (np.hypot(x, y) <= 8) & ~metal & ~ring
+    hu[halo] = 900.0
+    li = np.where(metal | halo, 40.0, hu).astype(np.float32)
+    erased = ring & (np.hypot(x, y) < 25)  # LI's trace removes the ring next to the pin
+    li[erased] = 200.0
+    prior = tissue_prior(li, hu, metal)
+    distance = np.hypot(x, y)
+    core = ring & (np.abs(np.hypot(x - 25, y) - 19) <= 1.5)  # the 5x5 medians round its edges
+    assert (prior[erased & core & (distance > 10)] > 800).mean() > 0.95  # joined to kept bone
+    assert (prior[core & (distance > 30)] > 800).all()
+    assert np.abs(prior[halo & ~dilate_by_one(ring)]).max() < 100
+
+
+def dilate_by_one(mask: np.ndarray) -> np.ndarray:
+    from restorer.core.morphology import dilate
+
+    return dilate(mask, np.ones((5, 5), bool))
 
 
 def test_simulated_scan_without_metal_keeps_the_slice_hu() -> None:

@@ -34,7 +34,7 @@ def _ours(engine: Engine, blind: bool, passes: int = 1) -> Method:
 
 def _bm3d() -> Method | None:
     try:
-        import bm3d  # type: ignore[import-not-found]  # optional: pip install bm3d
+        import bm3d  # optional: pip install bm3d
     except ImportError:
         return None
 
