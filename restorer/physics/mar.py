@@ -71,8 +71,9 @@ PRIOR_MEDIAN = 5  # px: the prior's smoothing; removes streaks a few pixels wide
 # WORK_SIZE) falls from PRIOR_AIR_HU to PRIOR_FULL_AIR_HU. Streaks lie across lung next to the
 # metal and dark bands join two pieces of metal; a 5x5 median left both, cut at -500 HU, and
 # NMAR kept what the prior got wrong: near the metal 0.54x uncorrected against LI's 0.45x on
-# our simulations. A median of streak-wide windows and a soft edge: 0.45x (chosen on those
-# sets and on the second simulator's; tried: medians 9-21, edges -800..-400 to -950..-550).
+# our random-scanner simulations (0.58x on the fixed scanner's). A median of streak-wide
+# windows and a soft edge: 0.45x (0.50x); chosen on those sets and on the second simulator's
+# (tried: medians 5-21, cuts at -600 and -700, edges -800..-400 to -950..-550).
 PRIOR_AIR_MEDIAN = 13
 PRIOR_AIR_HU = -500.0
 PRIOR_FULL_AIR_HU = -900.0
