@@ -15,6 +15,7 @@ after the output URL), the errors' CSV is put beside the outputs as well.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -25,7 +26,7 @@ from restorer.cli.progress import TerminalProgress
 from restorer.cli.run_task import attempt_file, check_params, planned_jobs, print_error
 from restorer.core.checksum import file_sha256
 from restorer.core.progress import Progress
-from restorer.engine.device import DeviceUnavailableError, choose_engine_device
+from restorer.engine.device import DeviceUnavailableError, choose_engine_device, cuda_available
 from restorer.io import ImageReadError
 from restorer.io.batch import Job, UsageError, real_path, refuse_collisions
 from restorer.io.job_manifest import (
@@ -276,8 +277,6 @@ _worker_engine: Any = None
 
 def _start_worker(settings: dict[str, Any], threads: int) -> None:
     global _worker_engine
-    import os
-
     # OpenVINO reads the thread count from here (restorer.engine.device), and so does torch
     # when a task loads it; a worker that runs only OpenVINO never imports torch.
     os.environ["OMP_NUM_THREADS"] = str(threads)
@@ -311,11 +310,8 @@ def _run_in_processes(
     workers: int,
 ) -> None:
     import multiprocessing
-    import os
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
-
-    from restorer.engine.device import cuda_available
 
     threads = threads_per_worker(os.cpu_count() or 1, workers)
     if args.device == "auto" and cuda_available():

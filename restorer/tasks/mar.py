@@ -17,6 +17,7 @@ from restorer.core.image import Image
 from restorer.core.progress import Note
 from restorer.physics.mar import (
     DEFAULT_THRESHOLD,
+    PRIOR_MEDIAN,
     WORK_SIZE,
     at_work_size,
     linear_interpolation_mar,
@@ -213,9 +214,9 @@ def _interpolated(
 
 
 def bone_share(hu: np.ndarray) -> np.ndarray:
-    """0 in soft tissue, 1 in dense bone: the share of NMAR in the learned result. A 5x5
-    median, so that streaks a few pixels wide do not count as bone."""
-    smooth = median_filter(hu.astype(np.float32), 5)
+    """0 in soft tissue, 1 in dense bone: the share of NMAR in the learned result. The 5x5
+    median of NMAR's own prior, so that streaks a few pixels wide do not count as bone."""
+    smooth = median_filter(hu.astype(np.float32), PRIOR_MEDIAN)
     return np.clip((smooth - BONE_FROM_HU) / (BONE_FULL_HU - BONE_FROM_HU), 0.0, 1.0)
 
 
