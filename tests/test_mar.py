@@ -11,10 +11,12 @@ import numpy as np
 import pydicom
 import pytest
 
+from restorer.core.progress import Cancelled
 from restorer.engine.engine import Engine
 from restorer.io import read_image, write_image
 from restorer.io.series import read_ct_stack
 from restorer.physics.mar import (
+    NMAR_PASSES,
     geometry_for,
     metal_pixels,
     outside_field_of_view,
@@ -53,6 +55,34 @@ def test_classical_mar_reduces_streaks(engine: Engine, tmp_path: Path, method: s
     inside = metal_pixels(image.pixels)
     np.testing.assert_array_equal(out.pixels[inside], image.pixels[inside])
     assert (out.pixels[metal & ~inside] != image.pixels[metal & ~inside]).all()
+
+
+def test_nmar_reports_its_passes_and_stops_between_them(engine: Engine, tmp_path: Path) -> None:
+    """A full-resolution NMAR takes seconds: the bar moves with each pass, and Cancel stops it
+    after the pass under way instead of at the end."""
+    _clean, scanned = _streaked_slice()
+    write_ct(tmp_path / "in.dcm", scanned)
+    image = read_image(tmp_path / "in.dcm")
+
+    class StopAfterFirstPass:
+        def __init__(self) -> None:
+            self.fractions: list[float] = []
+
+        def set_progress(self, fraction: float) -> None:
+            self.fractions.append(fraction)
+
+        def message(self, text: str) -> None:
+            pass
+
+        def check_aborted(self) -> None:
+            if any(0.1 < f < 1.0 for f in self.fractions):
+                raise Cancelled
+
+    progress = StopAfterFirstPass()
+    with pytest.raises(Cancelled):
+        engine.run_task(TASK, image, MarParams(method="nmar"), progress)
+    passes = [f for f in progress.fractions if 0.1 < f < 1.0]
+    assert passes == [pytest.approx(0.1 + 0.9 / NMAR_PASSES)]
 
 
 def test_photo_is_refused(engine: Engine, samples: Path) -> None:

@@ -271,10 +271,16 @@ def _air_share(li: np.ndarray) -> np.ndarray:
     return share
 
 
-def normalized_mar(hu: np.ndarray, metal: np.ndarray, passes: int = NMAR_PASSES) -> np.ndarray:
+def normalized_mar(
+    hu: np.ndarray,
+    metal: np.ndarray,
+    passes: int = NMAR_PASSES,
+    after_pass: Callable[[float], None] | None = None,
+) -> np.ndarray:
     """NMAR (Meyer et al., Med. Phys. 2010): the sinogram is divided by the prior's sinogram,
     which flattens it, interpolated in the trace, multiplied back, reconstructed; then again on
-    the re-projection of the corrected slice, `passes` times in all (see NMAR_PASSES)."""
+    the re-projection of the corrected slice, `passes` times in all (see NMAR_PASSES).
+    `after_pass` hears the fraction done after each pass (and may raise to stop)."""
     from restorer.physics.metal import MU_WATER
 
     r = reproject(hu, metal)
@@ -287,6 +293,8 @@ def normalized_mar(hu: np.ndarray, metal: np.ndarray, passes: int = NMAR_PASSES)
             measured = sinogram(corrected, r.geometry).numpy()
         completed = interpolate_trace(measured / normalizer, r.trace) * normalizer
         corrected = corrected + correction_hu(completed - measured, r.geometry)
+        if after_pass is not None:
+            after_pass((step + 1) / max(1, passes))
     return np.where(metal, hu, corrected).astype(np.float32)
 
 

@@ -154,7 +154,7 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
     # by LI and NMAR themselves, and in the learned result by NMAR.
     kept = metal_pixels(hu, params.threshold)
     if method in ("li", "nmar"):
-        correct = linear_interpolation_mar if method == "li" else normalized_mar
+        correct = linear_interpolation_mar if method == "li" else _nmar_reporting(ctx, 0.1, 0.9)
         out = _interpolated(correct, hu, kept, params.full_resolution)
     else:
         out, spread = _learned_with_nmar_bone(hu, mask, kept, outside_fov, params, ctx)
@@ -191,7 +191,7 @@ def _learned_with_nmar_bone(
     else:
         out = learned_mar(hu, mask, outside_fov, ctx, **how)
     ctx.progress.check_aborted()
-    nmar = _interpolated(normalized_mar, hu, metal, params.full_resolution)
+    nmar = _interpolated(_nmar_reporting(ctx), hu, metal, params.full_resolution)
     # The networks keep the grown mask as stored; NMAR corrects that rim (its partial-volume
     # blooming), so the rim comes from NMAR, and so does bone.
     share = np.where(mask, 1.0, bone_share(hu))
@@ -199,6 +199,20 @@ def _learned_with_nmar_bone(
     if spread is not None:
         spread = spread * (1.0 - share)
     return out, spread
+
+
+def _nmar_reporting(
+    ctx: RunContext, start: float | None = None, span: float = 0.0
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """NMAR that can be stopped between its passes (a full-resolution 512 px slice takes
+    about a second each) and, given a `start`, moves the progress bar along `span`."""
+
+    def after_pass(done: float) -> None:
+        if start is not None:
+            ctx.progress.set_progress(start + span * done)
+        ctx.progress.check_aborted()
+
+    return lambda hu, metal: normalized_mar(hu, metal, after_pass=after_pass)
 
 
 def _interpolated(
