@@ -97,7 +97,7 @@ PRIOR_HALO_PX = 6.0
 # Each further pass re-projects the corrected slice and completes its trace again; the change
 # is still made of rays through the metal only. Near / far ratio to uncorrected, 1 -> 2 passes
 # (3 passes): our fixed-scanner simulations 0.50/0.87 -> 0.42/0.85 (0.40/0.84), random
-# scanners 0.45/0.88 -> 0.37/0.87 (0.36), the second simulator 0.57/0.87 -> 0.48/0.84 (0.46),
+# scanners 0.45/0.88 -> 0.37/0.87 (0.36), the second simulator 0.56/0.87 -> 0.48/0.84 (0.46),
 # its validation set 0.64/0.84 -> 0.60/0.83 (0.59), SynDeepLesion 0.62/0.91 -> 0.58/0.87
 # (0.57). Each pass costs a projection and an FBP: 0.15 s at 256 px, 1.05 s at 512, where
 # the full-resolution target is 3 s (2 passes 2.7 s, 3 passes 3.9 s). Slices with little
