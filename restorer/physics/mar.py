@@ -297,14 +297,15 @@ def normalized_mar(
     prior = tissue_prior(li, hu, metal)
     prior_sino = sinogram(prior, r.geometry).numpy()
     normalizer = prior_sino + NORMALIZER_FLOOR_PX * MU_WATER
+    passes = max(1, passes)
     corrected, measured = r.filled, r.measured
-    for step in range(max(1, passes)):
+    for step in range(passes):
         if step:
             measured = sinogram(corrected, r.geometry).numpy()
         completed = interpolate_trace(measured / normalizer, r.trace) * normalizer
         corrected = corrected + correction_hu(completed - measured, r.geometry)
         if after_pass is not None:
-            after_pass((step + 1) / max(1, passes))
+            after_pass((step + 1) / passes)
     return np.where(metal, hu, corrected).astype(np.float32)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from restorer.core.filters import median_filter
 from restorer.core.image import Image
-from restorer.core.progress import Note
+from restorer.core.progress import Note, Progress, sub_progress
 from restorer.physics.mar import (
     DEFAULT_THRESHOLD,
     PRIOR_MEDIAN,
@@ -154,7 +154,11 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
     # by LI and NMAR themselves, and in the learned result by NMAR.
     kept = metal_pixels(hu, params.threshold)
     if method in ("li", "nmar"):
-        correct = linear_interpolation_mar if method == "li" else _nmar_reporting(ctx, 0.1, 0.9)
+        correct = (
+            linear_interpolation_mar
+            if method == "li"
+            else _nmar_reporting(ctx, sub_progress(ctx.progress, 0.1, 1.0))
+        )
         out = _interpolated(correct, hu, kept, params.full_resolution)
     else:
         out, spread = _learned_with_nmar_bone(hu, mask, kept, outside_fov, params, ctx)
@@ -202,14 +206,14 @@ def _learned_with_nmar_bone(
 
 
 def _nmar_reporting(
-    ctx: RunContext, start: float | None = None, span: float = 0.0
+    ctx: RunContext, bar: Progress | None = None
 ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """NMAR that can be stopped between its passes (a full-resolution 512 px slice takes
-    about a second each) and, given a `start`, moves the progress bar along `span`."""
+    about a second each) and, given a `bar`, moves it from 0 to 1 over the passes."""
 
     def after_pass(done: float) -> None:
-        if start is not None:
-            ctx.progress.set_progress(start + span * done)
+        if bar is not None:
+            bar.set_progress(done)
         ctx.progress.check_aborted()
 
     return lambda hu, metal: normalized_mar(hu, metal, after_pass=after_pass)
