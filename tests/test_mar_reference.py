@@ -53,17 +53,18 @@ STEEL_BALLS = Layout(rings=((0, -45, 10),), pieces=((-50, 55, 8), (20, 70, 8)), 
 
 
 def _phantom(
-    with_metal: bool, layout: Layout = PINS_TOUCHING_BONE
+    with_metal: bool, layout: Layout = PINS_TOUCHING_BONE, size: int = SIZE
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(water, bone, metal) fractions: an elliptic body with the layout's bone and metal."""
-    y, x = np.mgrid[0:SIZE, 0:SIZE] - (SIZE - 1) / 2
+    """(water, bone, metal) fractions: an elliptic body with the layout's bone and metal
+    (the layout in pixels of a SIZE slice: the same object on a finer grid for `size`)."""
+    y, x = (np.mgrid[0:size, 0:size] - (size - 1) / 2) * (SIZE / size)
     water = ((x / 110) ** 2 + (y / 85) ** 2 <= 1).astype(float)
-    bone = np.zeros((SIZE, SIZE))
+    bone = np.zeros((size, size))
     for cx, cy, r in layout.rings:
         d = np.hypot(x - cx, y - cy)
         bone[(d <= r) & (d > r - 5)] = 1.0
     water *= 1 - bone
-    metal = np.zeros((SIZE, SIZE))
+    metal = np.zeros((size, size))
     if with_metal:
         for cx, cy, r in layout.pieces:
             metal[np.hypot(x - cx, y - cy) <= r] = 1.0
@@ -75,12 +76,15 @@ def _mu(material: str, kev: float) -> float:
     return mass_attenuation_at(material, kev) * DENSITY[material]
 
 
-def _scan(with_metal: bool, noisy: bool, layout: Layout = PINS_TOUCHING_BONE) -> np.ndarray:
-    """The slice in HU as a scanner would reconstruct it (skimage radon/iradon)."""
-    water, bone, metal = _phantom(with_metal, layout)
+def _scan(
+    with_metal: bool, noisy: bool, layout: Layout = PINS_TOUCHING_BONE, size: int = SIZE
+) -> np.ndarray:
+    """The slice in HU as a scanner would reconstruct it (skimage radon/iradon, 360 views)."""
+    water, bone, metal = _phantom(with_metal, layout, size)
+    pixel_cm = PIXEL_CM * SIZE / size
     theta = np.linspace(0.0, 180.0, 360, endpoint=False)
     lengths = [
-        skimage_transform.radon(f, theta, circle=False) * PIXEL_CM for f in (water, bone, metal)
+        skimage_transform.radon(f, theta, circle=False) * pixel_cm for f in (water, bone, metal)
     ]
     kvp = 120.0
     energies = np.arange(30.0, kvp + 1, 5.0)
@@ -105,7 +109,7 @@ def _scan(with_metal: bool, noisy: bool, layout: Layout = PINS_TOUCHING_BONE) ->
     coefficients = np.polyfit(water_poly, _mu("water", REFERENCE_KEV) * thickness, 4)
     corrected = np.polyval(coefficients, -np.log(intensity))
     mu = skimage_transform.iradon(
-        corrected / PIXEL_CM, theta, circle=False, filter_name="ramp", output_size=SIZE
+        corrected / pixel_cm, theta, circle=False, filter_name="ramp", output_size=size
     )
     return ((mu / _mu("water", REFERENCE_KEV) - 1) * 1000).astype(np.float32)
 
@@ -126,13 +130,13 @@ Rmse = Callable[[np.ndarray, np.ndarray], float]
 
 
 def _scanned_with_regions(
-    layout: Layout = PINS_TOUCHING_BONE,
+    layout: Layout = PINS_TOUCHING_BONE, size: int = SIZE
 ) -> tuple[np.ndarray, Rmse, np.ndarray, np.ndarray]:
     """The scanned slice, RMSE (HU) against the metal-free truth over a region, and the
     regions inside the body within 25 px of the metal (its 2-px rim left out) and beyond."""
-    slice_hu = _scan(with_metal=True, noisy=True, layout=layout)
-    truth = _scan(with_metal=False, noisy=False, layout=layout)
-    water, bone, metal = _phantom(True, layout)
+    slice_hu = _scan(with_metal=True, noisy=True, layout=layout, size=size)
+    truth = _scan(with_metal=False, noisy=False, layout=layout, size=size)
+    water, bone, metal = _phantom(True, layout, size)
     body = (water + bone + metal) > 0
     distance = distance_transform_edt(metal == 0)
     near = body & (distance <= 25) & ~dilate(metal > 0, np.ones((5, 5), bool))
@@ -227,3 +231,23 @@ def test_learned_keeps_bone_and_helps_near_metal_that_touches_it() -> None:
     assert rmse(out, near) < rmse(slice_hu, near)
     assert rmse(out, far & bone) <= 1.1 * rmse(slice_hu, far & bone)
     assert rmse(out, far) <= 1.02 * rmse(slice_hu, far)
+
+
+def test_the_default_corrects_a_512_px_slice_on_its_own_grid() -> None:
+    """A 512 px slice (the pins phantom on a twice finer grid) carries streaks finer than a
+    256 pixel: the correction computed at 256 and enlarged (`full_resolution` off, the fast
+    path) misses them, so the task's default computes it on the slice's own grid. Measured,
+    near the metal: uncorrected 167.6 HU, NMAR 78.7 by default against 109.6 at 256 (learned
+    87.9 against 139.4); far 58.2, 48.8 and 54.4."""
+    from restorer.core.image import Image, ImageMeta, Modality
+    from restorer.engine.engine import Engine
+    from restorer.tasks.mar import TASK, MarParams
+
+    slice_hu, rmse, near, far = _scanned_with_regions(size=512)
+    image = Image(slice_hu, ImageMeta(modality=Modality.CT))
+    engine = Engine()
+    default = engine.run_task(TASK, image, MarParams(method="nmar")).pixels
+    fast = engine.run_task(TASK, image, MarParams(method="nmar", full_resolution=False)).pixels
+    assert rmse(default, near) < 0.8 * rmse(fast, near)
+    assert rmse(default, near) < 0.6 * rmse(slice_hu, near)
+    assert rmse(default, far) < rmse(fast, far) <= 1.02 * rmse(slice_hu, far)

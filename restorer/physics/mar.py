@@ -381,7 +381,8 @@ def at_work_size(
     correct: Callable[[np.ndarray, np.ndarray], np.ndarray], hu: np.ndarray, mask: np.ndarray
 ) -> np.ndarray:
     """Run a correction on the slice reduced to WORK_SIZE and add the enlarged change to the
-    full-resolution slice: streaks are broad, anatomy keeps its detail. `mask` (the metal
+    full-resolution slice: the fast path (broad streaks go, anatomy keeps its detail, streaks
+    finer than a 256 pixel stay). `mask` (the metal
     for LI and NMAR, the grown metal for the learned pipeline) is kept as stored."""
     size = hu.shape[0]
     small = resize(hu, (WORK_SIZE, WORK_SIZE))

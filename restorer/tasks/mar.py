@@ -95,15 +95,20 @@ class MarParams:
             "detail away from the streaks. Off: their whole output, smoother.",
         ),
     )
+    # On by default: at 256 the correction misses streaks finer than a 256 pixel, and on
+    # 512 px slices that costs every method its margin (second simulator at 512 px, near /
+    # far the metal: NMAR 0.52 / 0.86x uncorrected at full resolution, 0.65 / 1.02x at 256;
+    # simulated skin electrodes 0.91x against 1.04x). See the README's MAR benchmark.
     full_resolution: bool = field(
-        default=False,
+        default=True,
         metadata=param(
             "Full resolution",
             "bool",
-            help="Compute the correction on the slice's own grid instead of at 256 (under 1 s) and "
-            "enlarged: slower (a 512 slice on a 2-core CPU: LI ~1 s, NMAR ~2.5 s, learned "
-            "~5 s), and it also removes streaks finer than a 256 pixel. The slice itself "
-            "always keeps its full resolution.",
+            help="On: the correction is computed on the slice's own grid (a 512 slice on a "
+            "2-core CPU: LI ~1 s, NMAR ~3 s, learned ~7 s). Off: at 256 and enlarged, three "
+            "to five times faster, for a quick look or a long series; it misses streaks finer "
+            "than a 256 pixel and near small metal it can add error. The slice itself always "
+            "keeps its full resolution.",
         ),
     )
 

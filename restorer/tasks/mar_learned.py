@@ -4,7 +4,8 @@ Stage 1 completes NMAR's normalised sinogram in the metal trace; the change it m
 measured sinogram is reconstructed and added to the slice. Stage 2 removes the streaks left
 in that image. Both networks start as the identity, so untrained weights give exactly NMAR.
 
-By default other sizes are reduced to 256 for the networks; the correction they compute
+On the fast path (`full_resolution` off; the task's default is on) other sizes are
+reduced to 256 for the networks; the correction they compute
 (result minus reduced input) is enlarged and added to the full-resolution slice, so anatomy
 keeps its full resolution while the broad streaks are removed (restorer.physics.mar.at_work_size).
 That misses streaks finer than a 256 pixel: the fine texture of thin streaks around the
