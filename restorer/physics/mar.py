@@ -223,13 +223,22 @@ class Reprojection:
 
 
 def reproject(hu: np.ndarray, metal: np.ndarray) -> Reprojection:
+    return reproject_with(hu, metal)[0]
+
+
+def reproject_with(
+    hu: np.ndarray, metal: np.ndarray, *also: np.ndarray
+) -> tuple[Reprojection, list[np.ndarray]]:
+    """reproject, and the sinograms of the slices `also` in the same call: the projector
+    shares its spline weights over a stack (two 512 px slices 0.87 s, one 0.56 s)."""
     geometry = geometry_for(hu.shape[0])
     rim = grow_metal(metal)
     # Filling before re-projecting keeps the metal's enormous line integrals out of the
     # change that is reconstructed: their blurred reconstruction would darken the rim.
     filled = smooth_fill(hu[:, :, None].astype(np.float32), rim)[:, :, 0]
-    measured = sinogram(filled, geometry).numpy()
-    return Reprojection(geometry, rim, filled, measured, rays_through_metal(metal, geometry))
+    measured, *others = sinogram(np.stack([filled, *also]), geometry).numpy()
+    trace = rays_through_metal(metal, geometry)
+    return Reprojection(geometry, rim, filled, measured, trace), list(others)
 
 
 def linear_interpolation_mar(hu: np.ndarray, metal: np.ndarray) -> np.ndarray:
@@ -286,16 +295,17 @@ def normalized_mar(
     `after_pass` hears the fraction done after each pass (and may raise to stop)."""
     from restorer.physics.metal import MU_WATER
 
-    r = reproject(hu, metal)
     # The prior takes its air and bone from medians of the LI image, coarse enough that on a
     # larger slice the LI image made at WORK_SIZE serves (SynDeepLesion's 416 px slices: near
-    # / far 0.570 / 0.844 -> 0.568 / 0.845), a full-resolution FBP less (0.25 s at 512 px).
+    # / far 0.570 / 0.844 -> 0.568 / 0.845), a full-resolution FBP less (0.25 s at 512 px),
+    # and the prior is then projected with the slice, in one call (0.3 s less).
     if hu.shape[0] > WORK_SIZE:
-        li = at_work_size(linear_interpolation_mar, hu, metal)
+        prior = tissue_prior(at_work_size(linear_interpolation_mar, hu, metal), hu, metal)
+        r, (prior_sino,) = reproject_with(hu, metal, prior)
     else:
-        li = r.linear_interpolation()
-    prior = tissue_prior(li, hu, metal)
-    prior_sino = sinogram(prior, r.geometry).numpy()
+        r = reproject(hu, metal)
+        prior = tissue_prior(r.linear_interpolation(), hu, metal)
+        prior_sino = sinogram(prior, r.geometry).numpy()
     normalizer = prior_sino + NORMALIZER_FLOOR_PX * MU_WATER
     passes = max(1, passes)
     corrected, measured = r.filled, r.measured
