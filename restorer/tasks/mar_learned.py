@@ -32,7 +32,7 @@ from restorer.physics.mar import (
     at_work_size,
     correction_hu,
     geometry_for,
-    nmar_sinograms,
+    nmar_sinograms_and_li,
 )
 from restorer.physics.radon import ParallelGeometry
 from restorer.tasks.base import RunContext
@@ -52,23 +52,26 @@ def image_inputs(
     completed_normalized: np.ndarray,
     geometry: ParallelGeometry,
     device: torch.device | None = None,
+    li: np.ndarray | None = None,
 ) -> np.ndarray:
     """Stage 2's input, (H, W, 2) in HU/1000: the slice corrected with stage 1's sinogram, and
-    the LI-corrected slice (a second view of the same anatomy with other streaks). device:
-    where the reconstructions run (training prepares hundreds of cases on a GPU)."""
+    the LI-corrected slice (a second view of the same anatomy with other streaks; `li`, when
+    the caller has it already). device: where the reconstructions run (training prepares
+    hundreds of cases on a GPU)."""
     completed = completed_normalized * sinos.normalizer
     recon = hu + correction_hu(completed - sinos.measured, geometry, device)
-    li = hu + correction_hu(sinos.li - sinos.measured, geometry, device)
+    if li is None:
+        li = hu + correction_hu(sinos.li - sinos.measured, geometry, device)
     return (np.stack([recon, li], axis=2) * HU_SCALE).astype(np.float32)
 
 
 def _on_own_grid(hu: np.ndarray, mask: np.ndarray, ctx: RunContext) -> np.ndarray:
     geometry = geometry_for(hu.shape[0])
-    sinos = nmar_sinograms(hu, mask, geometry)
+    sinos, li = nmar_sinograms_and_li(hu, mask, geometry)
     completed = ctx.run_model("mar-sinogram", sinogram_inputs(sinos), tiled=False)
     ctx.progress.set_progress(0.5)
     ctx.progress.check_aborted()
-    images = image_inputs(hu, sinos, completed[:, :, 0], geometry)
+    images = image_inputs(hu, sinos, completed[:, :, 0], geometry, li=li)
     out = ctx.run_model("mar-image", images, tiled=False)
     return out[:, :, 0] / HU_SCALE
 
