@@ -53,3 +53,18 @@ def test_nmar_helps_near_the_metal_on_the_second_simulator(fan: bool) -> None:
     corrected = normalized_mar(result.corrupted, metal_pixels(result.corrupted))
     assert rmse(corrected, near) < 0.8 * rmse(result.corrupted, near)
     assert rmse(corrected, far) <= 1.02 * rmse(result.corrupted, far)
+
+
+def test_skin_electrodes_sit_on_the_skin_of_the_front_half() -> None:
+    from restorer.bench.ct_simulator import skin_electrodes
+    from restorer.core.morphology import distance_inside
+
+    body = _body() > -500
+    outside = distance_inside(~body)  # px from the skin, outside the body
+    for seed in range(5):
+        metal = skin_electrodes(_body(), 2.0, np.random.default_rng(seed))["iron"] > 0.5
+        assert metal.any()
+        assert not (metal & (distance_inside(body) > 1.5)).any()  # not inside the body
+        assert outside[metal].max() <= (3.0 + 2 * 3.5) / 2.0 + 1  # lift + stud, in px
+        rows = np.nonzero(metal)[0]
+        assert rows.max() < (SIZE - 1) / 2 + 0.1 * SIZE + 4  # the front half and the sides

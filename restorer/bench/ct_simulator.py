@@ -246,3 +246,40 @@ def random_implants(
         maps[material] = np.maximum(maps[material], fraction)
     maps["iron"] = np.minimum(maps["iron"], 1 - maps["titanium"])
     return {m: f.astype(np.float32) for m, f in maps.items() if f.any()}
+
+
+def skin_electrodes(
+    hu: np.ndarray, px_mm: float, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """1-3 ECG electrodes on the skin of the body's front half: steel studs of 1.5-3.5 mm
+    radius, round or seen edge-on as a bar along the skin, 0-3 mm off it (on their foam pad).
+    Little metal, so a mild artifact: the case where a correction most easily adds error."""
+    from restorer.core.morphology import connected_components, distance_inside
+
+    n = hu.shape[0]
+    fine = 4
+    components = connected_components(hu > -500)
+    if components.count == 0:
+        raise ValueError("no body in the slice to put electrodes on")
+    body = components.labels == 1 + int(np.argmax(components.area[1:]))
+    edge = np.argwhere(body & (distance_inside(body) <= 1.0))
+    centre = np.argwhere(body).mean(axis=0)
+    edge = edge[edge[:, 0] < centre[0] + 0.1 * n]  # the front and the sides
+    y, x = (np.mgrid[0 : n * fine, 0 : n * fine] + 0.5) / fine
+    fraction = np.zeros((n, n))
+    for _ in range(int(rng.integers(1, 4))):
+        ey, ex = edge[int(rng.integers(len(edge)))] + 0.5
+        ny, nx = ey - centre[0], ex - centre[1]
+        norm = math.hypot(ny, nx)
+        ny, nx = ny / norm, nx / norm
+        radius = rng.uniform(1.5, 3.5) / px_mm
+        lift = rng.uniform(0.0, 3.0) / px_mm
+        cy, cx = ey + ny * (radius + lift), ex + nx * (radius + lift)
+        if rng.random() < 0.5:
+            shape = (x - cx) ** 2 + (y - cy) ** 2 <= radius**2
+        else:
+            along = (x - cx) * -ny + (y - cy) * nx
+            across = (x - cx) * nx + (y - cy) * ny
+            shape = (np.abs(along) <= 1.6 * radius) & (np.abs(across) <= 0.5 * radius)
+        fraction = np.maximum(fraction, shape.reshape(n, fine, n, fine).mean(axis=(1, 3)))
+    return {"iron": fraction.astype(np.float32)}
