@@ -172,3 +172,18 @@ def test_jpeg_quality_is_chosen_on_the_command_line(tmp_path: Path, samples: Pat
     assert low.stat().st_size < 0.5 * high.stat().st_size
     refused = restorer(*common, "-o", tmp_path / "x.jpg", "--quality", "0")
     assert refused.returncode == 2 and not (tmp_path / "x.jpg").exists()
+
+
+def test_mar_runs_at_full_resolution_unless_told_otherwise() -> None:
+    """Full resolution is the CT task's default (the 256 path adds error on 512 px slices):
+    the command line runs it without a flag, turns it off with --no-full-resolution, and its
+    help says which is the default."""
+    from restorer.cli.main import build_parser
+
+    parser = build_parser("mar")
+    assert parser.parse_args(["mar", "in.dcm", "-o", "out"]).full_resolution is True
+    off = parser.parse_args(["mar", "in.dcm", "-o", "out", "--no-full-resolution"])
+    assert off.full_resolution is False
+    help_text = " ".join(restorer("mar", "--help").stdout.split())
+    flag = help_text.index("--full-resolution, --no-full-resolution")
+    assert "(default: on)" in help_text[flag : help_text.index("--device", flag)]

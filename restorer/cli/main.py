@@ -40,6 +40,8 @@ def _add_param(parser: argparse.ArgumentParser, spec: ParamSpec, user_models: bo
     if spec.minimum is not None and spec.maximum is not None:
         help_text += f" [{spec.minimum:g}–{spec.maximum:g}]"
     if spec.kind == "bool":
+        if spec.default:  # the flag's name alone does not say that it is on unless turned off
+            help_text += " (default: on)"
         parser.add_argument(
             _flag(spec), action=argparse.BooleanOptionalAction, default=spec.default, help=help_text
         )
