@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from restorer.core.morphology import connected_components, distance_inside
 from restorer.physics.metal import DENSITY, mass_attenuation_at, split_materials
 
 MATERIALS = ("water", "bone", "titanium", "iron")
@@ -254,8 +255,6 @@ def skin_electrodes(
     """1-3 ECG electrodes on the skin of the body's front half: steel studs of 1.5-3.5 mm
     radius, round or seen edge-on as a bar along the skin, 0-3 mm off it (on their foam pad).
     Little metal, so a mild artifact: the case where a correction most easily adds error."""
-    from restorer.core.morphology import connected_components, distance_inside
-
     n = hu.shape[0]
     fine = 4
     components = connected_components(hu > -500)

@@ -38,15 +38,13 @@ from restorer.io import read_image
 from restorer.physics.mar import (
     AIR_HU,
     DEFAULT_THRESHOLD,
-    WORK_SIZE,
-    at_work_size,
     linear_interpolation_mar,
     metal_pixels,
     normalized_mar,
     outside_field_of_view,
     segment_metal,
 )
-from restorer.tasks.mar import TASK, MarParams, learned_available
+from restorer.tasks.mar import TASK, MarParams, interpolated, learned_available
 
 MU_WATER_SYNDEEPLESION = 0.192  # cm^-1: their soft tissue sits at 0.17-0.19
 Method = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -58,8 +56,8 @@ def methods(engine: Engine) -> dict[str, Method]:
         "LI": linear_interpolation_mar,
         "NMAR": normalized_mar,
         # The fast path (`--no-full-resolution`): the same on slices of 256 px or less.
-        "LI (256)": at_most_work_size(linear_interpolation_mar),
-        "NMAR (256)": at_most_work_size(normalized_mar),
+        "LI (256)": lambda hu, metal: interpolated(linear_interpolation_mar, hu, metal, False),
+        "NMAR (256)": lambda hu, metal: interpolated(normalized_mar, hu, metal, False),
     }
     if learned_available(engine.has_model):
 
@@ -80,15 +78,6 @@ def methods(engine: Engine) -> dict[str, Method]:
         table["ours (learned, 256, texture kept)"] = ours(False, keep_texture=True)
         table["ours (learned, full resolution, texture kept)"] = ours(True, keep_texture=True)
     return table
-
-
-def at_most_work_size(correct: Method) -> Method:
-    """`correct` as the task runs it with full resolution off."""
-
-    def reduced(hu: np.ndarray, metal: np.ndarray) -> np.ndarray:
-        return correct(hu, metal) if hu.shape[0] <= WORK_SIZE else at_work_size(correct, hu, metal)
-
-    return reduced
 
 
 @dataclass(frozen=True)

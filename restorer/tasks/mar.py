@@ -164,7 +164,7 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
             if method == "li"
             else _nmar_reporting(ctx, sub_progress(ctx.progress, 0.1, 1.0))
         )
-        out = _interpolated(correct, hu, kept, params.full_resolution)
+        out = interpolated(correct, hu, kept, params.full_resolution)
     else:
         out, spread = _learned_with_nmar_bone(hu, mask, kept, outside_fov, params, ctx)
     if params.uncertainty and spread is None:
@@ -200,7 +200,7 @@ def _learned_with_nmar_bone(
     else:
         out = learned_mar(hu, mask, outside_fov, ctx, **how)
     ctx.progress.check_aborted()
-    nmar = _interpolated(_nmar_reporting(ctx), hu, metal, params.full_resolution)
+    nmar = interpolated(_nmar_reporting(ctx), hu, metal, params.full_resolution)
     # The networks keep the grown mask as stored; NMAR corrects that rim (its partial-volume
     # blooming), so the rim comes from NMAR, and so does bone.
     share = np.where(mask, 1.0, bone_share(hu))
@@ -224,13 +224,14 @@ def _nmar_reporting(
     return lambda hu, metal: normalized_mar(hu, metal, after_pass=after_pass)
 
 
-def _interpolated(
+def interpolated(
     correct: Callable[[np.ndarray, np.ndarray], np.ndarray],
     hu: np.ndarray,
     metal: np.ndarray,
     full_resolution: bool,
 ) -> np.ndarray:
-    """LI or NMAR at the working size (the change enlarged) or on the slice's own grid."""
+    """LI or NMAR at the working size (the change enlarged) or on the slice's own grid, as
+    the task runs them (slices of WORK_SIZE or less always on their own grid)."""
     if full_resolution or hu.shape[0] <= WORK_SIZE:
         return correct(hu, metal)
     return at_work_size(correct, hu, metal)
