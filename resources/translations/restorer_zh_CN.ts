@@ -1063,8 +1063,8 @@
       <translation>方法</translation>
     </message>
     <message>
-      <source>nmar: normalised MAR (Meyer 2010); learned: dual-domain networks trained on simulated implants - removes more streaks but also smooths the noise texture; li: linear interpolation of the metal trace.</source>
-      <translation>NMAR：归一化金属伪影校正（Meyer 2010）；学习方法：在模拟植入物上训练的双域网络——去除更多条纹，但也会平滑噪声纹理；LI：金属投影轨迹的线性插值。</translation>
+      <source>nmar: normalised MAR (Meyer 2010); learned: dual-domain networks trained on simulated implants - removes more streaks but also smooths the noise texture; li: linear interpolation of the metal trace, with the bone&apos;s own projection set aside.</source>
+      <translation>NMAR：归一化金属伪影校正（Meyer 2010）；学习方法：在模拟植入物上训练的双域网络——去除更多条纹，但也会平滑噪声纹理；LI：金属投影轨迹的线性插值，先扣除骨骼自身的投影。</translation>
     </message>
     <message>
       <source>Learned (dual-domain networks)</source>

@@ -1,5 +1,5 @@
-"""CT metal-artifact reduction: linear interpolation (LI), normalised MAR (NMAR) and the
-learned dual-domain pipeline (when its models are bundled).
+"""CT metal-artifact reduction: linear interpolation (LI, bone set aside), normalised MAR
+(NMAR) and the learned dual-domain pipeline (when its models are bundled).
 
 The metal is found by thresholding (default 2500 HU), its trace in the re-projected sinogram
 is corrected, the slice is reconstructed and the metal is put back.
@@ -61,7 +61,8 @@ class MarParams:
             choice_labels=tuple(METHOD_LABELS[m] for m in METHODS),
             help="nmar: normalised MAR (Meyer 2010); learned: dual-domain networks trained on "
             "simulated implants - removes more streaks but also smooths the noise texture; "
-            "li: linear interpolation of the metal trace.",
+            "li: linear interpolation of the metal trace, with the bone's own projection set "
+            "aside.",
         ),
     )
     threshold: float = field(
