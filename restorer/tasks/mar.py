@@ -106,7 +106,7 @@ class MarParams:
             "Full resolution",
             "bool",
             help="On: the correction is computed on the slice's own grid (a 512 slice on a "
-            "2-core CPU: LI ~1 s, NMAR ~3 s, learned ~7 s). Off: at 256 and enlarged, three "
+            "2-core CPU: LI ~1.5 s, NMAR ~3 s, learned ~7 s). Off: at 256 and enlarged, three "
             "to five times faster, for a quick look or a long series; it misses streaks finer "
             "than a 256 pixel and near small metal it can add error. The slice itself always "
             "keeps its full resolution.",
