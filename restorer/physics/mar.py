@@ -265,7 +265,7 @@ def linear_interpolation_mar(hu: np.ndarray, metal: np.ndarray) -> np.ndarray:
     far from the metal 1.14x the uncorrected error on the second simulator's scans of the
     training patients, where every method should stay at or below 1.02x. With bone set aside
     0.86x (near the metal 0.83x -> 0.64x); SynDeepLesion near 0.67x -> 0.61x; our
-    simulations 0.45x either way; the second simulator's test set near 0.55x -> 0.57x, far
+    simulations 0.45x either way; the second simulator's test set near 0.55x -> 0.56x, far
     0.88x -> 0.87x; 26 scans of 512 px chest slices near 0.59x -> 0.60x, far 0.91x -> 0.90x.
     What is left to interpolate is soft tissue, smooth along the detector, which is what
     linear interpolation assumes. NMAR goes further (it flattens soft tissue as well)."""
