@@ -254,8 +254,8 @@ def test_the_default_corrects_a_512_px_slice_on_its_own_grid() -> None:
     """A 512 px slice (the pins phantom on a twice finer grid) carries streaks finer than a
     256 pixel: the correction computed at 256 and enlarged (`full_resolution` off, the fast
     path) misses them, so the task's default computes it on the slice's own grid. Measured,
-    near the metal: uncorrected 167.6 HU, NMAR 78.7 by default against 109.6 at 256 (learned
-    87.9 against 139.4); far 58.2, 48.8 and 54.4."""
+    near the metal: uncorrected 167.6 HU, NMAR 79.9 by default against 109.6 at 256 (learned
+    88.5 against 139.4); far 58.2, 48.9 and 54.4."""
     from restorer.core.image import Image, ImageMeta, Modality
     from restorer.engine.engine import Engine
     from restorer.tasks.mar import TASK, MarParams
