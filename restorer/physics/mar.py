@@ -158,34 +158,35 @@ def sinogram(
     return forward_project(mu.to(device or "cpu"), geometry).cpu()
 
 
+def metal_lengths(
+    mask: np.ndarray, geometry: ParallelGeometry, device: torch.device | None = None
+) -> np.ndarray:
+    """The length of mask each ray crosses (pixels; views x bins), by the sparse projector:
+    the mask is zero almost everywhere (0.5 s -> 0.05 s at 512 px; its values differ from the
+    dense projector's by ~1e-3 px, the traces were identical on the real spine,
+    chest-electrode and phantom slices measured)."""
+    import torch
+
+    from restorer.physics.radon import forward_project_sparse
+
+    flat = torch.from_numpy(mask.astype(np.float32)).to(device or "cpu")
+    return forward_project_sparse(flat, geometry).cpu().numpy()
+
+
 def metal_trace(
     mask: np.ndarray, geometry: ParallelGeometry, device: torch.device | None = None
 ) -> np.ndarray:
     """Detector bins whose rays touch the (grown) metal mask (bool, views x bins), one bin
     wider on each side: the learned pipeline's trace, which its networks were trained with.
     LI and NMAR use the narrower rays_through_metal."""
-    import torch
-
-    from restorer.physics.radon import forward_project_sparse
-
-    # The sparse projector: the mask is zero almost everywhere (0.5 s -> 0.05 s at 512 px;
-    # its values differ from the dense projector's by ~1e-3 px, the traces were identical on
-    # the real spine, chest-electrode and phantom slices measured).
-    flat = torch.from_numpy(mask.astype(np.float32)).to(device or "cpu")
-    projected = forward_project_sparse(flat, geometry).cpu().numpy()
-    return dilate(projected > 0.05, np.ones((1, 3), bool))
+    return dilate(metal_lengths(mask, geometry, device) > 0.05, np.ones((1, 3), bool))
 
 
 def rays_through_metal(metal: np.ndarray, geometry: ParallelGeometry) -> np.ndarray:
     """Detector bins whose rays cross at least TRACE_MIN_PX pixels of metal (bool), pixels of
     a WORK_SIZE slice (never less than one pixel of this one)."""
-    import torch
-
-    from restorer.physics.radon import forward_project_sparse
-
-    lengths = forward_project_sparse(torch.from_numpy(metal.astype(np.float32)), geometry)
     least = TRACE_MIN_PX * max(1.0, geometry.size / WORK_SIZE)
-    return lengths.numpy() >= least
+    return metal_lengths(metal, geometry) >= least
 
 
 def interpolate_trace(sino: np.ndarray, trace: np.ndarray) -> np.ndarray:
