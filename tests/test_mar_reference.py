@@ -51,6 +51,9 @@ PINS_TOUCHING_BONE = Layout(
 # Two steel balls near the skin: the rays joining them make a dark band in the slice, which
 # lies across rays that miss the metal too.
 STEEL_BALLS = Layout(rings=((0, -45, 10),), pieces=((-50, 55, 8), (20, 70, 8)), metal="iron")
+# Two ECG electrodes, steel studs on the skin: the rays tangent to the skin through them are
+# the metal's trace, so NMAR's prior must draw the body's outline where the scan has it.
+SKIN_ELECTRODES = Layout(rings=((0, -45, 10),), pieces=((60, 72, 3), (-95, 40, 2)), metal="iron")
 
 
 def _phantom(
@@ -268,3 +271,16 @@ def test_the_default_corrects_a_512_px_slice_on_its_own_grid() -> None:
     assert rmse(default, near) < 0.8 * rmse(fast, near)
     assert rmse(default, near) < 0.6 * rmse(slice_hu, near)
     assert rmse(default, far) < rmse(fast, far) <= 1.02 * rmse(slice_hu, far)
+
+
+def test_nmar_helps_next_to_electrodes_on_the_skin_of_a_512_px_slice() -> None:
+    """The prior's air, made at 256 px and enlarged, drew the body's outline in steps a few
+    detector bins off the scan's, and NMAR then drew bands along the skin from each
+    electrode. Measured, near the metal: uncorrected 172.6 HU, NMAR 153.5 with the enlarged
+    outline, 114.9 with the outline from the slice itself; LI 120.9. Far 77.0, 66.5, 63.8."""
+    slice_hu, rmse, near, far = _scanned_with_regions(SKIN_ELECTRODES, size=512)
+    metal = metal_pixels(slice_hu)
+    corrected = normalized_mar(slice_hu, metal)
+    assert rmse(corrected, near) < 0.75 * rmse(slice_hu, near)
+    assert rmse(corrected, near) < rmse(linear_interpolation_mar(slice_hu, metal), near)
+    assert rmse(corrected, far) <= 1.02 * rmse(slice_hu, far)
