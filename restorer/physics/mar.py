@@ -97,9 +97,10 @@ PRIOR_FULL_AIR_HU = -900.0
 # Measured (16 electrode scans of the 512 px chest slices, near the metal): NMAR 0.805x ->
 # 0.773x uncorrected (band 1.5 / 2.5 / 4 / 6 px: 0.786x / 0.781x / 0.773x / 0.774x); 12 implant
 # scans of the same slices 0.460x -> 0.461x; SynDeepLesion 0.584x -> 0.585x. With the true
-# slice's outline, blurred (and its air, tissue at 0 HU, our bone), NMAR would reach 0.683x
-# there; unblurred, 0.830x. Not at WORK_SIZE or below: on the second simulator's 256 px
-# scans it cost 0.478x -> 0.491x, where the share is made at the slice's own resolution.
+# slice's air, blurred the same way (tissue at 0 HU, our bone), NMAR would reach 0.683x
+# there (cut sharp, with the true bone: 0.830x). Not at WORK_SIZE or below: on the second
+# simulator's 256 px scans it cost 0.478x -> 0.491x, where the share is made at the slice's
+# own resolution.
 PRIOR_OUTLINE_PX = 4.0
 PRIOR_OUTLINE_BLUR_PX = 1.0
 PRIOR_BONE_HU = 500.0  # bone in the uncorrected slice...
