@@ -354,16 +354,21 @@ def tissue_prior(li: np.ndarray, hu: np.ndarray, metal: np.ndarray) -> np.ndarra
 def _air_share(li: np.ndarray, smooth_hu: np.ndarray) -> np.ndarray:
     """0 in tissue, 1 in air: from a PRIOR_AIR_MEDIAN median of the LI image at WORK_SIZE
     (a slice of another size is reduced for it and the share enlarged back: at 512 pixels a
-    13x13 median takes 0.7 s, a quarter of NMAR), and there the body's outline from the
-    slice's own 5x5 median `smooth_hu` (see PRIOR_OUTLINE_PX)."""
+    13x13 median takes 0.7 s, a quarter of NMAR), with the body's outline then drawn from the
+    slice's own 5x5 median `smooth_hu`."""
     size = li.shape[0]
     small = li if size <= WORK_SIZE else resize(li, (WORK_SIZE, WORK_SIZE))
     smooth = median_filter(small.astype(np.float32), PRIOR_AIR_MEDIAN)
     share = np.clip((PRIOR_AIR_HU - smooth) / (PRIOR_AIR_HU - PRIOR_FULL_AIR_HU), 0.0, 1.0)
     if size <= WORK_SIZE:
         return share
-    share = np.clip(resize(share, (size, size)), 0.0, 1.0)
-    scale = size / WORK_SIZE
+    return _outline_from_slice(np.clip(resize(share, (size, size)), 0.0, 1.0), smooth_hu)
+
+
+def _outline_from_slice(share: np.ndarray, smooth_hu: np.ndarray) -> np.ndarray:
+    """The enlarged air share with the body's outline redrawn at the slice's own resolution:
+    within PRIOR_OUTLINE_PX of the outside air's edge, the slice's air, softened."""
+    scale = share.shape[0] / WORK_SIZE
     outside = _touching_border(share > 0.5)
     reach = PRIOR_OUTLINE_PX * scale
     outline = (distance_inside(~outside) <= reach) & (distance_inside(outside) <= reach)
