@@ -25,7 +25,8 @@ OUT=${OUT:-out}
 DATA=${DATA:-.traindata}
 MINUTES=${MINUTES:-6.5}      # per denoising job, after its ~30 s of set-up
 MAR_SIMULATION_S=${MAR_SIMULATION_S:-150}
-MAR_MINUTES=${MAR_MINUTES:-3.5}
+MAR_SINOGRAM_MINUTES=${MAR_SINOGRAM_MINUTES:-1.5}
+MAR_MINUTES=${MAR_MINUTES:-2.5}
 REAL="$DATA/real/polyu_canon"
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=2
@@ -62,8 +63,9 @@ python -m restorer.training denoise-color --data "$DATA" --real "$REAL" \
     --minutes "$MINUTES" --widths 32 64 128 256 --blocks 1 --lr 1e-3 $SLIM_TEACHER \
     --checkpoint-dir runs/slim32b1 --export "$OUT/slim32b1" > "$OUT/slim32b1.log" 2>&1 &
 
-# 3. MAR: more randomised cases (12 scanners per training slice) simulated by 8 processes,
-#    then mar-image continues from the bundled one on all of them (MAR=0 skips it).
+# 3. MAR: more randomised cases (12 scanners per training slice, ECG electrodes on the skin
+#    in 30 % of them) simulated by 8 processes, then mar-sinogram and mar-image continue from
+#    the bundled ones on all of them, the second on the first's new output (MAR=0 skips it).
 [ "${MAR:-1}" = 0 ] || (
     for k in 0 1 2 3 4 5 6 7; do
         timeout "$MAR_SIMULATION_S" python -m restorer.training.mar_data --data "$DATA" \
@@ -71,6 +73,10 @@ python -m restorer.training denoise-color --data "$DATA" --real "$REAL" \
     done
     wait
     ls runs/gpu/mar_cache/train | wc -l
+    OMP_NUM_THREADS=4 python -m restorer.training mar-sinogram --data "$DATA" \
+        --minutes "$MAR_SINOGRAM_MINUTES" --batch 16 --lr 1e-4 --val-every 250 --patience 30 \
+        --init resources/models/mar-sinogram.safetensors --checkpoint-dir runs/gpu \
+        --export "$OUT/mar"
     OMP_NUM_THREADS=4 python -m restorer.training mar-image --data "$DATA" \
         --minutes "$MAR_MINUTES" --batch 16 --lr 1e-4 --val-every 250 --patience 30 \
         --init resources/models/mar-image.safetensors --checkpoint-dir runs/gpu \

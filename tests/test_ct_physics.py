@@ -143,6 +143,42 @@ def test_li_and_nmar_reduce_streaks_on_a_simulated_scan() -> None:
     assert random_metal(hu, 2.0, rng)["titanium"].shape == (128, 128)
 
 
+def test_training_electrodes_sit_on_the_skin_and_leave_the_implants_draws_alone() -> None:
+    """ECG electrodes of the training cases: steel just outside the body, touching or within
+    their pad's 4 mm of the skin, never on the table beside it; and drawn from their own
+    generator, so a case keeps the implants it had without them."""
+    import cv2
+
+    from restorer.core.morphology import connected_components, distance_inside
+    from restorer.physics.metal import ScanProtocol, electrodes_on_skin, random_metal, scan_with
+
+    size, px_mm = 128, 2.0
+    y, x = np.mgrid[0:size, 0:size] - (size - 1) / 2
+    hu = np.where((x / 50) ** 2 + (y / 40) ** 2 <= 1, 40.0, -1000.0).astype(np.float32)
+    hu[120:124, 10:118] = 200.0  # a table 30 mm below the body: not skin
+    body = (x / 50) ** 2 + (y / 40) ** 2 <= 1
+    for seed in range(6):
+        fraction = electrodes_on_skin(hu, px_mm, np.random.default_rng(seed))
+        steel = fraction > 0.25
+        assert 1 <= connected_components(steel).count <= 3
+        assert fraction[body].max() < 0.75  # on the skin, not in it
+        gaps_mm = distance_inside(~body)[steel] * px_mm
+        assert gaps_mm.min() <= 5.0  # touching, or on its pad
+        assert gaps_mm.max() <= 14.0  # a stud of up to 8 mm on up to 4 mm: not the table
+    protocol = ScanProtocol(photons=1e7, views=180)
+    plain = random_metal(hu, px_mm, np.random.default_rng(1))
+    for seed in range(8):
+        _, fraction = scan_with(
+            hu, px_mm, protocol, np.random.default_rng(1), electrodes=np.random.default_rng(seed)
+        )
+        implants = plain["titanium"] + plain["iron"]
+        outside = cv2.dilate((~body).astype(np.uint8), np.ones((3, 3), np.uint8)) == 0
+        # Inside the body the metal is the implants' (or none, for electrodes-only cases).
+        kept = np.allclose(fraction[outside], implants[outside], atol=1e-6)
+        assert kept or fraction[outside].max() == 0
+        assert (fraction[~body] > 0.25).any()
+
+
 def _body_with_metal(size: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(the slice's HU, its row and column grids from the centre, the metal): soft tissue
     with a lung on the left and a steel pin in the middle."""

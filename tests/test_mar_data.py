@@ -49,3 +49,20 @@ def test_shards_write_the_cases_of_one_process_and_keep_slices_sharing_a_name(
                 assert np.array_equal(a[key], b[key]), (name, key)
     with np.load(one / "train" / names[0]) as a, np.load(one / "train" / names[1]) as b:
         assert not np.array_equal(a["clean"], b["clean"])
+
+
+def test_electrodes_go_into_a_share_of_the_training_cases_only() -> None:
+    """Held-out cases never get ECG electrodes (the benchmark's cases stay as they were), and
+    --no-electrodes gives the cases of the networks trained before them."""
+    import argparse
+
+    from restorer.physics.metal import ELECTRODE_SHARE
+    from restorer.training.mar_data import _electrodes
+
+    on = argparse.Namespace(seed=0, electrodes=True)
+    off = argparse.Namespace(seed=0, electrodes=False)
+    cases = [(index, k) for index in range(60) for k in range(6)]
+    drawn = [_electrodes(on, "train", index, k) is not None for index, k in cases]
+    assert abs(np.mean(drawn) - ELECTRODE_SHARE) < 0.06
+    assert all(_electrodes(on, "eval", index, k) is None for index, k in cases)
+    assert all(_electrodes(off, "train", index, k) is None for index, k in cases)

@@ -28,7 +28,9 @@ CACHE_NOTE = (
     "cases made by python -m restorer.training.mar_data --data ../shared/data --out "
     "<checkpoint dir>/mar_cache: a scanner drawn at random for each case "
     "(restorer.physics.metal.ScanProtocol.random), 6 metal configurations per training slice "
-    "unless --per-slice says otherwise, 4 per held-out slice, seed 0"
+    "unless --per-slice says otherwise, ECG electrodes on the skin in 30 % of the training "
+    "cases (restorer.physics.metal.electrodes_on_skin) unless --no-electrodes, 4 per held-out "
+    "slice, seed 0"
 )
 WINDOW = (-1000.0, 2000.0)  # HU range the image metrics are computed over
 

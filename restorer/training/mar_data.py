@@ -31,12 +31,13 @@ from restorer.physics.mar import (
     segment_metal,
     sinogram,
 )
-from restorer.physics.metal import ScanProtocol, scan_with
+from restorer.physics.metal import ELECTRODE_SHARE, ScanProtocol, scan_with
 
 SIZE = 256
 HELD_OUT = ("A072894", "A098752", "patient0217")
 NEVER = ("000376",)
 PHOTONS = 2e6
+ELECTRODE_STREAM = 7  # keeps the electrodes' draws apart from the case's own
 
 
 @dataclass(frozen=True)
@@ -104,14 +105,19 @@ def is_held_out(s: Slice) -> bool:
 
 
 def make_sample(
-    s: Slice, rng: np.random.Generator, device: torch.device, randomise: bool = True
+    s: Slice,
+    rng: np.random.Generator,
+    device: torch.device,
+    randomise: bool = True,
+    electrodes: np.random.Generator | None = None,
 ) -> dict[str, np.ndarray]:
     """One simulated case. randomise: a scanner drawn at random (ScanProtocol.random), so
     that the networks learn what metal does to a scan rather than one simulator's look;
-    otherwise the fixed protocol the first models were trained with."""
+    otherwise the fixed protocol the first models were trained with. electrodes: ECG
+    electrodes on the skin too, drawn with this generator (restorer.physics.metal.scan_with)."""
     geometry = geometry_for(SIZE)
     protocol = ScanProtocol.random(rng) if randomise else ScanProtocol(photons=PHOTONS)
-    corrupted, _ = scan_with(s.hu, s.px_mm, protocol, rng, device)
+    corrupted, _ = scan_with(s.hu, s.px_mm, protocol, rng, device, electrodes=electrodes)
     mask = segment_metal(corrupted)
     trace = metal_trace(mask, geometry, device)
     sino = sinogram(corrupted, geometry, device).numpy()
@@ -141,6 +147,18 @@ def make_sample(
     }
 
 
+def _electrodes(
+    args: argparse.Namespace, split: str, index: int, k: int
+) -> np.random.Generator | None:
+    """The generator of a training case's ECG electrodes, for ELECTRODE_SHARE of them when
+    --electrodes is on. Its own stream: the held-out cases, and every case without
+    electrodes, are the same as before electrodes were drawn."""
+    if split != "train" or not args.electrodes:
+        return None
+    draw = np.random.default_rng([args.seed, index, k, ELECTRODE_STREAM])
+    return draw if draw.random() < ELECTRODE_SHARE else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m restorer.training.mar_data")
     parser.add_argument("--data", type=Path, required=True)
@@ -154,6 +172,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="simulate every case with the one 120 kVp protocol of the first models "
         "(default: a scanner drawn at random for each case)",
+    )
+    parser.add_argument(
+        "--electrodes",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="put ECG electrodes on the skin in a share of the training cases (default on; "
+        "--no-electrodes: the cases of the networks trained before them)",
     )
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument(
@@ -200,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
             if target.exists():
                 continue
             rng = np.random.default_rng([args.seed, index, k])
-            sample = make_sample(s, rng, device, randomise=not args.fixed_protocol)
+            sample = make_sample(
+                s, rng, device, not args.fixed_protocol, _electrodes(args, split, index, k)
+            )
             # Written aside and renamed: a run stopped midway (a lent machine's time limit)
             # leaves whole cases only, which the next run keeps.
             partial = target.with_name(target.name + ".part")
