@@ -51,18 +51,30 @@ def test_shards_write_the_cases_of_one_process_and_keep_slices_sharing_a_name(
         assert not np.array_equal(a["clean"], b["clean"])
 
 
-def test_electrodes_go_into_a_share_of_the_training_cases_only() -> None:
-    """Held-out cases never get ECG electrodes (the benchmark's cases stay as they were), and
-    --no-electrodes gives the cases of the networks trained before them."""
+def test_electrodes_and_fan_beams_go_into_a_share_of_the_training_cases_only() -> None:
+    """Held-out cases never get ECG electrodes or a fan beam (the benchmark's cases stay as
+    they were), and --no-electrodes --no-fan give the cases of the networks trained before."""
     import argparse
 
     from restorer.physics.metal import ELECTRODE_SHARE
-    from restorer.training.mar_data import _electrodes
+    from restorer.training.mar_data import (
+        FAN_SHARE,
+        FAN_SOURCE_RADII,
+        _electrodes,
+        _fan_source_radius,
+    )
 
-    on = argparse.Namespace(seed=0, electrodes=True)
-    off = argparse.Namespace(seed=0, electrodes=False)
+    on = argparse.Namespace(seed=0, electrodes=True, fan=True)
+    off = argparse.Namespace(seed=0, electrodes=False, fan=False)
     cases = [(index, k) for index in range(60) for k in range(6)]
     drawn = [_electrodes(on, "train", index, k) is not None for index, k in cases]
     assert abs(np.mean(drawn) - ELECTRODE_SHARE) < 0.06
     assert all(_electrodes(on, "eval", index, k) is None for index, k in cases)
     assert all(_electrodes(off, "train", index, k) is None for index, k in cases)
+    radii = np.array([_fan_source_radius(on, "train", index, k) for index, k in cases])
+    assert abs(np.mean(radii > 0) - FAN_SHARE) < 0.06
+    assert radii[radii > 0].min() >= FAN_SOURCE_RADII[0]
+    assert radii.max() <= FAN_SOURCE_RADII[1]
+    assert not np.corrcoef(radii > 0, drawn)[0, 1] > 0.2  # independent draws
+    assert all(_fan_source_radius(on, "eval", index, k) == 0 for index, k in cases)
+    assert all(_fan_source_radius(off, "train", index, k) == 0 for index, k in cases)

@@ -10,6 +10,7 @@ Attenuation: mass attenuation coefficients (cm^2/g) from NIST XCOM at the spectr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -225,6 +226,9 @@ class ScanProtocol:
     views: int | None = None  # over 180 degrees; None: geometry_for's count for the grid
     oversample: int = 1
     metal_density_scale: float = 1.0  # alloys: Ti-6Al-4V 4.43, stainless 8.0, CoCr 8.3 g/cm3
+    # Fan beam rebinned to parallel: the source this many slice half-widths from the centre
+    # (clinical scanners: about 2.3 field-of-view radii); 0: parallel beam.
+    fan_source_radius: float = 0.0
 
     @classmethod
     def random(cls, rng: np.random.Generator) -> ScanProtocol:
@@ -246,6 +250,53 @@ class ScanProtocol:
         return tube_spectrum(self.kvp, self.filter_cm_water)
 
 
+def _fan_coordinates(
+    views: int, bins: int, source_bins: float, to_fan: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sampling positions (row, column) for cv2.remap between a parallel sinogram extended to
+    360 degrees (`views` rows over 180, doubled) and a fan-beam one (2 x `views` source
+    angles over 360 degrees, `bins` equi-angular detector channels, the source `source_bins`
+    from the centre). to_fan: where each fan ray (beta, gamma) lies in the parallel sinogram
+    (theta = beta + gamma, t = R sin gamma); else where each parallel ray lies among the fan's."""
+    centre = (bins - 1) / 2
+    step = np.pi / views  # both: radians per row
+    gamma_step = float(np.arcsin(centre / source_bins)) / centre
+    rows, cols = np.mgrid[0 : 2 * views if to_fan else views, 0:bins].astype(np.float64)
+    if to_fan:
+        gamma = (cols - centre) * gamma_step
+        row = rows + gamma / step
+        col = centre + source_bins * np.sin(gamma)
+    else:
+        gamma = np.arcsin(np.clip((cols - centre) / source_bins, -1.0, 1.0))
+        row = rows - gamma / step
+        col = centre + gamma / gamma_step
+    return np.mod(row, 2 * views).astype(np.float32), col.astype(np.float32)
+
+
+def _remap(sino: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    import cv2  # simulation only: the application runs without OpenCV
+
+    # Rows wrap around the full turn; columns beyond the detector are air in either domain.
+    return cv2.remap(sino, cols, rows, cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP)
+
+
+def through_fan_beam(
+    intensity: np.ndarray,
+    source_bins: float,
+    measure: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """A parallel sinogram of transmitted intensities (views over 180 degrees x bins) as a
+    fan-beam scanner over 360 degrees measures it and rebins it to parallel beam: sampled on
+    the fan's rays, `measure`d there (photon noise and the log), rebinned by linear
+    interpolation. What reaches FBP then has the rebinning's blur and noise correlation,
+    which vary across the detector, as clinical fan-beam data have."""
+    views, bins = intensity.shape
+    full_turn = np.concatenate([intensity, intensity[:, ::-1]]).astype(np.float32)
+    fan = _remap(full_turn, *_fan_coordinates(views, bins, source_bins, to_fan=True))
+    measured = measure(fan).astype(np.float32)
+    return _remap(measured, *_fan_coordinates(views, bins, source_bins, to_fan=False))
+
+
 def simulate_scan(
     hu: np.ndarray,
     metal: dict[str, np.ndarray],
@@ -257,9 +308,12 @@ def simulate_scan(
     *,
     spectrum: np.ndarray = SPECTRUM,
     metal_density_scale: float = 1.0,
+    fan_source_radius: float = 0.0,
 ) -> np.ndarray:
     """The reconstructed slice (HU) of `hu` with `metal` inserted: polychromatic projections,
     Poisson noise, water correction, FBP. Runs on `device` (a GPU makes it far faster).
+    fan_source_radius: measured by a fan-beam scanner whose source is this many slice
+    half-widths from the centre, rebinned to parallel beam (through_fan_beam); 0: parallel.
     The geometry's size may be a multiple of the slice's: the slice is then enlarged to it,
     projected and reconstructed there, and the reconstruction reduced back (`metal` must be
     at the geometry's size)."""
@@ -282,8 +336,21 @@ def simulate_scan(
     weights = torch.from_numpy(spectrum).float().to(device)
     intensity = (weights[:, None, None] * torch.exp(-exponent)).sum(dim=0)
     generator = torch.Generator(device=device).manual_seed(int(rng.integers(2**31)))
-    counts = torch.poisson((intensity * photons).clamp(min=0), generator=generator)
-    measured = -torch.log(counts.clamp(min=1) / photons)
+
+    def measure(transmitted: torch.Tensor) -> torch.Tensor:
+        counts = torch.poisson((transmitted * photons).clamp(min=0), generator=generator)
+        return -torch.log(counts.clamp(min=1) / photons)
+
+    if fan_source_radius:
+        measured = torch.from_numpy(
+            through_fan_beam(
+                intensity.cpu().numpy(),
+                fan_source_radius * geometry.size / 2,
+                lambda fan: measure(torch.from_numpy(fan).to(device)).cpu().numpy(),
+            )
+        ).to(device)
+    else:
+        measured = measure(intensity)
     corrected = torch.zeros_like(measured)
     for c in water_correction(spectrum=spectrum):  # Horner's rule: the polynomial correction
         corrected = corrected * measured + float(c)
@@ -324,6 +391,7 @@ def scan_with(
         device,
         spectrum=protocol.spectrum,
         metal_density_scale=protocol.metal_density_scale,
+        fan_source_radius=protocol.fan_source_radius,
     )
     fraction: np.ndarray = np.stack(list(metal.values())).sum(axis=0, dtype=np.float32)
     if protocol.oversample != 1:

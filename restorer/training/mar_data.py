@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +37,12 @@ SIZE = 256
 HELD_OUT = ("A072894", "A098752", "patient0217")
 NEVER = ("000376",)
 PHOTONS = 2e6
-ELECTRODE_STREAM = 7  # keeps the electrodes' draws apart from the case's own
+# Draws of the training cases' additions, each in a stream of its own apart from the case's:
+# the held-out cases, and the cases without the addition, stay bit-identical.
+ELECTRODE_STREAM = 7
+FAN_STREAM = 8
+FAN_SHARE = 0.5  # of the training cases, scanned by a fan beam rebinned to parallel
+FAN_SOURCE_RADII = (1.8, 2.8)  # slice half-widths from the centre: clinical ~2.3
 
 
 @dataclass(frozen=True)
@@ -110,13 +115,16 @@ def make_sample(
     device: torch.device,
     randomise: bool = True,
     electrodes: np.random.Generator | None = None,
+    fan_source_radius: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """One simulated case. randomise: a scanner drawn at random (ScanProtocol.random), so
     that the networks learn what metal does to a scan rather than one simulator's look;
     otherwise the fixed protocol the first models were trained with. electrodes: ECG
-    electrodes on the skin too, drawn with this generator (restorer.physics.metal.scan_with)."""
+    electrodes on the skin too, drawn with this generator (restorer.physics.metal.scan_with).
+    fan_source_radius: scanned by a fan beam rebinned to parallel (ScanProtocol)."""
     geometry = geometry_for(SIZE)
     protocol = ScanProtocol.random(rng) if randomise else ScanProtocol(photons=PHOTONS)
+    protocol = replace(protocol, fan_source_radius=fan_source_radius)
     corrupted, _ = scan_with(s.hu, s.px_mm, protocol, rng, device, electrodes=electrodes)
     mask = segment_metal(corrupted)
     trace = metal_trace(mask, geometry, device)
@@ -141,6 +149,7 @@ def make_sample(
                 protocol.views or 0,
                 protocol.oversample,
                 protocol.metal_density_scale,
+                protocol.fan_source_radius,
             ],
             np.float64,
         ),
@@ -157,6 +166,14 @@ def _electrodes(
         return None
     draw = np.random.default_rng([args.seed, index, k, ELECTRODE_STREAM])
     return draw if draw.random() < ELECTRODE_SHARE else None
+
+
+def _fan_source_radius(args: argparse.Namespace, split: str, index: int, k: int) -> float:
+    """A fan beam for FAN_SHARE of the training cases when --fan is on (0: parallel beam)."""
+    if split != "train" or not args.fan:
+        return 0.0
+    draw = np.random.default_rng([args.seed, index, k, FAN_STREAM])
+    return float(draw.uniform(*FAN_SOURCE_RADII)) if draw.random() < FAN_SHARE else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,6 +196,13 @@ def main(argv: list[str] | None = None) -> int:
         default=True,
         help="put ECG electrodes on the skin in a share of the training cases (default on; "
         "--no-electrodes: the cases of the networks trained before them)",
+    )
+    parser.add_argument(
+        "--fan",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="scan half of the training cases with a fan beam rebinned to parallel (default "
+        "on; --no-fan: parallel beam only, as the networks trained before it)",
     )
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument(
@@ -226,7 +250,12 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             rng = np.random.default_rng([args.seed, index, k])
             sample = make_sample(
-                s, rng, device, not args.fixed_protocol, _electrodes(args, split, index, k)
+                s,
+                rng,
+                device,
+                not args.fixed_protocol,
+                _electrodes(args, split, index, k),
+                _fan_source_radius(args, split, index, k),
             )
             # Written aside and renamed: a run stopped midway (a lent machine's time limit)
             # leaves whole cases only, which the next run keeps.
