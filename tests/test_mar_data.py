@@ -52,12 +52,14 @@ def test_shards_write_the_cases_of_one_process_and_keep_slices_sharing_a_name(
 
 
 def test_electrodes_and_fan_beams_go_into_a_share_of_the_training_cases_only() -> None:
-    """Held-out cases never get ECG electrodes or a fan beam (the benchmark's cases stay as
-    they were), and --no-electrodes --no-fan give the cases of the networks trained before."""
+    """Held-out cases of `eval` never get ECG electrodes or a fan beam (the benchmark's cases
+    stay as they were), and --no-electrodes --no-fan give the cases of the networks trained
+    before."""
     import argparse
 
     from restorer.physics.metal import ELECTRODE_SHARE
     from restorer.training.mar_data import (
+        ELECTRODES_SPLIT,
         FAN_SHARE,
         FAN_SOURCE_RADII,
         _electrodes,
@@ -70,6 +72,8 @@ def test_electrodes_and_fan_beams_go_into_a_share_of_the_training_cases_only() -
     drawn = [_electrodes(on, "train", index, k) is not None for index, k in cases]
     assert abs(np.mean(drawn) - ELECTRODE_SHARE) < 0.06
     assert all(_electrodes(on, "eval", index, k) is None for index, k in cases)
+    # The held-out cases made to validate on electrodes all have them.
+    assert all(_electrodes(on, ELECTRODES_SPLIT, index, k) is not None for index, k in cases)
     assert all(_electrodes(off, "train", index, k) is None for index, k in cases)
     radii = np.array([_fan_source_radius(on, "train", index, k) for index, k in cases])
     assert abs(np.mean(radii > 0) - FAN_SHARE) < 0.06
@@ -78,3 +82,37 @@ def test_electrodes_and_fan_beams_go_into_a_share_of_the_training_cases_only() -
     assert not np.corrcoef(radii > 0, drawn)[0, 1] > 0.2  # independent draws
     assert all(_fan_source_radius(on, "eval", index, k) == 0 for index, k in cases)
     assert all(_fan_source_radius(off, "train", index, k) == 0 for index, k in cases)
+
+
+def test_training_validates_on_held_out_cases_with_electrodes_too(tmp_path: Path) -> None:
+    """A held-out patient gets its `eval` cases and, in a folder of their own that the
+    benchmark does not read, cases with ECG electrodes; the MAR training validates on both."""
+    from restorer.physics.mar import segment_metal
+    from restorer.training.mar import held_out
+    from restorer.training.mar_data import ELECTRODES_SPLIT
+
+    with np.load(Path(__file__).parent / "data" / "ct_chest_256.npz") as z:
+        hu = z["hu"].astype(np.float32)
+        px_mm = float(z["px_mm"])
+    data = tmp_path / "data"
+    data.mkdir()
+    np.savez_compressed(
+        data / SLICES_FILE,
+        hu=hu[None],
+        px_mm=np.full(1, px_mm, np.float32),
+        name=np.array(["A072894_1"]),
+        patient=np.array(["A072894"]),  # a held-out patient
+    )
+    cache = tmp_path / "cache"
+    common = ["--data", str(data), "--out", str(cache), "--threads", "1", "--device", "cpu"]
+    assert (
+        make_cache([*common, "--per-slice", "0", "--eval-per-slice", "1", "--eval-electrodes", "1"])
+        == 0
+    )
+    assert len(list((cache / "eval").glob("*.npz"))) == 1
+    [electrodes_case] = (cache / ELECTRODES_SPLIT).glob("*.npz")
+    with np.load(electrodes_case) as case:
+        metal = segment_metal(case["corrupted"].astype(np.float32))
+        assert (metal & (hu < -500)).any()  # steel on the skin, in the air beside it
+    cases, plain = held_out(cache)
+    assert (len(cases), plain) == (2, 1)

@@ -29,8 +29,9 @@ CACHE_NOTE = (
     "<checkpoint dir>/mar_cache: a scanner drawn at random for each case "
     "(restorer.physics.metal.ScanProtocol.random), 6 metal configurations per training slice "
     "unless --per-slice says otherwise, ECG electrodes on the skin in 30 % of the training "
-    "cases (restorer.physics.metal.electrodes_on_skin) unless --no-electrodes, 4 per held-out "
-    "slice, seed 0"
+    "cases (restorer.physics.metal.electrodes_on_skin) unless --no-electrodes, half of the "
+    "cases scanned by a fan beam rebinned to parallel (restorer.physics.metal.through_fan_beam) "
+    "unless --no-fan, 4 per held-out slice and 2 more with electrodes, seed 0"
 )
 WINDOW = (-1000.0, 2000.0)  # HU range the image metrics are computed over
 
@@ -126,6 +127,28 @@ def prepare(folder: Path) -> list[Prepared]:
     ]
 
 
+def held_out(cache: Path) -> tuple[list[Prepared], int]:
+    """The validation cases: the held-out patients' cases of `eval`, then those with ECG
+    electrodes (mar_data's ELECTRODES_SPLIT) where the cache has them; and how many of the
+    first kind there are (their mean is reported apart: the electrodes' cases are what a
+    fine-tune on electrodes should gain on, `eval` what it must not lose)."""
+    from restorer.training.mar_data import ELECTRODES_SPLIT
+
+    plain = prepare(cache / "eval")
+    extra = cache / ELECTRODES_SPLIT
+    with_electrodes = prepare(extra) if any(extra.glob("*.npz")) else []
+    return plain + with_electrodes, len(plain)
+
+
+def _split_means(values: list[float], plain: int, name: str) -> dict[str, float]:
+    """The mean of `values` over the plain held-out cases and, where there are others, over
+    those with electrodes."""
+    out = {f"{name}_eval": float(np.mean(values[:plain]))}
+    if len(values) > plain:
+        out[f"{name}_electrodes"] = float(np.mean(values[plain:]))
+    return out
+
+
 def _stack(cases: list[Prepared], get: Callable[[Prepared], np.ndarray]) -> torch.Tensor:
     return torch.from_numpy(np.stack([get(c) for c in cases]).astype(np.float32))
 
@@ -143,7 +166,7 @@ class MarSinogramJob:
 
     def __post_init__(self) -> None:
         ensure_cache(self.data, self.cache)
-        train, val = prepare(self.cache / "train"), prepare(self.cache / "eval")
+        train, (val, self.n_val_plain) = prepare(self.cache / "train"), held_out(self.cache)
         self.n_train, self.n_val = len(train), len(val)
         self.train = self._tensors(train)
         self.val = self._tensors(val)
@@ -205,6 +228,7 @@ class MarSinogramJob:
             "score": -float(np.mean(errors)),
             "l1_in_trace": float(np.mean(errors)),
             "l1_in_trace_nmar": float(np.mean(nmar)),
+            **_split_means(errors, self.n_val_plain, "l1_in_trace"),
         }
 
     def descriptor_fields(self) -> dict[str, Any]:
@@ -240,7 +264,7 @@ class MarImageJob:
     def __post_init__(self) -> None:
         ensure_cache(self.data, self.cache)
         stage1 = self._stage1()
-        train, val = prepare(self.cache / "train"), prepare(self.cache / "eval")
+        train, (val, self.n_val_plain) = prepare(self.cache / "train"), held_out(self.cache)
         self.n_train, self.n_val = len(train), len(val)
         self.inputs, self.targets, self.keep = self._prepare(train, stage1)
         self.val_inputs, self.val_targets, self.val_keep = self._prepare(val, stage1)
@@ -320,6 +344,7 @@ class MarImageJob:
             "psnr_hu": float(np.mean(ours)),
             "psnr_hu_stage1": float(np.mean(stage1)),
             "psnr_hu_li": float(np.mean(li)),
+            **_split_means(ours, self.n_val_plain, "psnr_hu"),
         }
 
     def descriptor_fields(self) -> dict[str, Any]:

@@ -41,6 +41,7 @@ PHOTONS = 2e6
 # the held-out cases, and the cases without the addition, stay bit-identical.
 ELECTRODE_STREAM = 7
 FAN_STREAM = 8
+ELECTRODES_SPLIT = "eval_electrodes"  # held-out cases with electrodes: validation only
 FAN_SHARE = 0.5  # of the training cases, scanned by a fan beam rebinned to parallel
 FAN_SOURCE_RADII = (1.8, 2.8)  # slice half-widths from the centre: clinical ~2.3
 
@@ -159,18 +160,20 @@ def make_sample(
 def _electrodes(
     args: argparse.Namespace, split: str, index: int, k: int
 ) -> np.random.Generator | None:
-    """The generator of a training case's ECG electrodes, for ELECTRODE_SHARE of them when
-    --electrodes is on. Its own stream: the held-out cases, and every case without
-    electrodes, are the same as before electrodes were drawn."""
-    if split != "train" or not args.electrodes:
+    """The generator of a case's ECG electrodes when --electrodes is on: for ELECTRODE_SHARE
+    of the training cases, and every case of ELECTRODES_SPLIT. Its own stream: the held-out
+    cases of `eval`, and every case without electrodes, are the same as before electrodes
+    were drawn."""
+    if split == "eval" or not args.electrodes:
         return None
     draw = np.random.default_rng([args.seed, index, k, ELECTRODE_STREAM])
-    return draw if draw.random() < ELECTRODE_SHARE else None
+    return draw if draw.random() < ELECTRODE_SHARE or split == ELECTRODES_SPLIT else None
 
 
 def _fan_source_radius(args: argparse.Namespace, split: str, index: int, k: int) -> float:
-    """A fan beam for FAN_SHARE of the training cases when --fan is on (0: parallel beam)."""
-    if split != "train" or not args.fan:
+    """A fan beam for FAN_SHARE of the training cases and of ELECTRODES_SPLIT's when --fan is
+    on (0: parallel beam)."""
+    if split == "eval" or not args.fan:
         return 0.0
     draw = np.random.default_rng([args.seed, index, k, FAN_STREAM])
     return float(draw.uniform(*FAN_SOURCE_RADII)) if draw.random() < FAN_SHARE else 0.0
@@ -182,6 +185,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("runs/mar_cache"))
     parser.add_argument("--per-slice", type=int, default=6, help="metal configurations per slice")
     parser.add_argument("--eval-per-slice", type=int, default=4)
+    parser.add_argument(
+        "--eval-electrodes",
+        type=int,
+        default=2,
+        help="held-out cases per slice with ECG electrodes, in a folder of their own "
+        f"({ELECTRODES_SPLIT}/) that training validates on beside eval/ (the benchmark reads "
+        "eval/ only)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument(
@@ -229,26 +240,36 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     auto = "cuda" if torch.cuda.is_available() else "cpu"
     device = torch.device(auto if args.device == "auto" else args.device)
-    for split in ("train", "eval"):
-        (args.out / split).mkdir(parents=True, exist_ok=True)
+    cases_per_slice = {
+        "train": args.per_slice,
+        "eval": args.eval_per_slice,
+        ELECTRODES_SPLIT: args.eval_electrodes if args.electrodes else 0,
+    }
+    for split, wanted in cases_per_slice.items():
+        if wanted:
+            (args.out / split).mkdir(parents=True, exist_ok=True)
     mine = [
-        (index, s, "eval" if is_held_out(s) else "train")
+        (index, s, split)
         for index, s in enumerate(clean_slices(args.data))
         if index % shards == shard and not any(n in s.patient or n in s.name for n in NEVER)
+        for split in (("eval", ELECTRODES_SPLIT) if is_held_out(s) else ("train",))
     ]
     # The held-out cases first, then one configuration of every slice before the next: a run
     # stopped by a time limit leaves a validation set and an even spread of training slices.
-    mine.sort(key=lambda item: item[2] != "eval")
+    mine.sort(key=lambda item: item[2] == "train")
     count = 0
-    for k in range(max(args.per_slice, args.eval_per_slice)):
+    for k in range(max(cases_per_slice.values())):
         for index, s, split in mine:
-            if k >= (args.eval_per_slice if split == "eval" else args.per_slice):
+            if k >= cases_per_slice[split]:
                 continue
             # The index keeps apart slices of one series, whose file names share a stem.
             target = args.out / split / f"{index:03d}_{s.name}_{k}.npz"
             if target.exists():
                 continue
-            rng = np.random.default_rng([args.seed, index, k])
+            # A held-out case with electrodes is not the same slice's case of `eval` with
+            # electrodes added: its own draws.
+            own = [ELECTRODE_STREAM] if split == ELECTRODES_SPLIT else []
+            rng = np.random.default_rng([args.seed, index, k, *own])
             sample = make_sample(
                 s,
                 rng,
