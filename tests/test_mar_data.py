@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import numpy as np
@@ -116,3 +117,49 @@ def test_training_validates_on_held_out_cases_with_electrodes_too(tmp_path: Path
         assert (metal & (hu < -500)).any()  # steel on the skin, in the air beside it
     cases, plain = held_out(cache)
     assert (len(cases), plain) == (2, 1)
+
+
+def test_training_cuts_batches_from_cases_of_one_size_at_256_and_512(tmp_path: Path) -> None:
+    """A share of the training cases of a slice that has a 512 px version are simulated at
+    512 (views scaled with the size); both MAR stages train on either size, a batch from
+    cases of one size, and validate as before."""
+    import torch
+
+    from restorer.training.mar import MarImageJob, MarSinogramJob
+    from restorer.training.mar_data import _size, clean_slices
+
+    with np.load(Path(__file__).parent / "data" / "ct_chest_256.npz") as z:
+        hu = z["hu"].astype(np.float32)
+        px_mm = float(z["px_mm"])
+    data = tmp_path / "data"
+    data.mkdir()
+    np.savez_compressed(
+        data / SLICES_FILE,
+        hu=np.stack([hu, hu[::-1]]),
+        px_mm=np.full(2, px_mm, np.float32),
+        name=np.array(["chest", "A072894_1"]),
+        patient=np.array(["p", "A072894"]),
+        full=np.kron(hu, np.ones((2, 2), np.float32))[None].astype(np.float16),
+        full_index=np.array([0]),
+    )
+    first = next(iter(clean_slices(data)))
+    assert first.full is not None and first.full.shape == (512, 512)
+    on = argparse.Namespace(seed=0, full_size=True)
+    assert [_size(on, "train", 0, k, first) for k in range(2)] == [256, 512]  # seed 0's draws
+    cache = tmp_path / "run" / "mar_cache"
+    common = ["--data", str(data), "--out", str(cache), "--threads", "1", "--device", "cpu"]
+    only = ["--per-slice", "2", "--eval-per-slice", "1", "--eval-electrodes", "0"]
+    assert make_cache([*common, *only]) == 0
+    with np.load(cache / "train" / "000_chest_1.npz") as case:
+        assert case["clean"].shape == (512, 512)
+        assert case["sino_clean"].shape[0] > 600  # views scaled with the size
+    rng = np.random.default_rng(0)
+    sinogram_job = MarSinogramJob(data, torch.device("cpu"), cache=cache, batch=2, patch=32)
+    assert sorted(g[0].shape[-1] for g in sinogram_job.train) == [367, 729]
+    image_job = MarImageJob(data, torch.device("cpu"), cache=cache, batch=2, patch=64)
+    assert sorted(g[0].shape[-1] for g in image_job.train) == [256, 512]
+    for job in (sinogram_job, image_job):
+        model = job.build_model()
+        assert all(torch.isfinite(job.loss(model, step, rng)) for step in range(4))
+        with torch.no_grad():  # as the training loop validates
+            assert np.isfinite(job.validate(model)["score"])

@@ -21,7 +21,7 @@ from torch import nn
 
 from restorer.core.ops import psnr
 from restorer.models.mar_nets import HU_SCALE, SINO_SCALE, ImageNet, SinogramNet
-from restorer.physics.mar import WORK_SIZE, NmarSinograms, geometry_for, nmar_sinograms
+from restorer.physics.mar import NmarSinograms, geometry_for, nmar_sinograms
 from restorer.tasks.mar_learned import image_inputs, sinogram_inputs
 
 CACHE_NOTE = (
@@ -79,8 +79,10 @@ class Prepared:
 
 
 def _nmar_case(case: tuple[np.ndarray, np.ndarray]) -> NmarSinograms:
+    """On the case's own grid: WORK_SIZE, or the scanners' 512 px (mar_data.FULL_SIZE), where
+    the learned pipeline runs at full resolution."""
     corrupted, mask = case
-    return nmar_sinograms(corrupted, mask, geometry_for(WORK_SIZE))
+    return nmar_sinograms(corrupted, mask, geometry_for(corrupted.shape[0]))
 
 
 def _nmar_all(cases: list[dict[str, np.ndarray]]) -> list[NmarSinograms]:
@@ -109,18 +111,19 @@ def prepare(folder: Path) -> list[Prepared]:
     if derived.is_file() and derived.stat().st_mtime > newest_case:
         with np.load(derived) as z:
             stored = {k: z[k] for k in z.files}
-        if len(stored["measured"]) != len(cases):
+        # One entry per case and field (cases of two sizes do not stack).
+        if len(stored) != len(cases) * len(fields) or f"measured/{len(cases) - 1}" not in stored:
             stored = {}
     if not stored:
         per_case = _nmar_all(cases)
-        stored = {f: np.stack([getattr(x, f) for x in per_case]) for f in fields}
+        stored = {f"{f}/{i}": getattr(x, f) for i, x in enumerate(per_case) for f in fields}
         np.savez(derived, allow_pickle=False, **stored)
     return [
         Prepared(
             corrupted=c["corrupted"].astype(np.float32),
             clean=c["clean"].astype(np.float32),
             mask=c["mask"],
-            sinos=NmarSinograms(*(stored[f][i] for f in fields)),
+            sinos=NmarSinograms(*(stored[f"{f}/{i}"] for f in fields)),
             clean_sino=c["sino_clean"].astype(np.float32),
         )
         for i, c in enumerate(cases)
@@ -153,6 +156,17 @@ def _stack(cases: list[Prepared], get: Callable[[Prepared], np.ndarray]) -> torc
     return torch.from_numpy(np.stack([get(c) for c in cases]).astype(np.float32))
 
 
+def _by_size(cases: list[Prepared]) -> list[list[Prepared]]:
+    """The cases grouped by slice size (a batch is cut from cases of one size)."""
+    sizes = sorted({c.clean.shape[0] for c in cases})
+    return [[c for c in cases if c.clean.shape[0] == size] for size in sizes]
+
+
+def _pick_group(counts: list[int], rng: np.random.Generator) -> int:
+    """A size group for the next batch, in proportion to its number of cases."""
+    return int(rng.choice(len(counts), p=np.array(counts) / sum(counts)))
+
+
 @dataclass
 class MarSinogramJob:
     data: Path
@@ -168,8 +182,8 @@ class MarSinogramJob:
         ensure_cache(self.data, self.cache)
         train, (val, self.n_val_plain) = prepare(self.cache / "train"), held_out(self.cache)
         self.n_train, self.n_val = len(train), len(val)
-        self.train = self._tensors(train)
-        self.val = self._tensors(val)
+        self.train = [self._tensors(group) for group in _by_size(train)]
+        self.val = [self._tensors([case]) for case in val]
 
     @staticmethod
     def _tensors(cases: list[Prepared]) -> tuple[torch.Tensor, ...]:
@@ -204,13 +218,12 @@ class MarSinogramJob:
         return ((out - clean).abs() * trace).sum() / trace.sum().clamp(min=1)
 
     def loss(self, model: nn.Module, step: int, rng: np.random.Generator) -> torch.Tensor:
-        idx = rng.integers(0, self.n_train, self.batch)
-        views = self.train[0].shape[1]
+        group = self.train[_pick_group([len(g[0]) for g in self.train], rng)]
+        idx = rng.integers(0, len(group[0]), self.batch)
+        views = group[0].shape[1]
         p = min(self.patch or views, views)
         v0 = int(rng.integers(0, views - p + 1))
-        normalized, trace, scale, clean = (
-            t[idx, None, v0 : v0 + p].to(self.device) for t in self.train
-        )
+        normalized, trace, scale, clean = (t[idx, None, v0 : v0 + p].to(self.device) for t in group)
         if rng.random() < 0.5:  # a mirrored slice has a mirrored sinogram (bins reversed)
             normalized, trace, scale, clean = (
                 t.flip(-1) for t in (normalized, trace, scale, clean)
@@ -219,8 +232,8 @@ class MarSinogramJob:
 
     def validate(self, model: nn.Module) -> dict[str, float]:
         errors, nmar = [], []
-        for i in range(self.n_val):
-            normalized, trace, scale, clean = (t[i][None, None].to(self.device) for t in self.val)
+        for case in self.val:
+            normalized, trace, scale, clean = (t[:, None].to(self.device) for t in case)
             errors.append(float(self._trace_l1(model, normalized, trace, scale, clean)))
             n = trace.sum().clamp(min=1)
             nmar.append(float(((normalized * scale - clean).abs() * trace).sum() / n))
@@ -266,8 +279,8 @@ class MarImageJob:
         stage1 = self._stage1()
         train, (val, self.n_val_plain) = prepare(self.cache / "train"), held_out(self.cache)
         self.n_train, self.n_val = len(train), len(val)
-        self.inputs, self.targets, self.keep = self._prepare(train, stage1)
-        self.val_inputs, self.val_targets, self.val_keep = self._prepare(val, stage1)
+        self.train = [self._prepare(group, stage1) for group in _by_size(train)]
+        self.val = [self._prepare([case], stage1) for case in val]
 
     def _stage1(self) -> nn.Module:
         """The frozen first stage: the bundled one, checked against its manifest sha256 and
@@ -287,7 +300,7 @@ class MarImageJob:
     def _prepare(
         self, cases: list[Prepared], stage1: nn.Module
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        geometry = geometry_for(cases[0].clean.shape[0])
+        geometry = geometry_for(cases[0].clean.shape[0])  # one size (_by_size)
         stage1 = stage1.to(self.device)
         inputs, targets, keep = [], [], []
         for c in cases:
@@ -316,14 +329,13 @@ class MarImageJob:
         return ImageNet(self.widths, self.blocks)
 
     def loss(self, model: nn.Module, step: int, rng: np.random.Generator) -> torch.Tensor:
-        idx = rng.integers(0, self.n_train, self.batch)
-        size = self.inputs.shape[-1]
+        group = self.train[_pick_group([len(g[0]) for g in self.train], rng)]
+        idx = rng.integers(0, len(group[0]), self.batch)
+        size = group[0].shape[-1]
         p = self.patch or size
         y, x = (int(v) for v in rng.integers(0, size - p + 1, 2))
         window = (slice(None), slice(None), slice(y, y + p), slice(x, x + p))
-        inputs = self.inputs[idx][window].to(self.device)
-        target = self.targets[idx][window].to(self.device)
-        keep = self.keep[idx][window].to(self.device)
+        inputs, target, keep = (t[idx][window].to(self.device) for t in group)
         turns, flip = int(rng.integers(0, 4)), bool(rng.random() < 0.5)
         inputs, target, keep = (_orient(t, turns, flip) for t in (inputs, target, keep))
         out = model(inputs[:, :1], inputs[:, 1:])
@@ -331,14 +343,14 @@ class MarImageJob:
 
     def validate(self, model: nn.Module) -> dict[str, float]:
         ours, stage1, li = [], [], []
-        for i in range(self.n_val):
-            inputs = self.val_inputs[i : i + 1].to(self.device)
+        for case_inputs, case_target, case_keep in self.val:
+            inputs = case_inputs.to(self.device)
             out = model(inputs[:, :1], inputs[:, 1:])[0, 0].cpu().numpy() / HU_SCALE
-            target = self.val_targets[i, 0].numpy() / HU_SCALE
-            keep = self.val_keep[i, 0].numpy() > 0.5
+            target = case_target[0, 0].numpy() / HU_SCALE
+            keep = case_keep[0, 0].numpy() > 0.5
             ours.append(hu_psnr(target, out, keep))
-            stage1.append(hu_psnr(target, self.val_inputs[i, 0].numpy() / HU_SCALE, keep))
-            li.append(hu_psnr(target, self.val_inputs[i, 1].numpy() / HU_SCALE, keep))
+            stage1.append(hu_psnr(target, case_inputs[0, 0].numpy() / HU_SCALE, keep))
+            li.append(hu_psnr(target, case_inputs[0, 1].numpy() / HU_SCALE, keep))
         return {
             "score": float(np.mean(ours)),
             "psnr_hu": float(np.mean(ours)),

@@ -34,6 +34,7 @@ from restorer.physics.mar import (
 from restorer.physics.metal import ELECTRODE_SHARE, ScanProtocol, scan_with
 
 SIZE = 256
+FULL_SIZE = 512  # a share of the training cases is simulated at the scanners' own size
 HELD_OUT = ("A072894", "A098752", "patient0217")
 NEVER = ("000376",)
 PHOTONS = 2e6
@@ -41,6 +42,8 @@ PHOTONS = 2e6
 # the held-out cases, and the cases without the addition, stay bit-identical.
 ELECTRODE_STREAM = 7
 FAN_STREAM = 8
+SIZE_STREAM = 9
+FULL_SIZE_SHARE = 0.25
 ELECTRODES_SPLIT = "eval_electrodes"  # held-out cases with electrodes: validation only
 FAN_SHARE = 0.5  # of the training cases, scanned by a fan beam rebinned to parallel
 FAN_SOURCE_RADII = (1.8, 2.8)  # slice half-widths from the centre: clinical ~2.3
@@ -52,11 +55,21 @@ class Slice:
     patient: str
     hu: np.ndarray  # SIZE x SIZE
     px_mm: float
+    # FULL_SIZE x FULL_SIZE where the source is at least that large (scanners' 512 px slices)
+    full: np.ndarray | None = None
+
+    def at(self, size: int) -> tuple[np.ndarray, float]:
+        """The slice (HU) and its pixel size (mm) at SIZE or FULL_SIZE."""
+        if size == SIZE:
+            return self.hu, self.px_mm
+        if size != FULL_SIZE or self.full is None:
+            raise ValueError(f"slice {self.name} has no {size} px version")
+        return self.full, self.px_mm * SIZE / FULL_SIZE
 
 
-def _resize(hu: np.ndarray, px_mm: float) -> tuple[np.ndarray, float]:
-    factor = hu.shape[0] / SIZE
-    out = reduce_area(hu.astype(np.float32), (SIZE, SIZE))
+def _resize(hu: np.ndarray, px_mm: float, size: int = SIZE) -> tuple[np.ndarray, float]:
+    factor = hu.shape[0] / size
+    out = reduce_area(hu.astype(np.float32), (size, size))
     return np.clip(out, -1024, 3071), px_mm * factor
 
 
@@ -67,12 +80,18 @@ def export_slices(data: Path, target: Path) -> int:
     """The prepared 256x256 HU slices in one small file, for machines without pydicom (a
     lent GPU): `clean_slices` reads it when it sits in the data folder."""
     slices = list(clean_slices(data))
+    full = {i: s.full for i, s in enumerate(slices) if s.full is not None}
     np.savez_compressed(
         target,
         hu=np.stack([s.hu for s in slices]).astype(np.float32),
         px_mm=np.array([s.px_mm for s in slices], np.float32),
         name=np.array([s.name for s in slices]),
         patient=np.array([s.patient for s in slices]),
+        # float16 keeps the file small enough to travel (HU to 0.5-2 HU: below the noise).
+        full=np.stack(list(full.values())).astype(np.float16)
+        if full
+        else np.zeros((0, FULL_SIZE, FULL_SIZE), np.float16),
+        full_index=np.array(list(full), np.int64),
     )
     return len(slices)
 
@@ -81,10 +100,18 @@ def clean_slices(data: Path) -> Iterator[Slice]:
     prepared = data / SLICES_FILE
     if prepared.is_file():
         with np.load(prepared) as z:
-            for hu, px, name, patient in zip(
-                z["hu"], z["px_mm"], z["name"], z["patient"], strict=True
+            fulls = dict(zip(z["full_index"], z["full"], strict=True)) if "full" in z else {}
+            for i, (hu, px, name, patient) in enumerate(
+                zip(z["hu"], z["px_mm"], z["name"], z["patient"], strict=True)
             ):
-                yield Slice(str(name), str(patient), hu, float(px))
+                full = fulls.get(i)
+                yield Slice(
+                    str(name),
+                    str(patient),
+                    hu,
+                    float(px),
+                    None if full is None else full.astype(np.float32),
+                )
         return
     ct = data / "ct"
     dicoms = [
@@ -97,8 +124,11 @@ def clean_slices(data: Path) -> Iterator[Slice]:
         image = read_image(path)
         ds = image.meta.dicom_dataset
         patient = str(getattr(ds, "PatientID", path.stem))
-        hu, px = _resize(image.pixels, float(ds.PixelSpacing[0]))
-        yield Slice(path.stem, patient, hu, px)
+        px_mm = float(ds.PixelSpacing[0])
+        hu, px = _resize(image.pixels, px_mm)
+        large = image.pixels.shape[0] >= FULL_SIZE
+        full = _resize(image.pixels, px_mm, FULL_SIZE)[0] if large else None
+        yield Slice(path.stem, patient, hu, px, full)
     for folder, px in (("adn/spineweb/without_art", 1.5), ("adn/deep_lesion/without_art", 1.6)):
         for path in sorted((ct / folder).glob("*.npy")):
             patient = path.stem.split("_")[0]
@@ -117,31 +147,39 @@ def make_sample(
     randomise: bool = True,
     electrodes: np.random.Generator | None = None,
     fan_source_radius: float = 0.0,
+    size: int = SIZE,
 ) -> dict[str, np.ndarray]:
     """One simulated case. randomise: a scanner drawn at random (ScanProtocol.random), so
     that the networks learn what metal does to a scan rather than one simulator's look;
     otherwise the fixed protocol the first models were trained with. electrodes: ECG
     electrodes on the skin too, drawn with this generator (restorer.physics.metal.scan_with).
-    fan_source_radius: scanned by a fan beam rebinned to parallel (ScanProtocol)."""
-    geometry = geometry_for(SIZE)
+    fan_source_radius: scanned by a fan beam rebinned to parallel (ScanProtocol). size: SIZE,
+    or FULL_SIZE for a slice that has it: the views scale with the size, and the scan is
+    simulated on the slice's own grid (projecting it twice finer would cost 16 times a 256 px
+    case)."""
+    clean, px_mm = s.at(size)
+    geometry = geometry_for(size)
     protocol = ScanProtocol.random(rng) if randomise else ScanProtocol(photons=PHOTONS)
     protocol = replace(protocol, fan_source_radius=fan_source_radius)
-    corrupted, _ = scan_with(s.hu, s.px_mm, protocol, rng, device, electrodes=electrodes)
+    if size != SIZE:
+        views = protocol.views and round(protocol.views * size / SIZE)
+        protocol = replace(protocol, views=views, oversample=1)
+    corrupted, _ = scan_with(clean, px_mm, protocol, rng, device, electrodes=electrodes)
     mask = segment_metal(corrupted)
     trace = metal_trace(mask, geometry, device)
     sino = sinogram(corrupted, geometry, device).numpy()
     sino_li = interpolate_trace(sino, trace)
     li = corrupted + correction_hu(sino_li - sino, geometry, device)
-    target_sino = sinogram(s.hu, geometry, device).numpy()
+    target_sino = sinogram(clean, geometry, device).numpy()
     return {
-        "clean": s.hu.astype(np.float16),
+        "clean": clean.astype(np.float16),
         "corrupted": corrupted.astype(np.float16),
         "li": li.astype(np.float16),
         "mask": mask,
         "trace": trace,
         "sino_li": sino_li.astype(np.float16),
         "sino_clean": target_sino.astype(np.float16),
-        "px_mm": np.float32(s.px_mm),
+        "px_mm": np.float32(px_mm),
         "protocol": np.array(
             [
                 protocol.kvp,
@@ -179,6 +217,15 @@ def _fan_source_radius(args: argparse.Namespace, split: str, index: int, k: int)
     return float(draw.uniform(*FAN_SOURCE_RADII)) if draw.random() < FAN_SHARE else 0.0
 
 
+def _size(args: argparse.Namespace, split: str, index: int, k: int, s: Slice) -> int:
+    """FULL_SIZE for FULL_SIZE_SHARE of the training cases of slices that have it (with
+    --full-size), else SIZE."""
+    if split != "train" or not args.full_size or s.full is None:
+        return SIZE
+    draw = np.random.default_rng([args.seed, index, k, SIZE_STREAM])
+    return FULL_SIZE if draw.random() < FULL_SIZE_SHARE else SIZE
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m restorer.training.mar_data")
     parser.add_argument("--data", type=Path, required=True)
@@ -214,6 +261,14 @@ def main(argv: list[str] | None = None) -> int:
         default=True,
         help="scan half of the training cases with a fan beam rebinned to parallel (default "
         "on; --no-fan: parallel beam only, as the networks trained before it)",
+    )
+    parser.add_argument(
+        "--full-size",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=f"simulate a quarter of the training cases of {FULL_SIZE} px source slices at "
+        f"{FULL_SIZE} px (default on; --no-full-size: all at {SIZE}, as the networks trained "
+        "before it)",
     )
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument(
@@ -277,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
                 not args.fixed_protocol,
                 _electrodes(args, split, index, k),
                 _fan_source_radius(args, split, index, k),
+                _size(args, split, index, k, s),
             )
             # Written aside and renamed: a run stopped midway (a lent machine's time limit)
             # leaves whole cases only, which the next run keeps.
