@@ -4,7 +4,8 @@
 #   OUT=out build_scripts/train_gpu.sh          # the device tool sets $OUT
 #
 # Needs .traindata/ in the checkout (git-ignored; carry it): train/, real/polyu_canon/ and
-# ct_slices.npz (python -m restorer.training.mar_data --data ../shared/data --export-slices).
+# ct_slices.npz (python -m restorer.training.mar_data --data ../shared/data --export-slices
+# .traindata/ct_slices.npz: 23 MB since it carries the 512 px slices for the MAR cases at 512).
 # Weights and their manifest entries go to $OUT/<job>/, logs to $OUT/*.log. Each job is
 # independent: one that fails leaves the others' results.
 #

@@ -11,22 +11,35 @@ from restorer.training.mar_data import SLICES_FILE
 from restorer.training.mar_data import main as make_cache
 
 
-def _slices_folder(tmp_path: Path) -> Path:
-    """Three clean slices of one series: their file stems are the same, as the TotalSegmentator
-    series' are."""
+def _chest_slice() -> tuple[np.ndarray, float]:
     with np.load(Path(__file__).parent / "data" / "ct_chest_256.npz") as z:
-        hu = z["hu"].astype(np.float32)
-        px_mm = float(z["px_mm"])
+        return z["hu"].astype(np.float32), float(z["px_mm"])
+
+
+def _write_slices(
+    tmp_path: Path, hu: list[np.ndarray], names: list[str], patients: list[str], **also: np.ndarray
+) -> Path:
+    """A data folder holding only SLICES_FILE with these slices (at the chest slice's pixel
+    size) and any further arrays `also` (the 512 px versions)."""
     folder = tmp_path / "data"
     folder.mkdir()
     np.savez_compressed(
         folder / SLICES_FILE,
-        hu=np.stack([hu, np.roll(hu, 7, axis=0), np.roll(hu, -7, axis=1)]),
-        px_mm=np.full(3, px_mm, np.float32),
-        name=np.array(["CT.1.2.840"] * 3),
-        patient=np.array(["series"] * 3),
+        hu=np.stack(hu),
+        px_mm=np.full(len(hu), _chest_slice()[1], np.float32),
+        name=np.array(names),
+        patient=np.array(patients),
+        **also,
     )
     return folder
+
+
+def _slices_folder(tmp_path: Path) -> Path:
+    """Three clean slices of one series: their file stems are the same, as the TotalSegmentator
+    series' are."""
+    hu = _chest_slice()[0]
+    stack = [hu, np.roll(hu, 7, axis=0), np.roll(hu, -7, axis=1)]
+    return _write_slices(tmp_path, stack, ["CT.1.2.840"] * 3, ["series"] * 3)
 
 
 def test_shards_write_the_cases_of_one_process_and_keep_slices_sharing_a_name(
@@ -92,18 +105,8 @@ def test_training_validates_on_held_out_cases_with_electrodes_too(tmp_path: Path
     from restorer.training.mar import held_out
     from restorer.training.mar_data import ELECTRODES_SPLIT
 
-    with np.load(Path(__file__).parent / "data" / "ct_chest_256.npz") as z:
-        hu = z["hu"].astype(np.float32)
-        px_mm = float(z["px_mm"])
-    data = tmp_path / "data"
-    data.mkdir()
-    np.savez_compressed(
-        data / SLICES_FILE,
-        hu=hu[None],
-        px_mm=np.full(1, px_mm, np.float32),
-        name=np.array(["A072894_1"]),
-        patient=np.array(["A072894"]),  # a held-out patient
-    )
+    hu = _chest_slice()[0]
+    data = _write_slices(tmp_path, [hu], ["A072894_1"], ["A072894"])  # a held-out patient
     cache = tmp_path / "cache"
     common = ["--data", str(data), "--out", str(cache), "--threads", "1", "--device", "cpu"]
     assert (
@@ -128,17 +131,12 @@ def test_training_cuts_batches_from_cases_of_one_size_at_256_and_512(tmp_path: P
     from restorer.training.mar import MarImageJob, MarSinogramJob
     from restorer.training.mar_data import _size, clean_slices
 
-    with np.load(Path(__file__).parent / "data" / "ct_chest_256.npz") as z:
-        hu = z["hu"].astype(np.float32)
-        px_mm = float(z["px_mm"])
-    data = tmp_path / "data"
-    data.mkdir()
-    np.savez_compressed(
-        data / SLICES_FILE,
-        hu=np.stack([hu, hu[::-1]]),
-        px_mm=np.full(2, px_mm, np.float32),
-        name=np.array(["chest", "A072894_1"]),
-        patient=np.array(["p", "A072894"]),
+    hu = _chest_slice()[0]
+    data = _write_slices(
+        tmp_path,
+        [hu, hu[::-1]],
+        ["chest", "A072894_1"],
+        ["p", "A072894"],
         full=np.kron(hu, np.ones((2, 2), np.float32))[None].astype(np.float16),
         full_index=np.array([0]),
     )
