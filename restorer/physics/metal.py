@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from restorer.core.morphology import connected_components
 from restorer.core.resample import reduce_area, resize
 from restorer.physics.radon import ParallelGeometry, fbp, forward_project, views_for
 
@@ -164,9 +165,9 @@ def electrodes_on_skin(
 
     n = hu.shape[0]
     # The body is the largest component: not the table or a head holder.
-    count, labels, stats, _ = cv2.connectedComponentsWithStats((hu > -300).astype(np.uint8))
-    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])) if count > 1 else -1
-    body = (labels == largest).astype(np.float32)
+    components = connected_components(hu > -300)
+    largest = 1 + int(np.argmax(components.area[1:])) if components.count else -1
+    body = (components.labels == largest).astype(np.float32)
     skin = np.argwhere((body > 0) & (cv2.erode(body, np.ones((3, 3), np.uint8)) == 0))
     mask = np.zeros((4 * n, 4 * n), np.float32)
     if len(skin):

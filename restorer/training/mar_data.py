@@ -195,6 +195,11 @@ def make_sample(
     }
 
 
+def _stream(args: argparse.Namespace, index: int, k: int, stream: int) -> np.random.Generator:
+    """The generator of one addition (electrodes, fan, size) to case k of slice `index`."""
+    return np.random.default_rng([args.seed, index, k, stream])
+
+
 def _electrodes(
     args: argparse.Namespace, split: str, index: int, k: int
 ) -> np.random.Generator | None:
@@ -204,7 +209,7 @@ def _electrodes(
     were drawn."""
     if split == "eval" or not args.electrodes:
         return None
-    draw = np.random.default_rng([args.seed, index, k, ELECTRODE_STREAM])
+    draw = _stream(args, index, k, ELECTRODE_STREAM)
     return draw if draw.random() < ELECTRODE_SHARE or split == ELECTRODES_SPLIT else None
 
 
@@ -213,7 +218,7 @@ def _fan_source_radius(args: argparse.Namespace, split: str, index: int, k: int)
     on (0: parallel beam)."""
     if split == "eval" or not args.fan:
         return 0.0
-    draw = np.random.default_rng([args.seed, index, k, FAN_STREAM])
+    draw = _stream(args, index, k, FAN_STREAM)
     return float(draw.uniform(*FAN_SOURCE_RADII)) if draw.random() < FAN_SHARE else 0.0
 
 
@@ -222,7 +227,7 @@ def _size(args: argparse.Namespace, split: str, index: int, k: int, s: Slice) ->
     --full-size), else SIZE."""
     if split != "train" or not args.full_size or s.full is None:
         return SIZE
-    draw = np.random.default_rng([args.seed, index, k, SIZE_STREAM])
+    draw = _stream(args, index, k, SIZE_STREAM)
     return FULL_SIZE if draw.random() < FULL_SIZE_SHARE else SIZE
 
 
