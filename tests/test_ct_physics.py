@@ -145,7 +145,8 @@ def test_li_and_nmar_reduce_streaks_on_a_simulated_scan() -> None:
 
 def test_training_electrodes_sit_on_the_skin_and_leave_the_implants_draws_alone() -> None:
     """ECG electrodes of the training cases: steel just outside the body, touching or within
-    their pad's 4 mm of the skin, never on the table beside it; and drawn from their own
+    their pad's 4 mm of the skin, never on the table beside it nor on the lungs' surface
+    inside (where they once went too); and drawn from their own
     generator, so a case keeps the implants it had without them."""
     import cv2
 
@@ -156,8 +157,10 @@ def test_training_electrodes_sit_on_the_skin_and_leave_the_implants_draws_alone(
     y, x = np.mgrid[0:size, 0:size] - (size - 1) / 2
     hu = np.where((x / 50) ** 2 + (y / 40) ** 2 <= 1, 40.0, -1000.0).astype(np.float32)
     hu[120:124, 10:118] = 200.0  # a table 30 mm below the body: not skin
+    for side in (-1, 1):  # lungs: their surface borders the tissue too, but is not skin
+        hu[((x - side * 22) / 16) ** 2 + (y / 26) ** 2 <= 1] = -800.0
     body = (x / 50) ** 2 + (y / 40) ** 2 <= 1
-    for seed in range(6):
+    for seed in range(8):
         fraction = electrodes_on_skin(hu, px_mm, np.random.default_rng(seed))
         steel = fraction > 0.25
         assert 1 <= connected_components(steel).count <= 3

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from restorer.core.morphology import connected_components, distance_inside
+from restorer.core.morphology import connected_components, distance_inside, touching_border
 from restorer.physics.metal import DENSITY, mass_attenuation_at, split_materials
 
 MATERIALS = ("water", "bone", "titanium", "iron")
@@ -261,7 +261,9 @@ def skin_electrodes(
     if components.count == 0:
         raise ValueError("no body in the slice to put electrodes on")
     body = components.labels == 1 + int(np.argmax(components.area[1:]))
-    edge = np.argwhere(body & (distance_inside(body) <= 1.0))
+    # The skin faces the air around the body, not the lungs walled off inside it.
+    outside = touching_border(~body)
+    edge = np.argwhere(body & (distance_inside(~outside) <= 1.0))
     centre = np.argwhere(body).mean(axis=0)
     edge = edge[edge[:, 0] < centre[0] + 0.1 * n]  # the front and the sides
     y, x = (np.mgrid[0 : n * fine, 0 : n * fine] + 0.5) / fine

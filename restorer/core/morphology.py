@@ -1,5 +1,5 @@
-"""Binary-mask operations: connected components, hysteresis thresholding, distance to the
-background, dilation.
+"""Binary-mask operations: connected components, the parts touching the border, hysteresis
+thresholding, distance to the background, dilation.
 
 numpy only, vectorised along rows; the definitions follow OpenCV's (8- or 4-connectivity;
 the 3x3 chamfer approximation of the Euclidean distance, weights 0.955 and 1.3693, with
@@ -121,6 +121,15 @@ def connected_components(mask: np.ndarray, connectivity: int = 8) -> Components:
     return Components(
         count, labels.reshape(h, w), x0, y0, np.maximum(x1 - x0, 0), np.maximum(y1 - y0, 0), area
     )
+
+
+def touching_border(mask: np.ndarray) -> np.ndarray:
+    """The parts of `mask` (4-connected) that touch the image's border: of the background
+    of a body, the air around it, without the holes inside it (lungs, bowel gas)."""
+    labels = connected_components(mask, connectivity=4).labels
+    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    touching = np.unique(border[border > 0])
+    return np.isin(labels, touching)
 
 
 def _sweep_rows(d: np.ndarray, order: range) -> None:

@@ -41,7 +41,12 @@ import numpy as np
 
 from restorer.core.fill import smooth_fill
 from restorer.core.filters import gaussian_blur, median_filter
-from restorer.core.morphology import connected_components, dilate, distance_inside
+from restorer.core.morphology import (
+    connected_components,
+    dilate,
+    distance_inside,
+    touching_border,
+)
 from restorer.core.resample import resize, resize_mask
 
 if TYPE_CHECKING:  # torch loads when a slice is projected, not when a command line is parsed
@@ -154,15 +159,14 @@ def segment_metal(hu: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> np.nd
 def outside_field_of_view(hu: np.ndarray) -> np.ndarray:
     """Pixels outside the field of view: below OUTSIDE_FOV_HU and connected to the image border
     (dark streaks next to metal can be as low, but sit inside the body, walled off by air)."""
-    return _touching_border(hu < OUTSIDE_FOV_HU)
+    return touching_border(hu < OUTSIDE_FOV_HU)
 
 
-def _touching_border(mask: np.ndarray) -> np.ndarray:
-    """The parts of `mask` (4-connected) that touch the image's border."""
-    labels = connected_components(mask, connectivity=4).labels
-    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
-    touching = np.unique(border[border > 0])
-    return np.isin(labels, touching)
+def outside_air(smooth_hu: np.ndarray) -> np.ndarray:
+    """The air around the body: pixels of a PRIOR_MEDIAN median `smooth_hu` below
+    PRIOR_AIR_HU that are connected to the image's border (lung and bowel gas are walled off
+    by tissue)."""
+    return touching_border(smooth_hu < PRIOR_AIR_HU)
 
 
 def sinogram(
@@ -369,7 +373,7 @@ def _outline_from_slice(share: np.ndarray, smooth_hu: np.ndarray) -> np.ndarray:
     """The enlarged air share with the body's outline redrawn at the slice's own resolution:
     within PRIOR_OUTLINE_PX of the outside air's edge, the slice's air, softened."""
     scale = share.shape[0] / WORK_SIZE
-    outside = _touching_border(share > 0.5)
+    outside = touching_border(share > 0.5)
     reach = PRIOR_OUTLINE_PX * scale
     outline = (distance_inside(~outside) <= reach) & (distance_inside(outside) <= reach)
     air = (smooth_hu < PRIOR_AIR_HU).astype(np.float32)

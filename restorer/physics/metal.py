@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from restorer.core.morphology import connected_components
+from restorer.core.morphology import connected_components, touching_border
 from restorer.core.resample import reduce_area, resize
 from restorer.physics.radon import ParallelGeometry, fbp, forward_project, views_for
 
@@ -167,7 +167,8 @@ def electrodes_on_skin(
     # The body is the largest component: not the table or a head holder.
     components = connected_components(hu > -300)
     largest = 1 + int(np.argmax(components.area[1:])) if components.count else -1
-    body = (components.labels == largest).astype(np.float32)
+    # Its holes filled: the skin faces the air around the body, not the lungs inside it.
+    body = (~touching_border(components.labels != largest)).astype(np.float32)
     skin = np.argwhere((body > 0) & (cv2.erode(body, np.ones((3, 3), np.uint8)) == 0))
     mask = np.zeros((4 * n, 4 * n), np.float32)
     if len(skin):
