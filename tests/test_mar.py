@@ -309,6 +309,30 @@ def test_padding_outside_the_field_of_view_is_found_but_not_dark_streaks() -> No
     assert not found[60:62, 30:50].any()
 
 
+def test_nmar_takes_the_skin_beside_electrodes_in_the_learned_result_and_nothing_else() -> None:
+    """restorer.tasks.mar.skin_share: along the skin next to metal on the skin, not next to an
+    implant inside the body, not along the lungs' surface, not far along the skin."""
+    from restorer.physics.mar import WORK_SIZE
+    from restorer.tasks.mar import skin_share
+
+    size = 2 * WORK_SIZE  # the share's distances scale with the slice
+    c = np.arange(size) - (size - 1) / 2
+    y, x = np.meshgrid(c, c, indexing="ij")
+    hu = np.where((x / 220) ** 2 + (y / 170) ** 2 <= 1, 40.0, -1000.0).astype(np.float32)
+    hu[((x / 60) ** 2 + ((y + 110) / 30) ** 2) <= 1] = -850.0  # a lung 30 px under the skin
+    implant = np.hypot(x + 60, y) <= 6
+    assert not skin_share(hu, implant).any()
+    top = round(size / 2 - 170)  # the skin's row above the centre
+    electrode = np.hypot(x, y + 175) <= 4  # resting on the skin
+    share = skin_share(hu, electrode)
+    assert share[top + 3, size // 2] == 1.0  # in the body, under the electrode
+    assert share[top - 3, size // 2 - 12] == 1.0  # in the air beside it
+    assert share[top + 20, size // 2] == 0.0  # deeper inside, 10 px above the lung
+    assert share[top + 29, size // 2] == 0.0  # the lung's edge is not skin
+    # Far along the skin (the distance is a chamfer estimate, within a few per cent).
+    assert not share[np.hypot(x, y + 175) > 1.1 * 2 * 40 + 4].any()
+
+
 @pytest.mark.parametrize("method", ["li", "nmar", "learned"])
 def test_padding_stays_as_stored(engine: Engine, method: str) -> None:
     from restorer.core.image import Image, ImageMeta, Modality
