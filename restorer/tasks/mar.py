@@ -122,7 +122,8 @@ class MarParams:
     # On by default: at 256 the correction misses streaks finer than a 256 pixel, and on
     # 512 px slices that costs every method its margin (second simulator at 512 px, near /
     # far the metal: NMAR 0.52 / 0.86x uncorrected at full resolution, 0.65 / 1.02x at 256;
-    # simulated skin electrodes 0.91x against 1.04x). See the README's MAR benchmark.
+    # simulated skin electrodes 0.71 / 0.94x against 0.97 / 1.04x). See the README's MAR
+    # benchmark.
     full_resolution: bool = field(
         default=True,
         metadata=param(
@@ -190,7 +191,7 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
         )
         out = interpolated(correct, hu, kept, params.full_resolution)
     else:
-        out, spread = _learned_with_nmar_bone(hu, mask, kept, outside_fov, params, ctx)
+        out, spread = _learned_blended_with_nmar(hu, mask, kept, outside_fov, params, ctx)
     if params.uncertainty and spread is None:
         ctx.progress.message(Note("The uncertainty map is made for the learned method only"))
     # Metal, and padding outside the scanner's field of view (not a measurement), stay as
@@ -205,7 +206,7 @@ def run(image: Image, params: MarParams, ctx: RunContext) -> Image:
     return replace(result, meta=replace(result.meta, extra=extra))
 
 
-def _learned_with_nmar_bone(
+def _learned_blended_with_nmar(
     hu: np.ndarray,
     mask: np.ndarray,
     metal: np.ndarray,
