@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -162,9 +162,14 @@ def _by_size(cases: list[Prepared]) -> list[list[Prepared]]:
     return [[c for c in cases if c.clean.shape[0] == size] for size in sizes]
 
 
-def _pick_group(counts: list[int], rng: np.random.Generator) -> int:
-    """A size group for the next batch, in proportion to its number of cases."""
-    return int(rng.choice(len(counts), p=np.array(counts) / sum(counts)))
+Group = TypeVar("Group", bound=tuple[torch.Tensor, ...])
+
+
+def _pick_group(groups: list[Group], rng: np.random.Generator) -> Group:
+    """The tensors of one size group for the next batch, drawn in proportion to its number
+    of cases (the first tensor's length)."""
+    counts = np.array([len(group[0]) for group in groups])
+    return groups[int(rng.choice(len(groups), p=counts / counts.sum()))]
 
 
 @dataclass
@@ -218,7 +223,7 @@ class MarSinogramJob:
         return ((out - clean).abs() * trace).sum() / trace.sum().clamp(min=1)
 
     def loss(self, model: nn.Module, step: int, rng: np.random.Generator) -> torch.Tensor:
-        group = self.train[_pick_group([len(g[0]) for g in self.train], rng)]
+        group = _pick_group(self.train, rng)
         idx = rng.integers(0, len(group[0]), self.batch)
         views = group[0].shape[1]
         p = min(self.patch or views, views)
@@ -329,7 +334,7 @@ class MarImageJob:
         return ImageNet(self.widths, self.blocks)
 
     def loss(self, model: nn.Module, step: int, rng: np.random.Generator) -> torch.Tensor:
-        group = self.train[_pick_group([len(g[0]) for g in self.train], rng)]
+        group = _pick_group(self.train, rng)
         idx = rng.integers(0, len(group[0]), self.batch)
         size = group[0].shape[-1]
         p = self.patch or size
