@@ -3,8 +3,9 @@
 #
 #   OUT=out build_scripts/train_gpu.sh          # the device tool sets $OUT
 #
-# Needs .traindata/ in the checkout (git-ignored; carry it): train/, real/polyu_canon/ and
-# ct_slices.npz (python -m restorer.training.mar_data --data ../shared/data --export-slices
+# build_scripts/prepare_gpu_run.sh readies the checkout for one call (denoisers or MAR) and
+# prints the carry list and command. Needs .traindata/ in the checkout (git-ignored; carry
+# it): train/, real/polyu_canon/ and ct_slices.npz (python -m restorer.training.mar_data --data ../shared/data --export-slices
 # .traindata/ct_slices.npz: 23 MB since it carries the 512 px slices for the MAR cases at 512).
 # Weights and their manifest entries go to $OUT/<job>/, logs to $OUT/*.log. Each job is
 # independent: one that fails leaves the others' results.
@@ -46,6 +47,7 @@ nvidia-smi --query-gpu=name,memory.total --format=csv > "$OUT/gpu.txt" 2>&1
 #    of the previous lent machine's run, copied there), else starts from scratch.
 #    With the bundled denoise-color present it is distilled from it (--teacher): its output
 #    is half of each target. That file is 8.5 MB of the 64 MiB: run with MAR=0 then.
+#    SLIM=0 skips it. (The 2026-11-30 weights are no longer on this machine.)
 SLIM_INIT=""
 SLIM_LR=1e-3
 SLIM_TEACHER=""
@@ -53,16 +55,26 @@ if [ -f "$DATA/slim24b1.safetensors" ]; then SLIM_INIT="--init $DATA/slim24b1.sa
 if [ -f resources/models/denoise-color.safetensors ]; then
     SLIM_TEACHER="--teacher resources/models/denoise-color.safetensors"
 fi
-python -m restorer.training denoise-color --data "$DATA" --real "$REAL" \
+[ "${SLIM:-1}" = 0 ] || python -m restorer.training denoise-color --data "$DATA" --real "$REAL" \
     --minutes "$MINUTES" --widths 24 48 96 192 --blocks 1 --lr "$SLIM_LR" $SLIM_INIT $SLIM_TEACHER \
     --checkpoint-dir runs/slim24b1 --export "$OUT/slim24b1" > "$OUT/slim24b1.log" 2>&1 &
 
 # 2b. The next width up, 32-256 with one block per level (network 5.3 MP/s there against 3.0 for
-#     the bundled 32-256 x2; about 2.0 MP/s end to end by the measured overhead), from scratch,
-#     distilled from the bundled network when it is present (SLIM32=0 skips it).
+#     the bundled 32-256 x2; about 2.0 MP/s end to end by the measured overhead), distilled from
+#     the bundled network and starting from it: the last block of each of its stages
+#     (--init of a deeper network; on the CPU, 300 steps: see README "CPU runtime"), else from
+#     scratch (SLIM32=0 skips it).
+SLIM32_INIT=""
+SLIM32_LR=1e-3
+if [ -f "$DATA/slim32b1.safetensors" ]; then  # an earlier run of this job, e.g. on a CPU
+    SLIM32_INIT="--init $DATA/slim32b1.safetensors"; SLIM32_LR=3e-4
+elif [ -n "$SLIM_TEACHER" ]; then
+    SLIM32_INIT="--init resources/models/denoise-color.safetensors"; SLIM32_LR=3e-4
+fi
 [ "${SLIM32:-1}" = 0 ] || python -m restorer.training denoise-color --data "$DATA" --real "$REAL" \
-    --minutes "$MINUTES" --widths 32 64 128 256 --blocks 1 --lr 1e-3 $SLIM_TEACHER \
-    --checkpoint-dir runs/slim32b1 --export "$OUT/slim32b1" > "$OUT/slim32b1.log" 2>&1 &
+    --minutes "$MINUTES" --widths 32 64 128 256 --blocks 1 --lr "$SLIM32_LR" $SLIM32_INIT \
+    $SLIM_TEACHER --checkpoint-dir runs/slim32b1 --export "$OUT/slim32b1" \
+    > "$OUT/slim32b1.log" 2>&1 &
 
 # 3. MAR: more randomised cases (12 scanners per training slice, ECG electrodes on the skin
 #    in 30 % of them) simulated by 8 processes, then mar-sinogram and mar-image continue from

@@ -81,3 +81,30 @@ def test_missing_weights_are_a_clear_error(tmp_path: Path) -> None:
 
 def test_registry_by_task() -> None:
     assert {m.id for m in models_for_task("denoise")} == {"denoise-gray", "denoise-color"}
+
+
+def test_a_shallower_unet_starts_from_a_deeper_ones_last_blocks() -> None:
+    """keep_last_blocks: the deeper network with its other blocks silenced (each residual
+    block's last convolution zeroed, so the block passes its input through) computes exactly
+    what the shallower one computes from the kept weights."""
+    from restorer.models.blocks import ResBlock, blocks_per_stage, keep_last_blocks
+    from restorer.models.denoise_unet import DenoiseUNet
+
+    torch.manual_seed(0)
+    deep = DenoiseUNet(channels=3, widths=(4, 8, 16), blocks=3)
+    shallow = DenoiseUNet(channels=3, widths=(4, 8, 16), blocks=1)
+    assert blocks_per_stage(deep.state_dict()) == 3
+    assert blocks_per_stage(shallow.state_dict()) == 1
+    shallow.load_state_dict(keep_last_blocks(deep.state_dict(), 1))  # strict: no key left over
+    with torch.no_grad():
+        for module in deep.modules():
+            if isinstance(module, torch.nn.Sequential) and isinstance(module[0], ResBlock):
+                for block in list(module)[:-1]:
+                    block.body[2].weight.zero_()
+                    block.body[2].bias.zero_()
+        x = torch.rand(1, 3, 32, 32)
+        sigma = torch.full((1,), 0.1)
+        assert torch.allclose(deep(x, sigma), shallow(x, sigma), atol=1e-6)
+        assert not torch.allclose(x, shallow(x, sigma), atol=1e-3)  # it does something
+    same_depth = keep_last_blocks(shallow.state_dict(), 1)
+    assert all(torch.equal(same_depth[k], v) for k, v in shallow.state_dict().items())

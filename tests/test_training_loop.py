@@ -212,3 +212,26 @@ def test_saved_weights_are_the_same_bytes_every_time(tmp_path: Path) -> None:
         digests.add(file_sha256(tmp_path / f"{n}.safetensors"))
     assert len(digests) == 1
     assert load_file(str(tmp_path / "0.safetensors")).keys() == state.keys()
+
+
+def test_a_shallower_denoiser_starts_from_a_deeper_trained_one(data: Path, tmp_path: Path) -> None:
+    from restorer.models.blocks import keep_last_blocks
+
+    assert _train(data, tmp_path / "deep", "--steps", "2", "--widths", "8", "16") == 0
+    deep = load_file(str(tmp_path / "deep/export/denoise-gray.safetensors"))
+    args = ("--steps", "1", "--lr", "0", "--widths", "8", "16", "--blocks", "1")
+    assert (
+        _train(
+            data,
+            tmp_path / "shallow",
+            *args,
+            "--init",
+            str(tmp_path / "deep/export/denoise-gray.safetensors"),
+        )
+        == 0
+    )
+    shallow = load_file(str(tmp_path / "shallow/export/denoise-gray.safetensors"))
+    expected = keep_last_blocks({k: v.float() for k, v in deep.items()}, 1)
+    assert shallow.keys() == expected.keys() and len(shallow) < len(deep)
+    for key, value in shallow.items():
+        assert torch.equal(value.float(), expected[key]), key

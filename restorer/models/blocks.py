@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import torch
 from torch import nn
@@ -61,3 +62,47 @@ class UNetTrunk(nn.Module):
         for up, decode in zip(self.ups, self.decoders, strict=True):
             x = decode(up(x) + skips.pop())
         return x
+
+
+# A residual stage's blocks in a state dict: "<stage>.<block>.<rest>", where the stage is an
+# encoder, decoder (numbered) or the middle of a UNetTrunk.
+_STAGE_BLOCK = re.compile(r"^(.*\.(?:encoders|decoders)\.\d+|(?:.*\.)?middle)\.(\d+)\.(.+)$")
+
+
+def keep_last_blocks(state: dict[str, torch.Tensor], blocks: int) -> dict[str, torch.Tensor]:
+    """Weights of a network with more residual blocks per stage, for the same network with
+    `blocks` per stage: each stage keeps its last `blocks`, renumbered from 0. The other
+    weights pass unchanged, as does a state with no more blocks than that.
+
+    Why: a narrower-in-depth network (for speed on a CPU) then starts from the trained one
+    instead of from scratch. Every block adds a residual, so dropping some leaves a working
+    network; the last block of each stage is the better one to keep (the colour denoiser with
+    one block per level: 25.68 dB at sigma 25 on its validation set keeping the last, 24.69
+    keeping the first, both before any training)."""
+    counts = _blocks_by_stage(state)
+    kept: dict[str, torch.Tensor] = {}
+    for key, value in state.items():
+        match = _STAGE_BLOCK.match(key)
+        if match is None:
+            kept[key] = value
+            continue
+        stage, block, rest = match.group(1), int(match.group(2)), match.group(3)
+        first_kept = max(0, counts[stage] - blocks)
+        if block >= first_kept:
+            kept[f"{stage}.{block - first_kept}.{rest}"] = value
+    return kept
+
+
+def blocks_per_stage(state: dict[str, torch.Tensor]) -> int:
+    """The most residual blocks in any stage of the UNetTrunk(s) in a state dict (0: none)."""
+    return max(_blocks_by_stage(state).values(), default=0)
+
+
+def _blocks_by_stage(state: dict[str, torch.Tensor]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for key in state:
+        match = _STAGE_BLOCK.match(key)
+        if match:
+            stage, block = match.group(1), int(match.group(2))
+            counts[stage] = max(counts.get(stage, 0), block + 1)
+    return counts

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from restorer.engine.device import choose_device, cpu_has_bfloat16_matrix_units
+from restorer.models.blocks import blocks_per_stage, keep_last_blocks
 
 
 class TrainJob(Protocol):
@@ -118,7 +119,9 @@ def train(job: TrainJob, cfg: TrainConfig) -> dict[str, Any]:
     if cfg.init_weights is not None:
         from safetensors.torch import load_file
 
-        model.load_state_dict({k: v.float() for k, v in load_file(str(cfg.init_weights)).items()})
+        state = {k: v.float() for k, v in load_file(str(cfg.init_weights)).items()}
+        # A network with fewer blocks per stage starts from a deeper one's last blocks.
+        model.load_state_dict(keep_last_blocks(state, blocks_per_stage(model.state_dict())))
     # Module.to takes memory_format at run time; torch's type stubs do not say so.
     model = model.to(device).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
