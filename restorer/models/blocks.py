@@ -74,7 +74,7 @@ def keep_last_blocks(state: dict[str, torch.Tensor], blocks: int) -> dict[str, t
     `blocks` per stage: each stage keeps its last `blocks`, renumbered from 0. The other
     weights pass unchanged, as does a state with no more blocks than that.
 
-    Why: a narrower-in-depth network (for speed on a CPU) then starts from the trained one
+    Why: a shallower network (for speed on a CPU) then starts from the trained one
     instead of from scratch. Every block adds a residual, so dropping some leaves a working
     network; the last block of each stage is the better one to keep (the colour denoiser with
     one block per level: 25.68 dB at sigma 25 on its validation set keeping the last, 24.69
