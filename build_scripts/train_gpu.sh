@@ -41,9 +41,9 @@ nvidia-smi --query-gpu=name,memory.total --format=csv > "$OUT/gpu.txt" 2>&1
     --only denoise-color denoise-gray noise-map --fine-tune resources/models --lr 1e-4 \
     --checkpoint-dir runs/gpu --export "$OUT/finetune" > "$OUT/finetune.log" 2>&1 &
 
-# 2. A narrower colour denoiser (issue 21: a CPU without AMX needs a network about twice as
-#    fast for 2 MP/s end to end; widths 24-192 with one block per level runs at 2.2-2.4 MP/s
-#    there). It continues from $DATA/slim24b1.safetensors when that is present (the weights
+# 2. A narrower colour denoiser (issue 21: 2 MP/s on a CPU without AMX; widths 24-192 with one
+#    block per level runs at 2.2-2.4 MP/s there warm, 1.56 MP/s at best for the whole command
+#    against the bundled network's 1.05: see README "CPU runtime"). It continues from $DATA/slim24b1.safetensors when that is present (the weights
 #    of the previous lent machine's run, copied there), else starts from scratch.
 #    With the bundled denoise-color present it is distilled from it (--teacher): its output
 #    is half of each target. That file is 8.5 MB of the 64 MiB: run with MAR=0 then.
@@ -60,7 +60,7 @@ fi
     --checkpoint-dir runs/slim24b1 --export "$OUT/slim24b1" > "$OUT/slim24b1.log" 2>&1 &
 
 # 2b. The next width up, 32-256 with one block per level (network 5.3 MP/s there against 3.0 for
-#     the bundled 32-256 x2; about 2.0 MP/s end to end by the measured overhead), distilled from
+#     the bundled 32-256 x2; the whole command 1.22 MP/s at best against 1.05), distilled from
 #     the bundled network and starting from it: the last block of each of its stages
 #     (--init of a deeper network; on the CPU, 300 steps: see README "CPU runtime"), else from
 #     scratch (SLIM32=0 skips it).
