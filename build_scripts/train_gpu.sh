@@ -5,8 +5,9 @@
 #
 # build_scripts/prepare_gpu_run.sh readies the checkout for one call (denoisers or MAR) and
 # prints the carry list and command. Needs .traindata/ in the checkout (git-ignored; carry
-# it): train/, real/polyu_canon/ and ct_slices.npz (python -m restorer.training.mar_data --data ../shared/data --export-slices
-# .traindata/ct_slices.npz: 23 MB since it carries the 512 px slices for the MAR cases at 512).
+# it): train/, real/polyu_canon/ and ct_slices.npz (python -m restorer.training.mar_data
+# --data ../shared/data --export-slices .traindata/ct_slices.npz: 23 MB since it carries the
+# 512 px slices for the MAR cases at 512).
 # Weights and their manifest entries go to $OUT/<job>/, logs to $OUT/*.log. Each job is
 # independent: one that fails leaves the others' results.
 #
@@ -43,18 +44,20 @@ nvidia-smi --query-gpu=name,memory.total --format=csv > "$OUT/gpu.txt" 2>&1
 
 # 2. A narrower colour denoiser (issue 21: 2 MP/s on a CPU without AMX; widths 24-192 with one
 #    block per level runs at 2.2-2.4 MP/s there warm, 1.56 MP/s at best for the whole command
-#    against the bundled network's 1.05: see README "CPU runtime"). It continues from $DATA/slim24b1.safetensors when that is present (the weights
-#    of the previous lent machine's run, copied there), else starts from scratch.
+#    against the bundled network's 1.05: see README "CPU runtime"). It continues from
+#    $DATA/slim24b1.safetensors when that is present (the weights of the previous lent
+#    machine's run, copied there), else starts from scratch.
 #    With the bundled denoise-color present it is distilled from it (--teacher): its output
 #    is half of each target. That file is 8.5 MB of the 64 MiB: run with MAR=0 then.
 #    SLIM=0 skips it. (The 2026-11-30 weights are no longer on this machine.)
 SLIM_INIT=""
 SLIM_LR=1e-3
 SLIM_TEACHER=""
-if [ -f "$DATA/slim24b1.safetensors" ]; then SLIM_INIT="--init $DATA/slim24b1.safetensors"; SLIM_LR=3e-4; fi
-if [ -f resources/models/denoise-color.safetensors ]; then
-    SLIM_TEACHER="--teacher resources/models/denoise-color.safetensors"
+BUNDLED_COLOR=resources/models/denoise-color.safetensors  # teacher, and 2b's starting point
+if [ -f "$DATA/slim24b1.safetensors" ]; then
+    SLIM_INIT="--init $DATA/slim24b1.safetensors"; SLIM_LR=3e-4
 fi
+[ ! -f "$BUNDLED_COLOR" ] || SLIM_TEACHER="--teacher $BUNDLED_COLOR"
 [ "${SLIM:-1}" = 0 ] || python -m restorer.training denoise-color --data "$DATA" --real "$REAL" \
     --minutes "$MINUTES" --widths 24 48 96 192 --blocks 1 --lr "$SLIM_LR" $SLIM_INIT $SLIM_TEACHER \
     --checkpoint-dir runs/slim24b1 --export "$OUT/slim24b1" > "$OUT/slim24b1.log" 2>&1 &
@@ -68,8 +71,8 @@ SLIM32_INIT=""
 SLIM32_LR=1e-3
 if [ -f "$DATA/slim32b1.safetensors" ]; then  # an earlier run of this job, e.g. on a CPU
     SLIM32_INIT="--init $DATA/slim32b1.safetensors"; SLIM32_LR=3e-4
-elif [ -n "$SLIM_TEACHER" ]; then
-    SLIM32_INIT="--init resources/models/denoise-color.safetensors"; SLIM32_LR=3e-4
+elif [ -f "$BUNDLED_COLOR" ]; then
+    SLIM32_INIT="--init $BUNDLED_COLOR"; SLIM32_LR=3e-4
 fi
 [ "${SLIM32:-1}" = 0 ] || python -m restorer.training denoise-color --data "$DATA" --real "$REAL" \
     --minutes "$MINUTES" --widths 32 64 128 256 --blocks 1 --lr "$SLIM32_LR" $SLIM32_INIT \
