@@ -30,13 +30,43 @@ def test_denoiser_gains_at_least_8_db_at_sigma_25(engine: Engine, samples: Path,
     assert after - before >= 8.0, (before, after)
 
 
-def test_blind_denoising_matches_given_strength(engine: Engine, samples: Path) -> None:
-    clean = read_image(samples / "chelsea.png").pixels
-    noisy = _noisy(clean, 15, seed=1)
+@pytest.mark.parametrize("name", ["chelsea.png", "coffee.png"])
+@pytest.mark.parametrize("sigma", [15, 25])
+def test_blind_denoising_matches_given_strength(
+    engine: Engine, samples: Path, name: str, sigma: float
+) -> None:
+    """Blind, white noise comes out as with its level given. The estimator run whole on its
+    larger tiles, not in the 128-px patches it was trained on, read it 15-20 % high and cost
+    0.06-0.52 dB here (0.3 on CBSD68 at σ 25)."""
+    clean = read_image(samples / name).pixels
+    noisy = _noisy(clean, sigma, seed=1)
     blind = engine.run_task(TASK, Image(noisy), DenoiseParams()).pixels
-    given = engine.run_task(TASK, Image(noisy), DenoiseParams(sigma=15)).pixels
-    assert psnr(clean, blind) > psnr(clean, given) - 0.3
+    given = engine.run_task(TASK, Image(noisy), DenoiseParams(sigma=sigma)).pixels
+    assert psnr(clean, blind) > psnr(clean, given) - 0.05
     assert psnr(clean, blind) > psnr(clean, np.clip(noisy, 0, 1)) + 6
+
+
+def test_the_level_map_of_strips_is_the_whole_images(engine: Engine, samples: Path) -> None:
+    """The estimate is made in strips of rows with no context between them: it must be what
+    the estimator gives on the whole image (its patches see nothing beyond themselves)."""
+    from restorer.core.coarse import BlockAccumulator
+    from restorer.core.progress import NullProgress
+    from restorer.tasks.denoise import LEVEL_BLOCK, NOISE_MAP_MODEL, estimated_level
+
+    clean = read_image(samples / "chelsea.png").pixels
+    tall = _noisy(np.concatenate([clean, clean[::-1]], axis=0)[:600], 10, seed=4)
+
+    class Context:
+        progress = NullProgress()
+
+        def run_model(self, model_id: str, pixels: np.ndarray, **kw: object) -> np.ndarray:
+            return engine.run_model(model_id, pixels, self.progress)
+
+    strips = estimated_level(tall, Context())  # type: ignore[arg-type]
+    whole_map = engine.run_model(NOISE_MAP_MODEL, tall, NullProgress(), tiled=False)
+    whole = BlockAccumulator(*tall.shape, LEVEL_BLOCK)
+    whole.add_rows(0, whole_map)
+    assert np.abs(strips.values - whole.means().values).max() < 1e-4
 
 
 @pytest.mark.parametrize("sigma", [10, 25, 50])

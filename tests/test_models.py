@@ -108,3 +108,25 @@ def test_a_shallower_unet_starts_from_a_deeper_ones_last_blocks() -> None:
         assert not torch.allclose(x, shallow(x, sigma), atol=1e-3)  # it does something
     same_depth = keep_last_blocks(shallow.state_dict(), 1)
     assert all(torch.equal(same_depth[k], v) for k, v in shallow.state_dict().items())
+
+
+def test_the_noise_map_estimator_sees_each_patch_on_its_own() -> None:
+    """With `patch`, a tile is estimated square by square, as the estimator was trained (on
+    128-px patches): the same as running it on each square alone, whatever the tile's size."""
+    from restorer.models.noise_map_net import NoiseMapNet
+
+    patched = load_bundled(get_model("noise-map"), models_dir()).eval()
+    assert isinstance(patched, NoiseMapNet) and patched.patch == 128
+    whole = NoiseMapNet().eval()
+    whole.load_state_dict(patched.state_dict())
+    torch.manual_seed(0)
+    x = torch.rand(2, 3, 256, 384)
+    with torch.no_grad():
+        got = patched(x)
+        squares = [
+            [whole(x[:, :, y : y + 128, c : c + 128]) for c in range(0, 384, 128)]
+            for y in range(0, 256, 128)
+        ]
+        expected = torch.cat([torch.cat(row, dim=3) for row in squares], dim=2)
+        assert torch.allclose(got, expected, atol=1e-6)
+        assert not torch.allclose(whole(x), expected, atol=1e-3)  # the padding matters

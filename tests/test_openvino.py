@@ -164,6 +164,31 @@ def test_the_converted_model_is_cached_and_checked(
     assert conversions == ["noise-map", "noise-map"] and np.array_equal(repaired, expected)
 
 
+def test_a_cached_conversion_is_not_reused_for_another_network_with_the_same_weights(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, samples: Path
+) -> None:
+    """The cache is keyed by the weights' sha256 and the network they are put in: the noise-map
+    estimator's weights run whole instead of in 128-px patches are another graph, converted
+    anew (an installation updated to the patches would have kept running the old graph)."""
+    from dataclasses import replace
+
+    monkeypatch.setenv("RESTORER_CACHE_DIR", str(tmp_path))
+    x = read_image(samples / "chelsea.png").pixels[:256, :384, :3].copy()
+    patched = Engine("cpu", precision="float32", backend="openvino").run_model(
+        "noise-map", x, NullProgress()
+    )
+    bundled = {d.id: d for d in bundled_models()}["noise-map"]
+    hyper = {k: v for k, v in bundled.hyperparameters.items() if k != "patch"}
+    unpatched = replace(bundled, hyperparameters=hyper, size_multiple=8)
+    results = {}
+    for backend in ("openvino", "torch"):
+        engine = Engine("cpu", precision="float32", backend=backend)
+        monkeypatch.setattr(engine, "descriptor", lambda model_id: unpatched)
+        results[backend] = engine.run_model("noise-map", x, NullProgress(), tiled=False)
+    assert np.abs(results["openvino"] - results["torch"]).max() < 1e-4
+    assert np.abs(results["openvino"] - patched).max() > 1e-3
+
+
 def test_a_cached_conversion_does_not_hide_damaged_weights(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, samples: Path
 ) -> None:

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from restorer.core.progress import Cancelled
-from restorer.core.tiling import TileSpec, process_tiled, tile_layout
+from restorer.core.tiling import TileSpec, process_tiled, smallest_tile, tile_layout
 from restorer.io import read_image
 from restorer.models.registry import get_model
 
@@ -155,3 +155,12 @@ def test_rows_done_sees_the_input_rows_still_intact() -> None:
 
     process_tiled(img, lambda t: t * 2, TileSpec(tile=96, overlap=32), out=img, on_rows_done=check)
     np.testing.assert_allclose(img, original * 2, rtol=1e-6)
+
+
+@pytest.mark.parametrize(("overlap", "multiple"), [(32, 8), (0, 128), (96, 16), (32, 1)])
+def test_smallest_tile_is_the_smallest_a_spec_takes(overlap: int, multiple: int) -> None:
+    tile = smallest_tile(overlap, multiple)
+    assert tile % multiple == 0
+    TileSpec(tile=tile, overlap=overlap, multiple=multiple)
+    with pytest.raises(ValueError):
+        TileSpec(tile=tile - multiple, overlap=overlap, multiple=multiple)

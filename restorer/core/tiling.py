@@ -46,6 +46,13 @@ class TileSpec:
             raise ValueError(f"tile {self.tile} is too small for an overlap of {self.overlap}")
 
 
+def smallest_tile(overlap: int, multiple: int) -> int:
+    """The smallest tile side a TileSpec takes for this overlap and size multiple, on the
+    multiple (a model that works in 128-px patches needs at least 384 px: two patches and
+    the layout's slack)."""
+    return (overlap + 2 * multiple) // multiple * multiple + multiple
+
+
 def tile_layout(length: int, tile: int, overlap: int, multiple: int = 1) -> tuple[list[int], int]:
     """Start offsets and the common tile length covering [0, length).
 

@@ -14,7 +14,7 @@ import numpy as np
 from restorer.core.float_range import from_unit_range, needs_mapping, to_unit_range
 from restorer.core.image import Image
 from restorer.core.progress import Note, NullProgress, Progress
-from restorer.core.tiling import RowsDone, TileSource, TileSpec, process_tiled
+from restorer.core.tiling import RowsDone, TileSource, TileSpec, process_tiled, smallest_tile
 from restorer.engine.choices import BACKEND_CHOICES, PRECISION_CHOICES
 from restorer.engine.contract import forward_for
 from restorer.engine.device import (
@@ -360,6 +360,9 @@ class Engine:
                     device.type == "cpu" and self.cpu_bfloat16 and descriptor.supports_half
                 )
             overlap = min(descriptor.tile_overlap, (tile - 1) // 2)
+            # A tile asked for (Preferences, a fallback's halving) below what the model's size
+            # multiple allows is raised to it.
+            tile = max(tile, smallest_tile(overlap, descriptor.size_multiple))
             spec = TileSpec(
                 tile=tile,
                 overlap=overlap,

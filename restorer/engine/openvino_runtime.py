@@ -134,6 +134,7 @@ class OpenVinoRuntime:
             record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
             if (
                 record["source_sha256"] == descriptor.sha256
+                and record["network"] == network_key(descriptor)
                 and record["xml_sha256"] == file_sha256(xml)
                 and record["bin_sha256"] == file_sha256(weights)
             ):
@@ -178,6 +179,7 @@ class OpenVinoRuntime:
             record = {
                 "model": descriptor.id,
                 "source_sha256": descriptor.sha256,
+                "network": network_key(descriptor),
                 "openvino": self._ov.__version__,
                 "xml_sha256": file_sha256(staging / "model.xml"),
                 "bin_sha256": file_sha256(staging / "model.bin"),
@@ -187,6 +189,20 @@ class OpenVinoRuntime:
             staging.rename(folder)  # whole or not at all: another process may read it
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def network_key(descriptor: ModelDescriptor) -> str:
+    """What a converted model was made from besides the weights: the same weights under
+    other hyperparameters (the noise-map estimator's patch) are another graph."""
+    return json.dumps(
+        {
+            "architecture": descriptor.architecture,
+            "hyperparameters": descriptor.hyperparameters,
+            "inputs": list(descriptor.input_channels),
+            "size_multiple": descriptor.size_multiple,
+        },
+        sort_keys=True,
+    )
 
 
 def infer(compiled: Any, tile: np.ndarray) -> np.ndarray:

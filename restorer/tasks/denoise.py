@@ -97,9 +97,10 @@ class DenoiseParams:
 # memory as the photo.
 LEVEL_BLOCK = 8
 MEAN_BLOCK = 16  # the local-mean correction's blocks (KEEP_MEAN_ABOVE / 4)
-STRIP_ROWS = 256  # a multiple of both blocks
-# Rows of context above and below a strip for the estimator: its tiles overlap by as much.
-ESTIMATE_MARGIN = 32
+# A multiple of both blocks and of the estimator's patch: it estimates each 128-px square of
+# its input on its own (the noise-map model's `patch`), so strips on that grid need no rows of
+# context and give what the whole image would.
+STRIP_ROWS = 256
 
 
 def _to_unit(image: Image) -> np.ndarray:
@@ -227,18 +228,17 @@ def estimated_level(
     planes: np.ndarray, ctx: RunContext, progress: Progress | None = None
 ) -> CoarseMap:
     """The noise-map network's estimate on the [0, 1] scale, per channel, as LEVEL_BLOCK
-    block means; strip by strip, each with ESTIMATE_MARGIN rows of context. A gray image is
-    shown to it as RGB and the channels' estimates averaged."""
+    block means; strip by strip. A gray image is shown to it as RGB and the channels'
+    estimates averaged."""
     progress = progress or ctx.progress
     height, width, channels = planes.shape
     level = BlockAccumulator(height, width, channels, LEVEL_BLOCK)
     for top in range(0, height, STRIP_ROWS):
         bottom = min(height, top + STRIP_ROWS)
-        above, below = max(0, top - ESTIMATE_MARGIN), min(height, bottom + ESTIMATE_MARGIN)
-        strip = planes[above:below]
+        strip = planes[top:bottom]
         rgb = np.repeat(strip, 3, axis=2) if channels == 1 else strip
         part = sub_progress(progress, top / height, bottom / height)
-        estimate = ctx.run_model(NOISE_MAP_MODEL, rgb, progress=part)[top - above : bottom - above]
+        estimate = ctx.run_model(NOISE_MAP_MODEL, rgb, progress=part)
         level.add_rows(top, estimate.mean(axis=2, keepdims=True) if channels == 1 else estimate)
     return level.means()
 
