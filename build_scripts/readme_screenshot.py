@@ -3,13 +3,14 @@
 Run under a virtual screen:
     xvfb-run -a -s "-screen 0 1280x800x24" python build_scripts/readme_screenshot.py IMAGE OUT.png
 It opens IMAGE, runs the default denoise, puts the split line in the middle and captures the
-screen with ImageMagick's `import`.
+screen with ImageMagick's `import`. README.zh-CN.md's screenshot is the same with
+`--language zh_CN --theme dark` (OUT.jpg: `import` writes the format the name asks for).
 """
 
 from __future__ import annotations
 
+import argparse
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -17,14 +18,24 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from restorer.gui.app import make_application
+from restorer.gui.i18n import install_translators
 from restorer.gui.main_window import MainWindow
 from restorer.gui.settings import Settings
+from restorer.gui.theme import apply_theme
 from restorer.tasks.registry import get_task
 
 
 def main() -> int:
-    image, out = Path(sys.argv[1]), Path(sys.argv[2])
+    parser = argparse.ArgumentParser()
+    parser.add_argument("image", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--language", default="en", help="en or zh_CN")
+    parser.add_argument("--theme", default="light", help="light or dark")
+    args = parser.parse_args()
+    image, out = args.image, args.out
     app = make_application()
+    install_translators(app, args.language)  # before any window text is made
+    apply_theme(app, args.theme)
     tmp = tempfile.mkdtemp()
     window = MainWindow(Settings(QSettings(f"{tmp}/s.ini", QSettings.Format.IniFormat)))
     window.setGeometry(0, 0, 1280, 800)
