@@ -29,8 +29,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("image", type=Path)
     parser.add_argument("out", type=Path)
-    parser.add_argument("--language", default="en", help="en or zh_CN")
-    parser.add_argument("--theme", default="light", help="light or dark")
+    # The defaults are the window's own (Settings): the README's screenshot as before.
+    parser.add_argument("--language", default="system", help="system, en or zh_CN")
+    parser.add_argument("--theme", default="system", help="system, light or dark")
     args = parser.parse_args()
     image, out = args.image, args.out
     app = make_application()

@@ -42,15 +42,21 @@ class TileSpec:
     multiple: int = 1
 
     def __post_init__(self) -> None:
-        if self.tile and self.tile <= self.overlap + 2 * self.multiple:
+        if self.tile and self.tile <= _too_small(self.overlap, self.multiple):
             raise ValueError(f"tile {self.tile} is too small for an overlap of {self.overlap}")
+
+
+def _too_small(overlap: int, multiple: int) -> int:
+    """The largest tile side that cannot hold `overlap` plus the layout's slack of one
+    multiple on each side (tile_layout)."""
+    return overlap + 2 * multiple
 
 
 def smallest_tile(overlap: int, multiple: int) -> int:
     """The smallest tile side a TileSpec takes for this overlap and size multiple, on the
     multiple (a model that works in 128-px patches needs at least 384 px: two patches and
     the layout's slack)."""
-    return (overlap + 2 * multiple) // multiple * multiple + multiple
+    return _too_small(overlap, multiple) // multiple * multiple + multiple
 
 
 def tile_layout(length: int, tile: int, overlap: int, multiple: int = 1) -> tuple[list[int], int]:
