@@ -54,6 +54,8 @@ esac
 for id in $WEIGHTS; do
     git rm -q --cached --ignore-unmatch "resources/models/$id.safetensors"
 done
+# The int8 versions serve the CPU runtime only (build_scripts/quantize_int8.py).
+git rm -q --cached --ignore-unmatch 'resources/models/*.int8.*'
 
 TRACKED=$(git ls-files -z | xargs -0 cat | wc -c)
 CARRIED=$(echo "$CARRY" | tr -d '[]",' | xargs du -cb | tail -n 1 | cut -f 1)

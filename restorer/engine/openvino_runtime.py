@@ -110,6 +110,20 @@ class OpenVinoRuntime:
             self._compiled[key] = self.core.compile_model(self._channels_last(model), "CPU", config)
         return self._compiled[key]
 
+    def compiled_int8(
+        self, descriptor: ModelDescriptor, files: tuple[Path, Path], bfloat16: bool
+    ) -> Any:
+        """The model's shipped int8 version (files: its checked IR graph and weights),
+        compiled for this CPU. The operations it keeps in floating point run in bfloat16
+        where the CPU has it and the caller asks for it."""
+        precision = "bf16" if bfloat16 and self.bfloat16_capable else "f32"
+        key = (descriptor.id, f"int8-{precision}")
+        if key not in self._compiled:
+            model = self.core.read_model(files[0], files[1])
+            config = {"INFERENCE_PRECISION_HINT": precision, "INFERENCE_NUM_THREADS": self.threads}
+            self._compiled[key] = self.core.compile_model(self._channels_last(model), "CPU", config)
+        return self._compiled[key]
+
     def _channels_last(self, model: Any) -> Any:
         """The model taking and giving (1, H, W, C) tensors, as the tiler holds tiles: OpenVINO
         reorders inside the compiled model, where numpy's transposes of every tile in and out

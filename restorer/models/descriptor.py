@@ -60,6 +60,10 @@ class ModelDescriptor:
     license: str = "MIT"
     training: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
+    # An int8 version for the CPU runtime, where one was measured harmless: OpenVINO IR files
+    # beside the weights with their sha256 and the weights they were made from
+    # (build_scripts/quantize_int8.py). Empty: the model runs in floating point only.
+    int8: dict[str, Any] = field(default_factory=dict)
 
     @property
     def inputs(self) -> tuple[str, ...]:

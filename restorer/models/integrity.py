@@ -29,3 +29,28 @@ def verify_bundled(descriptor: ModelDescriptor, models_dir: Path) -> Path:
             f"expected {descriptor.sha256[:12]}…); refusing to load it. Reinstall Restorer."
         )
     return path
+
+
+def verify_int8(descriptor: ModelDescriptor, models_dir: Path) -> tuple[Path, Path]:
+    """The model's int8 files (IR graph, IR weights), after checking that they were made from
+    the installed weights and are the ones the manifest names; ModelIntegrityError otherwise
+    (the caller runs the model in floating point instead)."""
+    record = descriptor.int8
+    if record.get("source_sha256") != descriptor.sha256:
+        raise ModelIntegrityError(
+            f"the int8 version of {descriptor.id} was made from other weights than the "
+            "installed ones"
+        )
+    paths = []
+    for name_key, sha_key in (("xml", "xml_sha256"), ("bin", "bin_sha256")):
+        path = models_dir / str(record.get(name_key, ""))
+        try:
+            actual = file_sha256(path)
+        except OSError as exc:
+            raise ModelIntegrityError(
+                f"{path.name} cannot be read ({exc.strerror or exc})"
+            ) from exc
+        if actual != record.get(sha_key):
+            raise ModelIntegrityError(f"{path.name} was altered or damaged")
+        paths.append(path)
+    return paths[0], paths[1]

@@ -123,19 +123,7 @@ class SRJob:
         return SRUNet(scale=self.scale, widths=self.widths, blocks=self.blocks)
 
     def degrade(self, hr: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
-        if not self.realistic:
-            return quantise(imresize(hr, 1 / self.scale))
-        b = hr.shape[0]
-        if rng.random() < 0.5:
-            hr = gaussian_blur(hr, float(rng.uniform(0.2, 1.2)))
-        lr = imresize(hr, 1 / self.scale)
-        gen = torch.Generator(device=hr.device).manual_seed(int(rng.integers(2**31)))
-        noisy = torch.from_numpy(rng.random(b) < 0.5).to(hr.device).view(-1, 1, 1, 1)
-        sigma = torch.from_numpy(rng.uniform(0, 8, b) / 255).float().to(hr.device)
-        lr = torch.where(noisy, gaussian(lr, sigma, gen), lr).clamp(0, 1)
-        compress = torch.from_numpy(rng.random(b) < 0.5).to(hr.device).view(-1, 1, 1, 1)
-        quality = torch.from_numpy(rng.integers(50, 96, b)).to(hr.device)
-        return torch.where(compress, jpeg_compress(lr, quality), quantise(lr))
+        return low_resolution_input(hr, self.scale, self.realistic, rng)
 
     def loss(self, model: nn.Module, step: int, rng: np.random.Generator) -> torch.Tensor:
         hr = self.sampler.sample(self.batch, self.patch * self.scale, rng)
@@ -188,3 +176,24 @@ class SRJob:
             f"residual over bicubic; trained on {kind} degradations.",
             "license": "MIT",
         }
+
+
+def low_resolution_input(
+    hr: torch.Tensor, scale: int, realistic: bool, rng: np.random.Generator
+) -> torch.Tensor:
+    """The low-resolution input a model learns from: MATLAB bicubic downsampling, rounded to
+    8 bits; realistic, also a random blur before, and noise and JPEG after, each half of the
+    time (also what build_scripts/quantize_int8.py calibrates the realistic models on)."""
+    if not realistic:
+        return quantise(imresize(hr, 1 / scale))
+    b = hr.shape[0]
+    if rng.random() < 0.5:
+        hr = gaussian_blur(hr, float(rng.uniform(0.2, 1.2)))
+    lr = imresize(hr, 1 / scale)
+    gen = torch.Generator(device=hr.device).manual_seed(int(rng.integers(2**31)))
+    noisy = torch.from_numpy(rng.random(b) < 0.5).to(hr.device).view(-1, 1, 1, 1)
+    sigma = torch.from_numpy(rng.uniform(0, 8, b) / 255).float().to(hr.device)
+    lr = torch.where(noisy, gaussian(lr, sigma, gen), lr).clamp(0, 1)
+    compress = torch.from_numpy(rng.random(b) < 0.5).to(hr.device).view(-1, 1, 1, 1)
+    quality = torch.from_numpy(rng.integers(50, 96, b)).to(hr.device)
+    return torch.where(compress, jpeg_compress(lr, quality), quantise(lr))
