@@ -102,9 +102,11 @@ def upscale_cases(
     return cases
 
 
-def denoise_cases(data: Path, channels: int, count: int, side: int, offset: int) -> list[Case]:
-    """White noise at σ 5-50 with the level given, and real camera noise (the pairs' training
-    scenes, never the held-out ones) denoised blind, as users run it."""
+def denoise_cases(
+    data: Path, channels: int, count: int, side: int, offset: int, blind: bool = False
+) -> list[Case]:
+    """White noise at σ 5-50 with the level given (blind: estimated), and real camera noise
+    (the pairs' training scenes, never the held-out ones) denoised blind, as users run it."""
     rng = np.random.default_rng(channels)
     folder = data / ("train/color/cbsd432" if channels == 3 else "train/bsd400")
     cases = []
@@ -112,14 +114,15 @@ def denoise_cases(data: Path, channels: int, count: int, side: int, offset: int)
         clean = _crop(read_image(path).pixels, side, rng)
         sigma = (5.0, 10.0, 15.0, 25.0, 35.0, 50.0)[index % 6]
         noisy = (clean + rng.normal(0, sigma / 255, clean.shape)).astype(np.float32)
-        cases.append(Case(noisy, DenoiseParams(sigma=sigma), clean))
+        cases.append(Case(noisy, DenoiseParams(sigma=None if blind else sigma), clean))
     pairs = [p for p in list_pairs(data / "real/polyu_canon") if not p.held_out]
     for pair in [pairs[i] for i in rng.permutation(len(pairs))][: count - len(cases)]:
         noisy, clean = read_image(pair.noisy).pixels, read_image(pair.clean).pixels
         stacked = _crop(np.concatenate([noisy, clean], axis=2), side, rng)
         noisy, clean = stacked[..., :3], stacked[..., 3:]
         if channels == 1:
-            noisy, clean = rgb_to_y(noisy)[..., None], rgb_to_y(clean)[..., None]
+            noisy = rgb_to_y(noisy).astype(np.float32)
+            clean = rgb_to_y(clean).astype(np.float32)
         cases.append(Case(noisy, DenoiseParams(), clean))
     return cases
 
@@ -134,11 +137,15 @@ class Recipe:
 
 RECIPES: dict[str, Recipe] = {
     "sr-x2": Recipe(UPSCALE, lambda d, n, s, o: upscale_cases(d, 2, False, n, s, o), True, 128),
-    "sr-x4": Recipe(UPSCALE, lambda d, n, s, o: upscale_cases(d, 4, False, n, s, o), True, 96),
+    "sr-x4": Recipe(UPSCALE, lambda d, n, s, o: upscale_cases(d, 4, False, n, s, o), True, 64),
     "sr-x2-real": Recipe(UPSCALE, lambda d, n, s, o: upscale_cases(d, 2, True, n, s, o), True, 128),
-    "sr-x4-real": Recipe(UPSCALE, lambda d, n, s, o: upscale_cases(d, 4, True, n, s, o), True, 96),
+    "sr-x4-real": Recipe(UPSCALE, lambda d, n, s, o: upscale_cases(d, 4, True, n, s, o), True, 64),
     "denoise-color": Recipe(DENOISE, lambda d, n, s, o: denoise_cases(d, 3, n, s, o), False, 256),
     "denoise-gray": Recipe(DENOISE, lambda d, n, s, o: denoise_cases(d, 1, n, s, o), False, 256),
+    # The estimator is judged by what it is for: the colour denoiser's result, blind.
+    "noise-map": Recipe(
+        DENOISE, lambda d, n, s, o: denoise_cases(d, 3, n, s, o, blind=True), False, 256
+    ),
 }
 
 
@@ -149,6 +156,7 @@ class Patched:
 
     def __init__(self, engine: Engine, model_id: str) -> None:
         self.engine, self.model_id = engine, model_id
+        self.multiple = engine.descriptor(model_id).size_multiple
         self.network: Callable[[np.ndarray], np.ndarray] | None = None
         self.record: list[np.ndarray] | None = None
         self.rng = np.random.default_rng(0)
@@ -164,7 +172,8 @@ class Patched:
     def _call(self, inputs: dict[int, np.ndarray]) -> list[np.ndarray]:
         batch = inputs[0].transpose(0, 3, 1, 2)  # the runtime's NHWC tile, as NCHW
         if self.record is not None:
-            side = min(CALIBRATION_CROP, *batch.shape[2:])
+            # A side the network takes (the noise-level network: whole 128-px squares).
+            side = max(min(CALIBRATION_CROP, *batch.shape[2:]) // self.multiple, 1) * self.multiple
             y = self.rng.integers(0, batch.shape[2] - side + 1)
             x = self.rng.integers(0, batch.shape[3] - side + 1)
             piece = batch[:, :, y : y + side, x : x + side]
@@ -257,28 +266,39 @@ def quantize(model_id: str, data: Path, max_drop: float, count: int, out_dir: Pa
     }
 
 
+def _update_manifest(model_id: str, record: dict | None) -> None:
+    """Set (or, with None, drop) the model's int8 record. The manifest is read again here,
+    not at the start: a quantisation takes minutes, and another may have finished since."""
+    path = models_dir() / MANIFEST_NAME
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    entry = next(e for e in manifest["models"] if e["id"] == model_id)
+    if record is None:
+        entry.pop("int8", None)
+    else:
+        entry["int8"] = record
+    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, required=True, help="../shared/data")
+    parser.add_argument("--data", type=Path, help="../shared/data (not needed with --remove)")
     parser.add_argument("--models", nargs="+", required=True, choices=sorted(RECIPES))
     parser.add_argument("--max-drop", type=float, default=0.01, help="dB, on validation")
     parser.add_argument("--count", type=int, default=24, help="calibration and validation runs")
-    parser.add_argument("--remove", action="store_true", help="drop the models' int8 files")
+    parser.add_argument("--remove", action="store_true", help="drop the models' int8 versions")
     args = parser.parse_args(argv)
+    if args.data is None and not args.remove:
+        parser.error("--data is required")
     folder = models_dir()
-    manifest_path = folder / MANIFEST_NAME
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     for model_id in args.models:
-        entry = next(e for e in manifest["models"] if e["id"] == model_id)
         if args.remove:
-            for name in (entry.pop("int8", {}) or {}).get("xml", ""), f"{model_id}.int8.bin":
-                if name:
-                    (folder / name).unlink(missing_ok=True)
+            for suffix in (".int8.xml", ".int8.bin"):
+                (folder / f"{model_id}{suffix}").unlink(missing_ok=True)
+            _update_manifest(model_id, None)
             continue
-        entry["int8"] = quantize(model_id, args.data, args.max_drop, args.count, folder)
-        print(json.dumps(entry["int8"]["validation_psnr"]))
-        text = json.dumps(manifest, indent=2) + "\n"
-        manifest_path.write_text(text, encoding="utf-8")
+        record = quantize(model_id, args.data, args.max_drop, args.count, folder)
+        _update_manifest(model_id, record)
+        print(json.dumps(record["validation_psnr"]))
     return 0
 
 
