@@ -164,6 +164,34 @@ def test_the_converted_model_is_cached_and_checked(
     assert conversions == ["noise-map", "noise-map"] and np.array_equal(repaired, expected)
 
 
+def test_a_cached_conversion_openvino_cannot_read_is_converted_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, samples: Path
+) -> None:
+    """A cache whose files match their record but that OpenVINO cannot read (a bundle without
+    its IR reader raised RuntimeError here) is converted again, not run on PyTorch."""
+    import json
+
+    from restorer.core.checksum import file_sha256
+
+    monkeypatch.setenv("RESTORER_CACHE_DIR", str(tmp_path))
+    x = read_image(samples / "chelsea.png").pixels[:64, :96, :3].copy()
+    expected = Engine("cpu", precision="float32", backend="openvino").run_model(
+        "noise-map", x, NullProgress()
+    )
+    (xml,) = tmp_path.rglob("model.xml")
+    xml.write_text("<net>not a model</net>")
+    record_path = xml.with_name("record.json")
+    record = json.loads(record_path.read_text())
+    record["xml_sha256"] = file_sha256(xml)
+    record_path.write_text(json.dumps(record))
+    progress = Recording()
+    again = Engine("cpu", precision="float32", backend="openvino").run_model(
+        "noise-map", x, progress
+    )
+    assert progress.messages == ["Preparing the noise-map model for this CPU (once, a few seconds)"]
+    assert np.array_equal(again, expected)
+
+
 def test_a_cached_conversion_is_not_reused_for_another_network_with_the_same_weights(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, samples: Path
 ) -> None:

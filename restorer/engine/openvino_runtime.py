@@ -153,8 +153,8 @@ class OpenVinoRuntime:
                 and record["bin_sha256"] == file_sha256(weights)
             ):
                 return self.core.read_model(xml)
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # absent or damaged: convert again
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError):
+            pass  # absent, damaged or unreadable (OpenVINO raises RuntimeError): convert again
         converting()
         model = self._convert(descriptor, module())
         # A read-only cache costs a conversion per session, nothing else.
