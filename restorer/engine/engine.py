@@ -178,9 +178,10 @@ class Engine:
             progress.message(text)
 
     def openvino_model(self, model_id: str, progress: Progress) -> Any | None:
-        """The compiled OpenVINO model for a CPU run of model_id, or None to run it on
-        PyTorch: the backend is "torch", OpenVINO is missing or failed on this model (said
-        once), or the model is the user's own."""
+        """The compiled OpenVINO model for a CPU run of model_id (its shipped int8 version
+        when precision is reduced and it has one), or None to run it on PyTorch: the backend
+        is "torch", OpenVINO is missing or failed on this model (said once), or the model is
+        the user's own."""
         if self.backend == "torch" or model_id in self._user_models:
             return None
         if model_id in self._openvino_refused:

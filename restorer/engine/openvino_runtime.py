@@ -105,9 +105,9 @@ class OpenVinoRuntime:
         precision = "bf16" if bfloat16 and self.bfloat16_capable else "f32"
         key = (descriptor.id, precision)
         if key not in self._compiled:
-            model = self._converted(descriptor, module, converting)
-            config = {"INFERENCE_PRECISION_HINT": precision, "INFERENCE_NUM_THREADS": self.threads}
-            self._compiled[key] = self.core.compile_model(self._channels_last(model), "CPU", config)
+            self._compiled[key] = self._compile(
+                self._converted(descriptor, module, converting), precision
+            )
         return self._compiled[key]
 
     def compiled_int8(
@@ -119,10 +119,12 @@ class OpenVinoRuntime:
         precision = "bf16" if bfloat16 and self.bfloat16_capable else "f32"
         key = (descriptor.id, f"int8-{precision}")
         if key not in self._compiled:
-            model = self.core.read_model(files[0], files[1])
-            config = {"INFERENCE_PRECISION_HINT": precision, "INFERENCE_NUM_THREADS": self.threads}
-            self._compiled[key] = self.core.compile_model(self._channels_last(model), "CPU", config)
+            self._compiled[key] = self._compile(self.core.read_model(*files), precision)
         return self._compiled[key]
+
+    def _compile(self, model: Any, precision: str) -> Any:
+        config = {"INFERENCE_PRECISION_HINT": precision, "INFERENCE_NUM_THREADS": self.threads}
+        return self.core.compile_model(self._channels_last(model), "CPU", config)
 
     def _channels_last(self, model: Any) -> Any:
         """The model taking and giving (1, H, W, C) tensors, as the tiler holds tiles: OpenVINO
