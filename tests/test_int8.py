@@ -20,18 +20,11 @@ from restorer.models.registry import bundled_models
 from restorer.resources import models_dir
 from restorer.tasks.super_resolve import TASK as UPSCALE
 from restorer.tasks.super_resolve import SuperResolveParams
+from tests.progress_helpers import Messages
 
 pytest.importorskip("openvino")
 
 INT8_MODELS = [d for d in bundled_models() if d.int8]
-
-
-class Recording(NullProgress):
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def message(self, text: str) -> None:
-        self.messages.append(text)
 
 
 def test_the_upscaler_ships_an_int8_version() -> None:
@@ -56,10 +49,10 @@ def test_the_default_cpu_run_uses_int8_close_to_float32(samples: Path) -> None:
     lr = _photo_x2(samples)
     params = SuperResolveParams(scale=2, model="clean")
     default = Engine("cpu", backend="openvino")
-    progress = Recording()
+    progress = Messages()
     int8 = default.run_task(UPSCALE, Image(lr), params, progress).pixels
     assert "int8" in default.last_report.device, default.last_report.device
-    assert not progress.messages, progress.messages
+    assert not progress.texts, progress.texts
     float32 = Engine("cpu", precision="float32", backend="openvino")
     reference = float32.run_task(UPSCALE, Image(lr), params).pixels
     assert "int8" not in float32.last_report.device
@@ -83,12 +76,12 @@ def test_a_damaged_int8_file_is_not_used(tmp_path: Path, samples: Path) -> None:
     weights.write_bytes(bytes(damaged))
     x = _photo_x2(samples)
     engine = Engine("cpu", backend="openvino", models_path=copy)
-    progress = Recording()
+    progress = Messages()
     first = engine.run_model("sr-x2", x, progress)
     engine.run_model("sr-x2", x, progress)
-    assert len(progress.messages) == 1, progress.messages
-    assert "int8 version of sr-x2 cannot be used" in progress.messages[0]
-    assert "altered or damaged" in progress.messages[0]
+    assert len(progress.texts) == 1, progress.texts
+    assert "int8 version of sr-x2 cannot be used" in progress.texts[0]
+    assert "altered or damaged" in progress.texts[0]
     floating = Engine("cpu", backend="openvino")
     floating.int8 = False
     assert np.array_equal(first, floating.run_model("sr-x2", x, NullProgress()))

@@ -12,16 +12,9 @@ from restorer.core.progress import Cancelled, NullProgress
 from restorer.engine.engine import Engine
 from restorer.io import read_image
 from restorer.models.registry import bundled_models
+from tests.progress_helpers import Messages
 
 pytest.importorskip("openvino")
-
-
-class Recording(NullProgress):
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def message(self, text: str) -> None:
-        self.messages.append(text)
 
 
 def _packed_input(model_id: str, photo: np.ndarray) -> np.ndarray:
@@ -51,10 +44,10 @@ def test_openvino_equals_pytorch_in_float32(model_id: str, samples: Path) -> Non
     for tiled, tile in ((True, 96), (False, None)):
         torch_engine.tile_override = openvino_engine.tile_override = tile
         expected = torch_engine.run_model(model_id, x, NullProgress(), tiled=tiled)
-        progress = Recording()
+        progress = Messages()
         got = openvino_engine.run_model(model_id, x, progress, tiled=tiled)
         # It really ran on OpenVINO: no fallback was said.
-        assert not [m for m in progress.messages if "PyTorch" in m], progress.messages
+        assert not [m for m in progress.texts if "PyTorch" in m], progress.texts
         assert got.shape == expected.shape
         assert np.abs(got - expected).max() < 1e-4, (model_id, tiled)
 
@@ -80,10 +73,10 @@ def test_without_openvino_models_run_on_pytorch_saying_so_once(
     x = read_image(samples / "chelsea.png").pixels[:64, :96, :3].copy()
     engine = Engine("cpu", precision="float32")
     assert "OpenVINO" not in engine.device_name
-    progress = Recording()
+    progress = Messages()
     first = engine.run_model("noise-map", x, progress)
     engine.run_model("noise-map", x, progress)
-    assert progress.messages == ["OpenVINO is not installed: models run on PyTorch"]
+    assert progress.texts == ["OpenVINO is not installed: models run on PyTorch"]
     expected = Engine("cpu", precision="float32", backend="torch").run_model(
         "noise-map", x, NullProgress()
     )
@@ -101,10 +94,10 @@ def test_a_model_openvino_cannot_load_runs_on_pytorch(
     monkeypatch.setattr(OpenVinoRuntime, "compiled", refuse)
     x = read_image(samples / "chelsea.png").pixels[:64, :96, :3].copy()
     engine = Engine("cpu", precision="float32", backend="openvino")
-    progress = Recording()
+    progress = Messages()
     engine.run_model("noise-map", x, progress)
     out = engine.run_model("noise-map", x, progress)
-    assert len(progress.messages) == 1 and "running it on PyTorch" in progress.messages[0]
+    assert len(progress.texts) == 1 and "running it on PyTorch" in progress.texts[0]
     expected = Engine("cpu", precision="float32", backend="torch").run_model(
         "noise-map", x, NullProgress()
     )
@@ -147,15 +140,15 @@ def test_the_converted_model_is_cached_and_checked(
 
     monkeypatch.setattr(OpenVinoRuntime, "_convert", counting)
     x = read_image(samples / "chelsea.png").pixels[:64, :96, :3].copy()
-    first, second = Recording(), Recording()
+    first, second = Messages(), Messages()
     expected = Engine("cpu", precision="float32", backend="openvino").run_model(
         "noise-map", x, first
     )
     again = Engine("cpu", precision="float32", backend="openvino").run_model("noise-map", x, second)
     assert conversions == ["noise-map"] and np.array_equal(again, expected)
     # The wait of the first use is explained; later uses are silent.
-    assert first.messages == ["Preparing the noise-map model for this CPU (once, a few seconds)"]
-    assert second.messages == []
+    assert first.texts == ["Preparing the noise-map model for this CPU (once, a few seconds)"]
+    assert second.texts == []
     (weights,) = tmp_path.rglob("model.bin")
     weights.write_bytes(weights.read_bytes()[:-8] + b"\x00" * 8)
     repaired = Engine("cpu", precision="float32", backend="openvino").run_model(
@@ -184,11 +177,11 @@ def test_a_cached_conversion_openvino_cannot_read_is_converted_again(
     record = json.loads(record_path.read_text())
     record["xml_sha256"] = file_sha256(xml)
     record_path.write_text(json.dumps(record))
-    progress = Recording()
+    progress = Messages()
     again = Engine("cpu", precision="float32", backend="openvino").run_model(
         "noise-map", x, progress
     )
-    assert progress.messages == ["Preparing the noise-map model for this CPU (once, a few seconds)"]
+    assert progress.texts == ["Preparing the noise-map model for this CPU (once, a few seconds)"]
     assert np.array_equal(again, expected)
 
 
