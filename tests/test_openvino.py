@@ -149,8 +149,11 @@ def test_the_converted_model_is_cached_and_checked(
     # The wait of the first use is explained; later uses are silent.
     assert first.texts == ["Preparing the noise-map model for this CPU (once, a few seconds)"]
     assert second.texts == []
-    (weights,) = tmp_path.rglob("model.bin")
-    weights.write_bytes(weights.read_bytes()[:-8] + b"\x00" * 8)
+    # Damaged: the converted model and its compiled form (without the latter's damage the
+    # former would not be read at all).
+    for name in ("model.bin", "model.blob"):
+        (damaged,) = tmp_path.rglob(name)
+        damaged.write_bytes(damaged.read_bytes()[:-8] + b"\x00" * 8)
     repaired = Engine("cpu", precision="float32", backend="openvino").run_model(
         "noise-map", x, NullProgress()
     )
@@ -163,6 +166,7 @@ def test_a_cached_conversion_openvino_cannot_read_is_converted_again(
     """A cache whose files match their record but that OpenVINO cannot read (a bundle without
     its IR reader raised RuntimeError here) is converted again, not run on PyTorch."""
     import json
+    import shutil
 
     from restorer.core.checksum import file_sha256
 
@@ -171,6 +175,7 @@ def test_a_cached_conversion_openvino_cannot_read_is_converted_again(
     expected = Engine("cpu", precision="float32", backend="openvino").run_model(
         "noise-map", x, NullProgress()
     )
+    shutil.rmtree(next(tmp_path.rglob("compiled")))  # as if it had never been compiled
     (xml,) = tmp_path.rglob("model.xml")
     xml.write_text("<net>not a model</net>")
     record_path = xml.with_name("record.json")
@@ -269,3 +274,43 @@ def test_a_cpu_denoise_on_openvino_never_imports_torch(tmp_path: Path) -> None:
     assert said[1].strip().splitlines()[-1] == "0 False", said[1][-2000:]
     assert "OpenVINO" in said[1]
     assert (tmp_path / "first.png").read_bytes() == (tmp_path / "second.png").read_bytes()
+
+
+def test_the_compiled_model_is_cached_and_checked(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, samples: Path
+) -> None:
+    """Compiled once for this CPU and imported by later sessions; a blob with bytes changed
+    (OpenVINO's own cache ran such a blob and gave other results) or one compiled for other
+    threads is compiled again, and every run gives the same result."""
+    import json
+
+    from restorer.engine.openvino_runtime import OpenVinoRuntime
+
+    monkeypatch.setenv("RESTORER_CACHE_DIR", str(tmp_path))
+    compilations: list[object] = []
+    original = OpenVinoRuntime._channels_last  # on the way to compile_model, only there
+
+    def counting(self: OpenVinoRuntime, model: object) -> object:
+        compilations.append(model)
+        return original(self, model)
+
+    monkeypatch.setattr(OpenVinoRuntime, "_channels_last", counting)
+    x = read_image(samples / "chelsea.png").pixels[:64, :96, :3].copy()
+
+    def run(threads: int = 2) -> np.ndarray:
+        monkeypatch.setenv("OMP_NUM_THREADS", str(threads))
+        engine = Engine("cpu", precision="float32", backend="openvino")
+        return engine.run_model("noise-map", x, NullProgress())
+
+    expected = run()
+    assert len(compilations) == 1
+    assert np.array_equal(run(), expected) and len(compilations) == 1  # imported
+    (blob,) = tmp_path.rglob("model.blob")
+    data = bytearray(blob.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
+    blob.write_bytes(bytes(data))
+    assert np.array_equal(run(), expected) and len(compilations) == 2
+    assert np.array_equal(run(), expected) and len(compilations) == 2  # stored again
+    assert np.array_equal(run(threads=1), expected) and len(compilations) == 3
+    record = json.loads(blob.with_name("record.json").read_text())
+    assert record["threads"] == 1 and record["source"]["weights"]
