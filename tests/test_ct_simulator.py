@@ -74,3 +74,21 @@ def test_skin_electrodes_sit_on_the_skin_of_the_front_half() -> None:
         assert outside[metal].max() <= (3.0 + 2 * 3.5) / 2.0 + 1  # lift + stud, in px
         rows = np.nonzero(metal)[0]
         assert rows.max() < (SIZE - 1) / 2 + 0.1 * SIZE + 4  # the front half and the sides
+
+
+def test_without_scikit_image_the_benchmark_says_what_it_needs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    """The desktop bundle leaves scikit-image out: `restorer bench mar` then stops with a
+    message naming it, where the import inside scan() used to fail with a traceback."""
+    import sys
+    from pathlib import Path
+
+    import restorer.bench
+    from restorer.bench.mar import second_simulator_cases
+
+    monkeypatch.delitem(sys.modules, "restorer.bench.ct_simulator")
+    monkeypatch.delattr(restorer.bench, "ct_simulator")
+    monkeypatch.setitem(sys.modules, "skimage.transform", None)
+    with pytest.raises(SystemExit, match="needs scikit-image"):
+        next(second_simulator_cases(Path(str(tmp_path)), 1))

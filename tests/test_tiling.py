@@ -52,6 +52,21 @@ def test_layout_covers_the_image_with_the_overlap() -> None:
             assert a + size - b >= 96  # neighbours share at least the overlap
 
 
+def test_layout_without_overlap_covers_the_image_without_extra_pixels() -> None:
+    """Networks that see fixed patches (the noise-map estimator) tile without an overlap:
+    the tiles then cover the padded length exactly once, as few and as small as can be."""
+    for length in (1, 100, 1000, 1280, 1281, 2048, 3000, 4097, 6000):
+        starts, size = tile_layout(length, 1280, 0, 128)
+        padded = -(-length // 128) * 128
+        count = -(-padded // 1280)
+        assert len(starts) == count and starts[0] == 0 and starts[-1] + size == padded
+        assert size == -(-padded // count // 128) * 128 <= 1280
+        assert all(s % 128 == 0 for s in starts)
+        for a, b in itertools.pairwise(starts):
+            assert b <= a + size  # no gap
+    assert tile_layout(2048, 1280, 0, 128) == ([0, 1024], 1024)
+
+
 def test_tiled_equals_whole_image_within_one_level(
     denoiser: Callable[[np.ndarray], np.ndarray], noisy_photo: np.ndarray
 ) -> None:

@@ -9,7 +9,9 @@ back-projection (ramp or Shepp-Logan kernel). Tissue is split into water and bon
 does, and the attenuation tables are the same NIST data: those are physics, not design.
 
 The truth a corrected slice is compared with is the same scan without the metal and without
-noise. scikit-image is a test dependency: `pip install "restorer[test]"`.
+noise. scikit-image comes with the benchmark and test extras (`pip install "restorer[bench]"`);
+it is imported here, at the top, so that importing this module without it fails at once and
+`restorer bench mar` says what is missing (the desktop bundle leaves it out).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from skimage.transform import iradon
 
 from restorer.core.morphology import connected_components, distance_inside, touching_border
 from restorer.physics.metal import DENSITY, mass_attenuation_at, split_materials
@@ -155,8 +158,6 @@ def scan(
 ) -> SimulatedScan:
     """Scan the slice `hu` (N x N HU) with metal (fraction maps per material) under
     `protocol`; reconstruct with and without the metal."""
-    from skimage.transform import iradon
-
     n = hu.shape[0]
     cm = px_mm / 10.0
     water, bone = split_materials(hu)

@@ -176,7 +176,7 @@ def second_simulator_cases(cache: Path, count: int, split: str = "eval") -> Iter
     one random protocol and implant set each (seeded: the same cases on every machine)."""
     try:
         from restorer.bench import ct_simulator
-    except ImportError as error:  # scikit-image is a test dependency
+    except ImportError as error:  # scikit-image: the bench extra
         raise SystemExit(f"the second CT simulator needs scikit-image: {error}") from None
 
     slices: dict[bytes, tuple[np.ndarray, float]] = {}
@@ -208,7 +208,7 @@ def full_size_cases(
     one random protocol and implant set (or set of skin electrodes) each (seeded)."""
     try:
         from restorer.bench import ct_simulator
-    except ImportError as error:  # scikit-image is a test dependency
+    except ImportError as error:  # scikit-image: the bench extra
         raise SystemExit(f"the second CT simulator needs scikit-image: {error}") from None
 
     held_out = "\n".join(path.name for path in (cache / "eval").glob("*.npz"))

@@ -71,7 +71,10 @@ def tile_layout(length: int, tile: int, overlap: int, multiple: int = 1) -> tupl
     if tile <= 0 or padded <= tile:
         return [0], padded
     # One extra multiple of slack: rounding the starts may shave that much off an overlap.
-    share = overlap + multiple
+    # Without an overlap there is none to shave (tiles of at least padded/count pixels on the
+    # multiple leave no gap), and the slack cost the noise-map estimator 1/8 more pixels on
+    # a 2048-px-wide photo (two tiles of 1152 for 2048).
+    share = overlap + multiple if overlap else 0
     count = math.ceil((padded - share) / (tile - share))
     size = math.ceil((padded + (count - 1) * share) / count / multiple) * multiple
     step = (padded - size) / (count - 1)
