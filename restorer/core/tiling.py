@@ -203,7 +203,10 @@ def process_tiled(
         top, bottom = y0 * s, (ys[iy + 1] if iy + 1 < len(ys) else h) * s
         final = bottom - top
         weight = np.outer(band_weight[:final], col_weight)
-        rows = band[:final] / (weight[:, :, None] if band.ndim == 3 else weight)
+        # Divided where they are (these band rows are not read again): a temporary the size
+        # of the band was allocated, and its pages faulted in, for every tile row.
+        rows = band[:final]
+        rows /= weight[:, :, None] if band.ndim == 3 else weight
         if on_rows_done is not None:
             on_rows_done(top, rows)
         out[top:bottom] = rows

@@ -206,10 +206,22 @@ class LocalMeanCorrection:
             stop = min(len(out), start + STRIP_ROWS)
             lvl = self.level.window(slice(top + start, top + stop), slice(0, self.level.width))
             rows = out[start:stop]
-            weak = np.clip((15.0 / 255 - lvl) / (10.0 / 255), 0.0, 1.0)
-            trusted = ((rows > 2 * lvl) & (rows < 1 - 2 * lvl)) * weak
-            self.weight.add_rows(top + start, trusted)
-            self.shift.add_rows(top + start, trusted * (noisy[start:stop] - rows))
+            # In place where the arithmetic allows (the same values as the plain expressions
+            # weak * ((rows > 2 lvl) & (rows < 1 - 2 lvl)) and that times noisy - rows):
+            # each temporary the size of the strip costs a pass and its page faults.
+            limit = lvl * 2
+            trusted = rows > limit
+            np.subtract(1, limit, out=limit)
+            trusted &= rows < limit
+            weak = lvl
+            np.subtract(15.0 / 255, weak, out=weak)
+            weak /= 10.0 / 255
+            np.clip(weak, 0.0, 1.0, out=weak)
+            weak *= trusted
+            self.weight.add_rows(top + start, weak)
+            change = noisy[start:stop] - rows
+            change *= weak
+            self.shift.add_rows(top + start, change)
 
     def apply(self, out: np.ndarray) -> None:
         """Correct out (H, W, C) in place."""
@@ -221,7 +233,12 @@ class LocalMeanCorrection:
         for top in range(0, out.shape[0], STRIP_ROWS):
             rows, cols = slice(top, top + STRIP_ROWS), slice(0, out.shape[1])
             w, d = weight.window(rows, cols), shift.window(rows, cols)
-            out[rows] += np.where(w > 0.05, d / np.maximum(w, 1e-6), 0.0)
+            # np.where(w > 0.05, d / np.maximum(w, 1e-6), 0.0), in place
+            ignored = w <= 0.05
+            np.maximum(w, 1e-6, out=w)
+            d /= w
+            np.copyto(d, 0.0, where=ignored)
+            out[rows] += d
 
 
 def estimated_level(
