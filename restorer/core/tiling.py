@@ -143,7 +143,8 @@ def process_tiled(
     (the result array, allocated when not given) may be the very array pixels reads from: a
     caller that owns its input can have the result written over it and save a whole image
     of memory. on_rows_done(top, rows) sees each finished run of output rows just before it
-    is written, while the input rows under it are still intact.
+    is written, while the input rows under it are still intact (rows: a view of the tiler's
+    buffer, valid during the call only).
     """
     progress = progress or NullProgress()
     h, w = pixels.shape[:2]

@@ -153,9 +153,8 @@ class OpenVinoRuntime:
         try:
             record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
             data = blob.read_bytes()
-            if {k: record.get(k) for k in wanted} == wanted and record[
-                "blob_sha256"
-            ] == bytes_sha256(data):
+            made_alike = {key: record.get(key) for key in wanted} == wanted
+            if made_alike and record["blob_sha256"] == bytes_sha256(data):
                 return self.core.import_model(io.BytesIO(data), "CPU", config)
         except (OSError, ValueError, KeyError, TypeError, RuntimeError):
             pass  # absent, damaged or not importable: compile again
