@@ -314,3 +314,31 @@ def test_the_compiled_model_is_cached_and_checked(
     assert np.array_equal(run(threads=1), expected) and len(compilations) == 3
     record = json.loads(blob.with_name("record.json").read_text())
     assert record["threads"] == 1 and record["source"]["weights"]
+
+
+def test_a_model_converted_anew_removes_the_conversion_of_its_older_weights(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, samples: Path
+) -> None:
+    """An updated model's new conversion replaces the old one in the user's cache; other
+    models' conversions, even one whose name begins with this model's, stay."""
+    import shutil
+
+    monkeypatch.setenv("RESTORER_CACHE_DIR", str(tmp_path))
+    x = read_image(samples / "chelsea.png").pixels[:64, :96, :3].copy()
+    expected = Engine("cpu", precision="float32", backend="openvino").run_model(
+        "noise-map", x, NullProgress()
+    )
+    (build,) = tmp_path.iterdir()
+    (current,) = build.glob("noise-map-*")
+    # As if made from the weights of an earlier installation: under another name, and
+    # neither it nor its compiled form usable for these weights.
+    current.rename(build / "noise-map-0123456789abcdef")
+    shutil.rmtree(build / "compiled")
+    (build / "noise-map-extra-0123456789abcdef").mkdir()  # a model named "noise-map-extra"
+    again = Engine("cpu", precision="float32", backend="openvino").run_model(
+        "noise-map", x, NullProgress()
+    )
+    assert np.array_equal(again, expected)
+    assert sorted(p.name for p in build.glob("noise-map-*")) == sorted(
+        [current.name, "noise-map-extra-0123456789abcdef"]
+    )

@@ -221,7 +221,17 @@ class OpenVinoRuntime:
         # A read-only cache costs a conversion per session, nothing else.
         with contextlib.suppress(OSError):
             self._store(folder, model, descriptor)
+            self._remove_older_conversions(descriptor, keep=folder)
         return model
+
+    def _remove_older_conversions(self, descriptor: ModelDescriptor, keep: Path) -> None:
+        """Conversions of this model's earlier weights: each update of a model left its old
+        conversion (9-18 MB) in the user's cache for good. Matched by the exact folder
+        pattern, so that sr-x2's clean-up never touches sr-x2-real's."""
+        pattern = re.compile(rf"{re.escape(descriptor.id)}-[0-9a-f]{{16}}")
+        for folder in self.cache.iterdir():
+            if folder != keep and folder.is_dir() and pattern.fullmatch(folder.name):
+                shutil.rmtree(folder, ignore_errors=True)
 
     def _convert(self, descriptor: ModelDescriptor, network: nn.Module) -> Any:
         import torch
