@@ -11,7 +11,7 @@ import pytest
 
 from restorer.core.brush import paint_segment
 from restorer.core.fill import smooth_fill
-from restorer.core.filters import box_extremes, gaussian_blur, median_at
+from restorer.core.filters import box_extremes, gaussian_blur, median_at, median_at_samples
 from restorer.core.morphology import (
     connected_components,
     dilate,
@@ -218,3 +218,23 @@ def test_defect_detection_equals_the_opencv_version(
             pixels[y : y + 2, 10:220] = rng.random()
         ours = contrast_defects(pixels, DefectSettings(sensitivity=sensitivity))
         np.testing.assert_array_equal(ours, _defects_with_opencv(pixels, sensitivity))
+
+
+def test_median_at_samples_equals_median_at_per_channel() -> None:
+    """The gathered medians (any channel, at the image's edges too) are median_at's."""
+    rng = np.random.default_rng(3)
+    image = rng.random((23, 17, 3)).astype(np.float32)
+    where = rng.random(image.shape) < 0.3
+    where[0, 0, :] = where[-1, -1, :] = True  # corners: the replicated border
+    rows, cols, channels = np.nonzero(where)
+    got = median_at_samples(image, 5, (rows, cols, channels))
+    expected = np.empty_like(got)
+    for c in range(3):
+        mine = channels == c
+        expected[mine] = median_at(np.ascontiguousarray(image[:, :, c]), 5, rows[mine], cols[mine])
+    np.testing.assert_array_equal(got, expected)
+    gray = image[:, :, 0]
+    rows, cols = np.nonzero(where[:, :, 0])
+    np.testing.assert_array_equal(
+        median_at_samples(gray, 7, (rows, cols)), median_at(gray, 7, rows, cols)
+    )

@@ -61,6 +61,28 @@ def median_at(plane: np.ndarray, size: int, rows: np.ndarray, cols: np.ndarray) 
     return out
 
 
+def median_at_samples(image: np.ndarray, size: int, index: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The size x size median (within each channel) of an (H, W) or (H, W, C) image at the
+    samples `index` (as np.nonzero gives them: rows, columns[, channels]); edge pixels
+    replicated beyond the border, as median_at does. Gathered at those samples alone, from the
+    image as it is: median_at pads a whole contiguous plane first, which for a few thousand
+    samples of a 24 MP photo cost a copy of every channel plane (0.78 s of impulse detection).
+    Suits small windows; median_at's window view suits large ones."""
+    rows, cols, *channels = index
+    height, width = image.shape[:2]
+    offsets = np.arange(size) - size // 2
+    middle = size * size // 2
+    out = np.empty(rows.size, image.dtype)
+    for s in range(0, rows.size, MEDIAN_CHUNK // size):
+        stop = s + MEDIAN_CHUNK // size
+        near_rows = np.clip(rows[s:stop, None, None] + offsets[:, None], 0, height - 1)
+        near_cols = np.clip(cols[s:stop, None, None] + offsets[None, :], 0, width - 1)
+        where = (near_rows, near_cols, *(c[s:stop, None, None] for c in channels))
+        flat = image[where].reshape(len(near_rows), -1)
+        out[s:stop] = np.partition(flat, middle, axis=1)[:, middle]
+    return out
+
+
 def _running(op: np.ufunc, x: np.ndarray, size: int, axis: int) -> np.ndarray:
     """op (minimum or maximum) over `size` consecutive elements along an axis of a padded
     array: the result is size - 1 shorter along that axis."""

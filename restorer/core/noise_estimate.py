@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from restorer.core.filters import median_at
+from restorer.core.filters import median_at_samples
 
 # A Gaussian sample lies this many standard deviations from its neighbourhood about once in
 # 30,000 (one-sided).
@@ -49,35 +49,11 @@ def estimate_noise_sigma(pixels: np.ndarray, patch: int = 8, max_patches: int = 
     return float(np.sqrt(max(eig[0], 0.0)))
 
 
-# Rows per band when looking for impulses: a whole-image median or deviation plane would cost
-# as much memory as the image, and impulses need only their 5x5 neighbourhood.
-BAND_ROWS = 256
-_MEDIAN_REACH = 2  # rows a 5x5 median reaches above and below
-
-
 def _median5_where(pixels: np.ndarray, where: np.ndarray) -> np.ndarray:
     """5x5 medians (per channel) at the True samples of `where`, in the order pixels[where]
-    lists them; computed only there, since impulses are a small part of an image, and band by
-    band (edge pixels replicated beyond the image's border, as in a whole-image median)."""
-    height = pixels.shape[0]
-    parts = []
-    for top in range(0, height, BAND_ROWS):
-        bottom = min(height, top + BAND_ROWS)
-        above = max(0, top - _MEDIAN_REACH)
-        band = pixels[above : min(height, bottom + _MEDIAN_REACH)]
-        wanted = where[top:bottom]
-        medians = np.zeros(wanted.shape, np.float32)
-        planes = (
-            [(band, wanted, medians)]
-            if pixels.ndim == 2
-            else [(band[:, :, c], wanted[:, :, c], medians[:, :, c]) for c in range(band.shape[2])]
-        )
-        for plane, mask, out in planes:
-            rows, cols = np.nonzero(mask)
-            plane32 = np.ascontiguousarray(plane, np.float32)
-            out[rows, cols] = median_at(plane32, 5, rows + (top - above), cols)
-        parts.append(medians[wanted])
-    return np.concatenate(parts) if parts else np.zeros(0, np.float32)
+    lists them; computed only there, since impulses are a small part of an image (edge pixels
+    replicated beyond the image's border, as in a whole-image median)."""
+    return median_at_samples(pixels, 5, np.nonzero(where)).astype(np.float32, copy=False)
 
 
 def impulse_mask(pixels: np.ndarray, threshold: float = 0.25) -> np.ndarray:
