@@ -255,3 +255,16 @@ def test_gray_with_alpha_stays_gray(tmp_path: Path, rng: np.random.Generator, de
     np.testing.assert_array_equal(raw[:, :, 0], gray)
     np.testing.assert_array_equal(raw[:, :, 3], alpha)
     assert read_image(tmp_path / "again.png").channels == 1
+
+
+@pytest.mark.parametrize("bit_depth", [8, 16])
+def test_float_to_integer_rounds_the_exact_product(bit_depth: int) -> None:
+    """Codes are rint(x * top) of the exact product, clipped: computed in float32, products
+    within an ulp of a half code round the other way (a network's output lands there)."""
+    top = 255.0 if bit_depth == 8 else 65535.0
+    rng = np.random.default_rng(7)
+    x = (rng.random((300, 700, 3)) * 1.2 - 0.1).astype(np.float32)
+    halves = ((np.arange(x.shape[1]) + 0.5) / top).astype(np.float32)
+    x[0] = np.stack([halves, np.nextafter(halves, 1), np.nextafter(halves, 0)], axis=1)
+    expected = np.clip(np.rint(x.astype(np.float64) * top), 0, top)
+    np.testing.assert_array_equal(float_to_integer(x, bit_depth), expected)
