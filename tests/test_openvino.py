@@ -311,9 +311,14 @@ def test_the_compiled_model_is_cached_and_checked(
     blob.write_bytes(bytes(data))
     assert np.array_equal(run(), expected) and len(compilations) == 2
     assert np.array_equal(run(), expected) and len(compilations) == 2  # stored again
+    # Other threads (a batch worker's): compiled for them and kept beside, so that neither
+    # compiles again after the other.
     assert np.array_equal(run(threads=1), expected) and len(compilations) == 3
-    record = json.loads(blob.with_name("record.json").read_text())
-    assert record["threads"] == 1 and record["source"]["weights"]
+    assert np.array_equal(run(threads=2), expected) and len(compilations) == 3
+    assert np.array_equal(run(threads=1), expected) and len(compilations) == 3
+    records = [json.loads(p.read_text()) for p in sorted(tmp_path.rglob("compiled/*/record.json"))]
+    assert sorted(r["threads"] for r in records) == [1, 2]
+    assert all(r["source"]["weights"] for r in records)
 
 
 def test_a_model_converted_anew_removes_the_conversion_of_its_older_weights(

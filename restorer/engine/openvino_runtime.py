@@ -142,7 +142,9 @@ class OpenVinoRuntime:
         blob is checked by its sha256 as the converted model is: OpenVINO's own CACHE_DIR
         ran a blob with bytes changed in its middle without a word, and gave other results."""
         config = {"INFERENCE_PRECISION_HINT": precision, "INFERENCE_NUM_THREADS": self.threads}
-        folder = self.cache / "compiled" / f"{name}-{precision}"
+        # Threads in the name too: batch workers run fewer threads than the window, and with
+        # one folder for both each would compile again after the other.
+        folder = self.cache / "compiled" / f"{name}-{precision}-{self.threads}t"
         blob = folder / "model.blob"
         wanted = {
             "source": source,
