@@ -112,6 +112,18 @@ def test_a_job_refuses_other_settings_and_never_writes_over_its_inputs(
     assert main(["batch", "--status", str(tmp_path / "nothing")]) == 2
 
 
+def test_status_of_a_job_whose_manifest_has_no_tables_yet(tmp_path: Path) -> None:
+    """A job starting this moment has made its manifest file but not its tables: its status
+    is nothing done yet, not an sqlite error (the killed-worker tests, polling the status
+    while their job starts, failed on it now and then)."""
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "restorer-job.sqlite").close()  # an empty database file
+    counts = read_counts(tmp_path)
+    assert (counts.done, counts.failed, counts.pending) == (0, 0, 0)
+    assert main(["batch", "--status", str(tmp_path)]) == 0
+
+
 def test_two_worker_processes_give_the_same_results(tmp_path: Path) -> None:
     sources = _archive(tmp_path / "in", count=6)
     one, two = tmp_path / "one", tmp_path / "two"

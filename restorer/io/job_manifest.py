@@ -197,6 +197,11 @@ def read_counts(folder: Path) -> Counts:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         return _counts(db)
+    except sqlite3.OperationalError as exc:
+        # A job starting this moment: its file is made before its tables.
+        if "no such table" in str(exc):
+            return Counts(0, 0, 0)
+        raise
     finally:
         db.close()
 
