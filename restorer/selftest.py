@@ -217,7 +217,10 @@ def run() -> int:
 
         photo = np.ascontiguousarray(clean[:, :, :3])
         previous = os.environ.get(CACHE_ENV)
-        with tempfile.TemporaryDirectory() as cache:
+        # OpenVINO may keep a converted model's weights mapped while its engine lives, and
+        # Windows cannot delete a mapped file: a leftover folder in the temporary folder is
+        # not a failure of the application.
+        with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as cache:
             os.environ[CACHE_ENV] = cache
             try:
                 expected = Engine("cpu").run_model("noise-map", photo, Recording())
