@@ -7,8 +7,10 @@ from __future__ import annotations
 import importlib
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,6 +32,30 @@ def _check(name: str, fn: Callable[[], str]) -> bool:
         return False
     print(f"ok    {name} ({time.perf_counter() - start:.1f} s){': ' + detail if detail else ''}")
     return True
+
+
+@contextmanager
+def _empty_model_cache() -> Iterator[Path]:
+    """The model cache pointed at an empty temporary folder while the block runs (through
+    the variable users and tests set, restorer.engine.openvino_runtime.CACHE_ENV)."""
+    import os
+    import tempfile
+
+    from restorer.engine.openvino_runtime import CACHE_ENV
+
+    previous = os.environ.get(CACHE_ENV)
+    # OpenVINO may keep a converted model's weights mapped while its engine lives, and
+    # Windows cannot delete a mapped file: a leftover folder in the temporary folder is not
+    # a failure of the application.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as cache:
+        os.environ[CACHE_ENV] = cache
+        try:
+            yield Path(cache)
+        finally:
+            if previous is None:
+                os.environ.pop(CACHE_ENV, None)
+            else:
+                os.environ[CACHE_ENV] = previous
 
 
 def _load_model(descriptor: ModelDescriptor) -> str:
@@ -142,7 +168,6 @@ def run() -> int:
         """A JPEG file at quality 15, read as the application reads it (its quality found in
         the file) and cleaned: measurably closer to the original."""
         import tempfile
-        from pathlib import Path
 
         from restorer.io import write_image
 
@@ -162,7 +187,6 @@ def run() -> int:
         PNG with alpha, gray + alpha, JPEG, WebP, BMP, and TIFF as scanners write it (LZW,
         JPEG) and as we write it (deflate)."""
         import tempfile
-        from pathlib import Path
 
         import tifffile
 
@@ -200,12 +224,7 @@ def run() -> int:
         empty cache, so that every step a user's launches take is exercised whatever the
         machine's own cache holds: converting (OpenVINO's PyTorch reader), reading the
         conversion back (its IR reader), compiling, and importing the compiled model."""
-        import os
         import shutil
-        import tempfile
-        from pathlib import Path
-
-        from restorer.engine.openvino_runtime import CACHE_ENV
 
         if engine.device.type != "cpu":
             return f"not used on {engine.device_name}"
@@ -216,39 +235,27 @@ def run() -> int:
                 said.append(text)
 
         photo = np.ascontiguousarray(clean[:, :, :3])
-        previous = os.environ.get(CACHE_ENV)
-        # OpenVINO may keep a converted model's weights mapped while its engine lives, and
-        # Windows cannot delete a mapped file: a leftover folder in the temporary folder is
-        # not a failure of the application.
-        with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as cache:
-            os.environ[CACHE_ENV] = cache
-            try:
-                expected = Engine("cpu").run_model("noise-map", photo, Recording())
-                # A later launch imports the compiled model; one whose compiled form is gone
-                # reads the conversion back (a bundle without OpenVINO's IR reader converted
-                # at every launch, and could not read the int8 versions).
-                for compiled_kept in (True, False):
-                    if not compiled_kept:
-                        for folder in Path(cache).rglob("compiled"):
-                            shutil.rmtree(folder)
-                    before = len(said)
-                    again = Engine("cpu").run_model("noise-map", photo, Recording())
-                    if any("Preparing" in text for text in said[before:]):
-                        raise AssertionError("the converted model was not read back")
-                    if not np.array_equal(again, expected):
-                        raise AssertionError("a later launch gave another result")
-                # The int8 versions some models ship (the default on the CPU) must load too:
-                # a model whose int8 file is missing from the bundle would run, slower, in
-                # float.
-                int8 = [d.id for d in bundled_models() if d.int8]
-                fresh = Engine("cpu")
-                for model_id in int8:
-                    fresh.openvino_model(model_id, Recording())
-            finally:
-                if previous is None:
-                    os.environ.pop(CACHE_ENV, None)
-                else:
-                    os.environ[CACHE_ENV] = previous
+        with _empty_model_cache() as cache:
+            expected = Engine("cpu").run_model("noise-map", photo, Recording())
+            # A later launch imports the compiled model; one whose compiled form is gone
+            # reads the conversion back (a bundle without OpenVINO's IR reader converted at
+            # every launch, and could not read the int8 versions).
+            for compiled_kept in (True, False):
+                if not compiled_kept:
+                    for folder in cache.rglob("compiled"):
+                        shutil.rmtree(folder)
+                before = len(said)
+                again = Engine("cpu").run_model("noise-map", photo, Recording())
+                if any("Preparing" in text for text in said[before:]):
+                    raise AssertionError("the converted model was not read back")
+                if not np.array_equal(again, expected):
+                    raise AssertionError("a later launch gave another result")
+            # The int8 versions some models ship (the default on the CPU) must load too: a
+            # model whose int8 file is missing from the bundle would run, slower, in float.
+            int8 = [d.id for d in bundled_models() if d.int8]
+            fresh = Engine("cpu")
+            for model_id in int8:
+                fresh.openvino_model(model_id, Recording())
         fell_back = [text for text in said if "PyTorch" in text or "int8" in text]
         if fell_back:
             raise AssertionError("; ".join(fell_back))
@@ -259,7 +266,6 @@ def run() -> int:
         stand-in: the bundle leaves torchvision out) and run by the engine: a small
         super-resolution network, made here with random weights."""
         import tempfile
-        from pathlib import Path
 
         import torch
 

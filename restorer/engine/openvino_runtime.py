@@ -77,8 +77,15 @@ class OpenVinoRuntime:
         # ("2026.4.1-22982-e213a147257-releases/2026/4"), which made nested folders.
         build = re.sub(r"[^A-Za-z0-9._-]+", "_", ov.__version__)
         self.cache = (cache or cache_root()) / f"openvino-{build}"
-        capabilities = self.core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+        capabilities = [str(c) for c in self.core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")]
         self.bfloat16_capable = "BF16" in capabilities
+        # What a compiled model is specific to besides OpenVINO's version (the cache has a
+        # folder per build): the processor and what OpenVINO can use on it. A cache folder
+        # shared by two machines must not hand one the other's compiled models.
+        self._cpu_identity = [
+            str(self.core.get_property("CPU", "FULL_DEVICE_NAME")),
+            *sorted(capabilities),
+        ]
         self._compiled: dict[tuple[str, str], Any] = {}
 
     @property
@@ -150,14 +157,14 @@ class OpenVinoRuntime:
             "source": source,
             "precision": precision,
             "threads": self.threads,
-            "cpu": self._cpu_identity(),
+            "cpu": self._cpu_identity,
         }
         try:
             record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
-            data = blob.read_bytes()
-            made_alike = {key: record.get(key) for key in wanted} == wanted
-            if made_alike and record["blob_sha256"] == bytes_sha256(data):
-                return self.core.import_model(io.BytesIO(data), "CPU", config)
+            if {key: record.get(key) for key in wanted} == wanted:  # else: not worth reading
+                data = blob.read_bytes()
+                if record["blob_sha256"] == bytes_sha256(data):
+                    return self.core.import_model(io.BytesIO(data), "CPU", config)
         except (OSError, ValueError, KeyError, TypeError, RuntimeError):
             pass  # absent, damaged or not importable: compile again
         compiled = self.core.compile_model(self._channels_last(model()), "CPU", config)
@@ -165,15 +172,6 @@ class OpenVinoRuntime:
         with contextlib.suppress(OSError, RuntimeError):
             self._store_compiled(folder, compiled, wanted)
         return compiled
-
-    def _cpu_identity(self) -> list[str]:
-        """What a compiled model is specific to besides OpenVINO's version (the cache has a
-        folder per build): the processor and the instruction sets OpenVINO uses on it. A
-        cache folder shared by two machines must not hand one the other's code."""
-        return [
-            str(self.core.get_property("CPU", "FULL_DEVICE_NAME")),
-            *sorted(str(c) for c in self.core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")),
-        ]
 
     def _store_compiled(self, folder: Path, compiled: Any, record: dict[str, Any]) -> None:
         stream = io.BytesIO()
