@@ -1,7 +1,7 @@
 """Colour profile and EXIF: read them with Pillow (no pixel decoding), put them back into PNG.
 
-The PNG encoder (imagecodecs, which keeps 16-bit colour that Pillow cannot write) writes
-pixels only, so the metadata chunks are added here after encoding.
+The PNG encoder (restorer.io.png_encoder, which keeps 16-bit colour that Pillow cannot write)
+writes pixels only, so the metadata chunks are added here after encoding.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """PNG, JPEG, BMP and WebP, 8- and 16-bit, gray, RGB and RGBA.
 
-PNG goes through imagecodecs (libpng): it reads and writes every PNG colour type at 8 and
-16 bits, gray + alpha and 16-bit colour included, which Pillow cannot write. JPEG, WebP and
-BMP hold 8 bits per sample and go through Pillow, which also writes their colour profile and
-EXIF natively.
+PNG is read by imagecodecs (libpng) and written by restorer.io.png_encoder: every PNG colour
+type at 8 and 16 bits, gray + alpha and 16-bit colour included, which Pillow cannot write.
+JPEG, WebP and BMP hold 8 bits per sample and go through Pillow, which also writes their
+colour profile and EXIF natively.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from restorer.io.metadata import (
     profile_matching,
     read_raster_info,
 )
+from restorer.io.png_encoder import encode_png
 
 JPEG_QUALITY = 95  # the default for JPEG and WebP output
-PNG_LEVEL = 3  # zlib level: most of level 9's size at a fraction of its time on large scans
 PILLOW_FORMATS = {"jpeg": "JPEG", "webp": "WEBP", "bmp": "BMP"}
 
 
@@ -141,19 +141,12 @@ def encode_raster(image: Image, fmt: str, bit_depth: int, quality: int = JPEG_QU
     meta = image.meta
 
     if fmt == "png":
-        import imagecodecs
-
-        planes = np.ascontiguousarray(arr if alpha is None else np.dstack([arr, alpha]))
+        planes = arr if alpha is None else np.dstack([arr, alpha])
         try:
-            # An explicit output size: imagecodecs' own estimate is too small for tall, narrow
-            # images (3000x1 failed with "output stream too small"), where every row's filter
-            # byte and zlib's per-block overhead outweigh the pixels.
-            png = imagecodecs.png_encode(
-                planes, level=PNG_LEVEL, out=planes.nbytes + 8 * planes.shape[0] + 65536
-            )
+            png = encode_png(planes)
         except Exception as exc:
             raise ImageWriteError(f"PNG encoding failed ({exc})") from exc
-        return png_with_metadata(bytes(png), meta.icc_profile, meta.exif)
+        return png_with_metadata(png, meta.icc_profile, meta.exif)
     if fmt in PILLOW_FORMATS:
         from PIL import Image as PILImage
 
