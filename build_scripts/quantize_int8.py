@@ -39,6 +39,7 @@ from restorer.core.checksum import file_sha256  # noqa: E402
 from restorer.core.image import Image  # noqa: E402
 from restorer.core.ops import psnr, rgb_to_y  # noqa: E402
 from restorer.engine.engine import Engine  # noqa: E402
+from restorer.engine.openvino_runtime import import_openvino  # noqa: E402
 from restorer.io import list_images, read_image  # noqa: E402
 from restorer.io.pairs import list_pairs  # noqa: E402
 from restorer.models.registry import MANIFEST_NAME  # noqa: E402
@@ -208,8 +209,8 @@ def convolutions_in_float(model: Any) -> list[str]:
 
 
 def quantize(model_id: str, data: Path, max_drop: float, count: int, out_dir: Path) -> dict:
+    ov = import_openvino()  # first: without OpenVINO's telemetry, which NNCF also uses
     import nncf
-    import openvino as ov
 
     recipe = RECIPES[model_id]
     engine = Engine(device="cpu", precision="float32", backend="openvino")

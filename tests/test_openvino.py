@@ -347,3 +347,41 @@ def test_a_model_converted_anew_removes_the_conversion_of_its_older_weights(
     assert sorted(p.name for p in build.glob("noise-map-*")) == sorted(
         [current.name, "noise-map-extra-0123456789abcdef"]
     )
+
+
+def test_openvino_sends_no_telemetry_and_leaves_nothing_in_the_home_folder(tmp_path: Path) -> None:
+    """`import openvino` sends a usage event to Google Analytics and keeps a client id under
+    ~/intel unless the user opted out with Intel's tool; the application must contact no
+    one. A model converted and run in a fresh process, with a home folder of its own and
+    none of the CI variables under which OpenVINO keeps quiet anyway."""
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("CI", "TF_BUILD", "JENKINS_URL")
+    }
+    env.update(
+        HOME=str(home),
+        USERPROFILE=str(home),
+        LOCALAPPDATA=str(home),
+        RESTORER_CACHE_DIR=str(tmp_path / "cache"),
+    )
+    code = (
+        "import sys, numpy as np\n"
+        "from restorer.core.progress import NullProgress\n"
+        "from restorer.engine.engine import Engine\n"
+        "x = np.full((128, 128, 3), 0.5, np.float32)\n"
+        "Engine('cpu', backend='openvino').run_model('noise-map', x, NullProgress())\n"
+        "print('telemetry loaded:', sys.modules.get('openvino_telemetry') is not None)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "telemetry loaded: False" in done.stdout
+    assert list(home.iterdir()) == []

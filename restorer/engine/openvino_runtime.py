@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
     from restorer.models.descriptor import ModelDescriptor
 
+TELEMETRY_MODULE = "openvino_telemetry"
 CACHE_ENV = "RESTORER_CACHE_DIR"  # tests and portable installs point the cache elsewhere
 RECORD = "record.json"
 
@@ -47,10 +49,28 @@ def runtime_available() -> bool:
     """Whether OpenVINO can be imported (it is a dependency, but a broken or partial
     installation must leave the application working on PyTorch)."""
     try:
-        import openvino  # noqa: F401
+        import_openvino()
     except Exception:  # ImportError, or a shared library that fails to load
         return False
     return True
+
+
+def import_openvino() -> Any:
+    """The openvino module, imported without its usage telemetry.
+
+    `import openvino` imports its model-conversion API, which, unless the user has opted out
+    through Intel's own tool, sends a Google Analytics event at every import (a DNS lookup and
+    a forked process on Linux and macOS, a request on Windows that the interpreter waits for
+    at exit) and keeps a client id under ~/intel or %LOCALAPPDATA%. An offline application for
+    medical and archive images contacts no one. When openvino_telemetry cannot be imported,
+    OpenVINO falls back to its own stub (openvino.tools.ovc.telemetry_stub) and sends
+    nothing; None in sys.modules makes that import fail, for this process only."""
+    if "openvino" not in sys.modules:
+        # None: the import system's own mark of a module that cannot be imported
+        sys.modules.setdefault(TELEMETRY_MODULE, None)  # type: ignore[arg-type]
+    import openvino
+
+    return openvino
 
 
 def cache_root() -> Path:
@@ -68,8 +88,7 @@ class OpenVinoRuntime:
     def __init__(self, threads: int | None = None, cache: Path | None = None) -> None:
         """threads: how many the CPU runs each model with; None for OpenVINO's own choice
         (one per physical core)."""
-        import openvino as ov
-
+        ov = import_openvino()
         self._ov = ov
         self.core = ov.Core()
         self._threads = max(1, threads) if threads is not None else None

@@ -47,7 +47,8 @@ def encode_png(samples: np.ndarray, level: int = DEFLATE_LEVEL) -> bytes:
     rows = planes.astype(">u2", copy=False) if planes.dtype == np.uint16 else planes
     rows = np.ascontiguousarray(rows).view(np.uint8).reshape(height, -1)
     filtered = filter_rows(rows, channels * planes.dtype.itemsize)
-    stream = memoryview(imagecodecs.deflate_encode(filtered, level=level))
+    # Any buffer will do; the stubs name bytes only.
+    stream = memoryview(imagecodecs.deflate_encode(filtered, level=level))  # type: ignore[arg-type]
     del filtered
     bits = 8 * planes.dtype.itemsize
     header = struct.pack(">IIBBBBB", width, height, bits, COLOUR_TYPES[channels], 0, 0, 0)
