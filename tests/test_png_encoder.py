@@ -76,7 +76,7 @@ def test_filters_are_chosen_as_libpng_chooses_them(rng: np.random.Generator) -> 
     (the first on ties): a row-by-row reference with Python integers agrees."""
     samples = _structured(rng, (40, 33, 3), np.uint8)
     rows = samples.reshape(40, -1)
-    filtered = filter_rows(rows, 3)
+    filtered = filter_rows(samples)
     bpp = 3
     for y in range(40):
         raw = [int(v) for v in rows[y]]

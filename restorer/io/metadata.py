@@ -1,7 +1,7 @@
 """Colour profile and EXIF: read them with Pillow (no pixel decoding), put them back into PNG.
 
 The PNG encoder (restorer.io.png_encoder, which keeps 16-bit colour that Pillow cannot write)
-writes pixels only, so the metadata chunks are added here after encoding.
+knows pixels only; the metadata chunks it places after the header are made here.
 """
 
 from __future__ import annotations
@@ -80,18 +80,15 @@ def chunk(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
 
 
-def png_with_metadata(png: bytes, icc_profile: bytes | None, exif: bytes | None) -> bytes:
-    """Insert iCCP and eXIf chunks right after IHDR (both must precede the image data)."""
-    if not icc_profile and not exif:
-        return png
-    ihdr_end = 8 + 4 + 4 + 13 + 4  # signature, length, type, IHDR payload, crc
-    extra = b""
+def png_metadata_chunks(icc_profile: bytes | None, exif: bytes | None) -> list[bytes]:
+    """iCCP and eXIf chunks for a PNG's header (both must precede the image data)."""
+    chunks = []
     if icc_profile:
-        extra += chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(icc_profile))
+        chunks.append(chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(icc_profile)))
     if exif:
         body = exif[len(EXIF_HEADER) :] if exif.startswith(EXIF_HEADER) else exif
-        extra += chunk(b"eXIf", body)
-    return png[:ihdr_end] + extra + png[ihdr_end:]
+        chunks.append(chunk(b"eXIf", body))
+    return chunks
 
 
 def looks_truncated(data: bytes, fmt: str) -> bool:

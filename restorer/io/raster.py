@@ -20,7 +20,7 @@ from restorer.io.errors import FRAMES_IGNORED, ImageReadError, ImageWriteError, 
 from restorer.io.limits import check_plausible_length, check_size
 from restorer.io.metadata import (
     looks_truncated,
-    png_with_metadata,
+    png_metadata_chunks,
     profile_matching,
     read_raster_info,
 )
@@ -131,22 +131,38 @@ def _decode_with_pillow(data: bytes) -> np.ndarray:
     return arr
 
 
+class IntegerRows:
+    """An image's samples (and alpha) as 8- or 16-bit integers, converted a band of rows at a
+    time as the PNG encoder reads them: no whole integer copy beside the float32 pixels."""
+
+    def __init__(self, image: Image, bit_depth: int) -> None:
+        self.pixels, self.alpha, self.bit_depth = image.pixels, image.alpha, bit_depth
+        channels = 1 if self.pixels.ndim == 2 else self.pixels.shape[2]
+        channels += self.alpha is not None
+        self.shape = (*self.pixels.shape[:2], channels)
+        self.dtype = np.dtype(np.uint8 if bit_depth == 8 else np.uint16)
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        samples = float_to_integer(self.pixels[rows], self.bit_depth)
+        if self.alpha is None:
+            return samples
+        return np.dstack([samples, float_to_integer(self.alpha[rows], self.bit_depth)])
+
+
 def encode_raster(image: Image, fmt: str, bit_depth: int, quality: int = JPEG_QUALITY) -> bytes:
     if fmt in PILLOW_FORMATS and bit_depth != 8:
         bit_depth = 8  # these formats hold 8 bits per sample only
     if bit_depth not in (8, 16):
         raise ImageWriteError(f"{fmt.upper()} cannot hold {bit_depth}-bit samples; use TIFF")
-    arr = float_to_integer(image.pixels, bit_depth)
-    alpha = float_to_integer(image.alpha, bit_depth) if image.alpha is not None else None
     meta = image.meta
-
     if fmt == "png":
-        planes = arr if alpha is None else np.dstack([arr, alpha])
+        chunks = png_metadata_chunks(meta.icc_profile, meta.exif)
         try:
-            png = encode_png(planes)
+            return encode_png(IntegerRows(image, bit_depth), extra_chunks=chunks)
         except Exception as exc:
             raise ImageWriteError(f"PNG encoding failed ({exc})") from exc
-        return png_with_metadata(png, meta.icc_profile, meta.exif)
+    arr = float_to_integer(image.pixels, bit_depth)
+    alpha = float_to_integer(image.alpha, bit_depth) if image.alpha is not None else None
     if fmt in PILLOW_FORMATS:
         from PIL import Image as PILImage
 
