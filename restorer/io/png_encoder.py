@@ -5,8 +5,9 @@ libpng (through imagecodecs) compresses with zlib 1.2 on one thread: 0.33-0.46 s
 does by default (each row with whichever of the five PNG filters leaves bytes with the
 smallest absolute sum, read as signed), in bands on the CPU's cores (numpy releases the
 GIL), and compressed by libdeflate (imagecodecs.deflate_encode), whose level 2 makes photos
-a little smaller than zlib's level 3 in a third of the time. The container is four chunk
-types; decoders see an ordinary PNG (8 or 16 bits; gray, gray + alpha, RGB, RGBA).
+a little smaller than zlib's level 3 in a third of the time. The container is the four
+chunk types every PNG has, plus the caller's metadata chunks; decoders see an ordinary PNG
+(8 or 16 bits; gray, gray + alpha, RGB, RGBA).
 """
 
 from __future__ import annotations
@@ -149,7 +150,8 @@ def _paeth(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 def _threads() -> int:
     """The user's OMP_NUM_THREADS (batch workers get their share through it), else the
-    CPU's cores; more than 4 gain nothing on memory-bound filtering."""
+    CPU's cores, at most 4: the filtering is memory-bound (two threads halve it on this
+    project's 2-core machine; more were not measured)."""
     try:
         asked = int(os.environ.get("OMP_NUM_THREADS", ""))
     except ValueError:
