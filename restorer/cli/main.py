@@ -161,7 +161,7 @@ def _add_precision_option(p: argparse.ArgumentParser) -> None:
 
 def _benchmarks() -> list[tuple[str, str, Any, Any]]:
     """(name, help, add_arguments, run(args, device)) for each `restorer bench` command."""
-    from restorer.bench import batch, denoise, inpaint, jpeg, mar, memory, speed, upscale
+    from restorer.bench import batch, command, denoise, inpaint, jpeg, mar, memory, speed, upscale
     from restorer.gui import latency_bench
 
     def with_engine(run: Any) -> Any:
@@ -214,6 +214,12 @@ def _benchmarks() -> list[tuple[str, str, Any, Any]]:
             "peak memory of whole jobs on 24 and 100 MP photos (each in its own process)",
             memory.add_arguments,
             memory.run,
+        ),
+        (
+            "command",
+            "seconds and MP/s of whole commands against the speed targets (start-up left out)",
+            command.add_arguments,
+            command.run,
         ),
         (
             "batch",
