@@ -52,3 +52,14 @@ def test_memory_targets_in_gigabytes_are_not_read_as_gibibytes() -> None:
 
     assert within_target(2.11, 2.5)  # 2.27 GB
     assert not within_target(2.4, 2.5)  # 2.58 GB: passed when both were read as GiB
+
+
+def test_a_command_that_fails_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    small = command.Case("`restorer denoise` 64²", 64, ("denoise",), 1, 2.0)
+    monkeypatch.setattr(command, "CASES", (small,))
+    args = argparse.Namespace(repeat=1, compare=None, workdir=tmp_path, device="nonsense")
+    assert command.run(args) == 1
+    err = capsys.readouterr().err
+    assert "restorer denoise" in err and "--device nonsense` failed (exit 2)" in err

@@ -98,39 +98,46 @@ def run(args: argparse.Namespace) -> int:
         runners = [Runner("this code", work / "cache-this")]
         if args.compare is not None:
             runners.append(Runner(str(args.compare), work / "cache-other", args.compare.resolve()))
-        startup = {
-            r.name: statistics.median(r.seconds(["--help"]) for _ in range(5)) for r in runners
-        }
-        print(
-            f"whole commands, {args.repeat} runs each; device {args.device}; start-up "
-            + ", ".join(f"{name} {s:.2f} s" for name, s in startup.items())
-        )
-        header = "| command | " + " | ".join(
-            f"{r.name}, s | median | MP/s at best / median" for r in runners
-        )
-        print(header + " | target |")
-        print("|---" * (2 + 3 * len(runners)) + "|")
-        for case in CASES:
-            source = work / f"photo{case.side}.png"
-            if not source.exists():
-                make_in_child("photo", source, (case.side, case.side))
-            argv = [*case.command, str(source), "-o", str(work / "out.png"), "--overwrite"]
-            argv += ["--device", args.device]
-            for runner in runners:
-                runner.seconds(argv)  # untimed: converts and compiles into its cache
-            times: dict[str, list[float]] = {r.name: [] for r in runners}
-            for _ in range(args.repeat):
-                for runner in runners:
-                    times[runner.name].append(runner.seconds(argv))
-            pixels = case.side * case.side * case.output_pixels_per_input
-            cells = []
-            for runner in runners:
-                taken = sorted(times[runner.name])
-                median = statistics.median(taken)
-                best = mp_per_second(pixels, taken[0], startup[runner.name])
-                typical = mp_per_second(pixels, median, startup[runner.name])
-                cells.append(
-                    f"{taken[0]:.2f}–{taken[-1]:.2f} | {median:.2f} | {best:.2f} / {typical:.2f}"
-                )
-            print(f"| {case.label} | " + " | ".join(cells) + f" | {case.target_mp_s} |", flush=True)
+        try:
+            print_table(work, runners, args.repeat, args.device)
+        except subprocess.CalledProcessError as exc:
+            command = " ".join(str(part) for part in exc.cmd[1:])
+            print(
+                f"restorer bench command: `{command}` failed (exit {exc.returncode})",
+                file=sys.stderr,
+            )
+            return 1
     return 0
+
+
+def print_table(work: Path, runners: list[Runner], repeat: int, device: str) -> None:
+    startup = {r.name: statistics.median(r.seconds(["--help"]) for _ in range(5)) for r in runners}
+    print(
+        f"whole commands, {repeat} runs each; device {device}; start-up "
+        + ", ".join(f"{name} {s:.2f} s" for name, s in startup.items())
+    )
+    columns = " | ".join(f"{r.name}, s | median | MP/s at best / median" for r in runners)
+    print(f"| command | {columns} | target |")
+    print("|---" * (2 + 3 * len(runners)) + "|")
+    for case in CASES:
+        source = work / f"photo{case.side}.png"
+        if not source.exists():
+            make_in_child("photo", source, (case.side, case.side))
+        argv = [*case.command, str(source), "-o", str(work / "out.png"), "--overwrite"]
+        argv += ["--device", device]
+        for runner in runners:
+            runner.seconds(argv)  # untimed: converts and compiles into its cache
+        times: dict[str, list[float]] = {r.name: [] for r in runners}
+        for _ in range(repeat):
+            for runner in runners:  # in turn, so that both meet the machine's same moments
+                times[runner.name].append(runner.seconds(argv))
+        pixels = case.side * case.side * case.output_pixels_per_input
+        cells = [_cells(sorted(times[r.name]), pixels, startup[r.name]) for r in runners]
+        print(f"| {case.label} | " + " | ".join(cells) + f" | {case.target_mp_s} |", flush=True)
+
+
+def _cells(taken: list[float], pixels: int, startup: float) -> str:
+    """range | median | MP/s at best / at the median, for sorted times."""
+    median = statistics.median(taken)
+    best, typical = (mp_per_second(pixels, t, startup) for t in (taken[0], median))
+    return f"{taken[0]:.2f}–{taken[-1]:.2f} | {median:.2f} | {best:.2f} / {typical:.2f}"
