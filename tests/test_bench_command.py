@@ -22,15 +22,17 @@ def test_megapixels_per_second_leave_the_start_up_out() -> None:
 def test_times_this_code_and_another_checkout_in_turn(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    small = command.Case("`restorer denoise` 64²", 64, ("denoise", "--sigma", "10"), 1, 2.0)
+    small = command.Case(
+        "`restorer denoise` 80×48", (80, 48), ("denoise", "--sigma", "10"), 1, None
+    )
     monkeypatch.setattr(command, "CASES", (small,))
-    args = argparse.Namespace(repeat=2, compare=REPO, workdir=tmp_path, device="cpu")
+    args = argparse.Namespace(large=False, repeat=2, compare=REPO, workdir=tmp_path, device="cpu")
     assert command.run(args) == 0
     lines = capsys.readouterr().out.splitlines()
-    row = next(line for line in lines if line.startswith("| `restorer denoise` 64²"))
+    row = next(line for line in lines if line.startswith("| `restorer denoise` 80×48"))
     cells = [cell.strip() for cell in row.strip("|").split("|")]
-    # the label, then range / median / MP/s for each of the two, then the target
-    assert len(cells) == 1 + 2 * 3 + 1
+    # the label, then range / median / MP/s for each of the two, then the target (none here)
+    assert len(cells) == 1 + 2 * 3 + 1 and cells[-1] == "—"
     for first in (1, 4):
         low, high = (float(v) for v in cells[first].split("–"))
         assert 0 < low <= float(cells[first + 1]) <= high
@@ -42,7 +44,9 @@ def test_times_this_code_and_another_checkout_in_turn(
 def test_refuses_a_folder_that_is_not_a_checkout(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = argparse.Namespace(repeat=1, compare=tmp_path, workdir=tmp_path, device="cpu")
+    args = argparse.Namespace(
+        large=False, repeat=1, compare=tmp_path, workdir=tmp_path, device="cpu"
+    )
     assert command.run(args) == 2
     assert "not a checkout of Restorer" in capsys.readouterr().err
 
@@ -57,9 +61,11 @@ def test_memory_targets_in_gigabytes_are_not_read_as_gibibytes() -> None:
 def test_a_command_that_fails_is_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    small = command.Case("`restorer denoise` 64²", 64, ("denoise",), 1, 2.0)
+    small = command.Case("`restorer denoise` 64²", (64, 64), ("denoise",), 1, 2.0)
     monkeypatch.setattr(command, "CASES", (small,))
-    args = argparse.Namespace(repeat=1, compare=None, workdir=tmp_path, device="nonsense")
+    args = argparse.Namespace(
+        large=False, repeat=1, compare=None, workdir=tmp_path, device="nonsense"
+    )
     assert command.run(args) == 1
     err = capsys.readouterr().err
     assert "restorer denoise" in err and "--device nonsense` failed (exit 2)" in err
