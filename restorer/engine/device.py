@@ -10,7 +10,6 @@ Mac (MPS), or when the user names a GPU.
 from __future__ import annotations
 
 import ctypes
-import os
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -116,17 +115,6 @@ def choose_engine_device(preference: str = "auto") -> Device:
 def choose_device(preference: str = "auto") -> torch.device:
     """choose_engine_device as a torch.device (training, and physics run on torch)."""
     return choose_engine_device(preference).torch()
-
-
-def requested_cpu_threads() -> int | None:
-    """The CPU threads the user asked for (OMP_NUM_THREADS, which torch reads too, and which
-    the batch command sets for each worker process), or None for the runtime's own choice
-    (one per physical core, for OpenVINO and for torch)."""
-    try:
-        value = int(os.environ.get("OMP_NUM_THREADS", ""))
-    except ValueError:
-        return None
-    return value if value > 0 else None
 
 
 def cpu_has_bfloat16_matrix_units() -> bool:

@@ -14,6 +14,7 @@ import numpy as np
 from restorer.core.float_range import from_unit_range, needs_mapping, to_unit_range
 from restorer.core.image import Image
 from restorer.core.progress import Note, NullProgress, Progress
+from restorer.core.threads import requested_cpu_threads
 from restorer.core.tiling import RowsDone, TileSource, TileSpec, process_tiled, smallest_tile
 from restorer.engine.choices import BACKEND_CHOICES, PRECISION_CHOICES
 from restorer.engine.contract import forward_for
@@ -23,7 +24,6 @@ from restorer.engine.device import (
     choose_engine_device,
     cpu_has_bfloat16_matrix_units,
     describe_device,
-    requested_cpu_threads,
 )
 from restorer.engine.ensemble import self_ensemble, self_ensemble_array
 from restorer.engine.fallback import oom_errors, run_with_fallback

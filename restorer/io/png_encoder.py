@@ -20,8 +20,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from restorer.core.threads import io_threads
 from restorer.io.metadata import chunk
-from restorer.io.workers import io_threads
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 COLOUR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}  # channels -> PNG colour type

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 
 from restorer.core.image import Image, ImageMeta
+from restorer.core.threads import io_threads
 from restorer.io.convert import float_to_integer, integer_to_float
 from restorer.io.errors import FRAMES_IGNORED, ImageReadError, ImageWriteError
 from restorer.io.exif_tiff import can_link, link_sub_ifds, parse_exif_block, placeholder
 from restorer.io.limits import check_size
 from restorer.io.metadata import profile_matching
-from restorer.io.workers import io_threads
 
 # tifffile logs an error per damaged tag before failing; the reader's one-line error says it.
 logging.getLogger("tifffile").setLevel(logging.CRITICAL)
