@@ -59,6 +59,7 @@ def test_single_file_strength_and_no_silent_overwrite(tmp_path: Path, samples: P
     assert out.is_file()
     again = restorer("denoise", tmp_path / "noisy.png", "-o", out)
     assert again.returncode == 1 and "already exists" in again.stderr
+    assert "noise level" not in again.stderr  # refused before restoring, not after
     original = (tmp_path / "noisy.png").read_bytes()
     onto_input = restorer("denoise", tmp_path / "noisy.png", "-o", tmp_path / "noisy.png")
     assert onto_input.returncode == 1 and "input file" in onto_input.stderr

@@ -186,7 +186,11 @@ def test_queue_restores_each_file_goes_on_past_failures_and_never_overwrites(
     from restorer.tasks.registry import get_task
 
     class Brighter:  # an engine whose task adds 0.25
+        def __init__(self) -> None:
+            self.means: list[float] = []  # of the images it restored
+
         def run_task(self, task: object, image: Image, params: object, progress: object) -> Image:
+            self.means.append(round(float(image.pixels.mean()), 2))
             return image.with_pixels(np.clip(image.pixels + 0.25, 0, 1))
 
     write_image(_image(0.5), tmp_path / "good.png", bit_depth=8)
@@ -199,12 +203,14 @@ def test_queue_restores_each_file_goes_on_past_failures_and_never_overwrites(
     queue = BatchQueue()
     queue.set_sources([tmp_path / "good.png", tmp_path / "broken.png", tmp_path / "taken.png"])
     task = get_task("denoise")
+    engine = Brighter()
     for index, job in enumerate(queue.plan(out, "{name}_r")):
         queue.started(index)
-        queue.finished(index, restore_one(Brighter(), task, None, job, 95, NullProgress()))
+        queue.finished(index, restore_one(engine, task, None, job, 95, NullProgress()))
     states = [item.state for item in queue.items]
     assert states == [ItemState.WRITTEN, ItemState.FAILED, ItemState.FAILED]
     assert "already exists" in queue.items[2].error
+    assert engine.means == [0.5]  # the taken name was refused before its image was restored
     assert (out / "taken_r.png").read_bytes() == b"the user's own file"
     # 0.5 is stored as 128/255; 0.25 brighter is 192/255.
     assert read_image(out / "good_r.png").pixels.mean() == np.float32(192 / 255)

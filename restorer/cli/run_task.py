@@ -13,7 +13,13 @@ from restorer.cli.progress import TerminalProgress
 from restorer.core.image import Image
 from restorer.core.progress import Progress
 from restorer.engine.device import DeviceUnavailableError
-from restorer.io import ImageReadError, ImageWriteError, read_image, write_image
+from restorer.io import (
+    ImageReadError,
+    ImageWriteError,
+    check_target,
+    read_image,
+    write_image,
+)
 from restorer.io.batch import Job, UsageError, plan, real_path
 from restorer.io.errors import frames_note
 from restorer.models.descriptor import ModelIntegrityError
@@ -71,6 +77,7 @@ def restore_file(
             f"{job.target} is the input file; refusing to overwrite it "
             "(use --overwrite to replace the original)"
         )
+    check_target(job.target, overwrite=args.overwrite)
     image = read_image(job.source)
     if (note := frames_note(job.source.name, image.meta.extra)) is not None:
         print(f"warning: {note}", file=sys.stderr)

@@ -14,6 +14,7 @@ __all__ = [
     "WRITE_FORMATS",
     "ImageReadError",
     "ImageWriteError",
+    "check_target",
     "format_for_suffix",
     "list_images",
     "probe_format",
@@ -141,6 +142,20 @@ def read_image(path: str | Path) -> Image:
     from restorer.io.raster import read_raster
 
     return read_raster(path, data, fmt)
+
+
+def check_target(path: str | Path, *, overwrite: bool = False) -> None:
+    """ImageWriteError now if write_image(..., path, overwrite=overwrite) would refuse the
+    path for its type or because it exists: a batch asks before restoring a file, so a
+    second run of the same command does not compute every result to throw it away. Writing
+    checks again (the file may appear meanwhile)."""
+    path = Path(path)
+    if format_for_suffix(path) is None:
+        raise ImageWriteError(
+            f"{path.name}: unsupported output type (use one of {', '.join(WRITE_FORMATS)})"
+        )
+    if path.exists() and not overwrite:
+        raise ImageWriteError(f"{path} already exists (use --overwrite to replace it)")
 
 
 def write_image(

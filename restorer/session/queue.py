@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from restorer.core.progress import Progress
-from restorer.io import ImageReadError, ImageWriteError, read_image, write_image
+from restorer.io import (
+    ImageReadError,
+    ImageWriteError,
+    check_target,
+    read_image,
+    write_image,
+)
 from restorer.io.batch import Job, UsageError, refuse_collisions
 from restorer.tasks.base import TaskSpec
 
@@ -43,6 +49,7 @@ def restore_one(
     """Read, restore and write one queued file; "" when written, else why not (the queue
     goes on). Cancellation (Cancelled) and unexpected errors propagate."""
     try:
+        check_target(job.target)
         image = read_image(job.source)
         if (refusal := task.refusal(image)) is not None:
             return refusal
