@@ -113,6 +113,27 @@ def test_steps_chain_and_sixteen_bit_save(
     assert read_image(tmp_path / "out.tif").meta.bit_depth == 16
 
 
+def test_an_idle_window_gives_the_engines_memory_back_after_a_job(
+    qtbot: QtBot, window: MainWindow, samples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window.open_file(samples / "chelsea_noisy.png")
+    engine = window.engine()
+    released: list[bool] = []  # whether a job was running when the memory went back
+    monkeypatch.setattr(engine, "release_memory", lambda: released.append(window.runner.busy))
+    window.idle_release.setInterval(50)
+    _run_denoise(qtbot, window)
+    qtbot.waitUntil(lambda: bool(released), timeout=5000)
+    assert released == [False]
+    # Another job before the wait is over keeps it: the timer starts again from its end.
+    window.idle_release.setInterval(60_000)
+    _run_denoise(qtbot, window)
+    assert window.idle_release.isActive()
+    window.idle_release.setInterval(50)
+    window.idle_release.start()
+    qtbot.waitUntil(lambda: len(released) == 2, timeout=5000)
+    assert released == [False, False]
+
+
 def test_cancel_a_running_job(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     big = np.random.default_rng(1).random((1600, 1600, 3)).astype(np.float32)
     from restorer.core.image import Image

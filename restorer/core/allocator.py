@@ -34,3 +34,17 @@ def fix_mmap_threshold() -> bool:
     if mallopt is None:  # not glibc (musl has no mallopt)
         return False
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
+
+
+def return_free_memory() -> bool:
+    """Give the C heap's free pages back to the system (glibc's malloc_trim); True if done.
+
+    Freed blocks below the mmap threshold stay mapped in the heap for reuse: after a 1024²
+    denoise in the window, about 150 MB of them, held while the window sits idle."""
+    if not sys.platform.startswith("linux"):
+        return False
+    malloc_trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if malloc_trim is None:
+        return False
+    malloc_trim(0)
+    return True

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from restorer.core.allocator import return_free_memory
 from restorer.core.float_range import from_unit_range, needs_mapping, to_unit_range
 from restorer.core.image import Image
 from restorer.core.progress import Note, NullProgress, Progress
@@ -26,7 +27,7 @@ from restorer.engine.device import (
     describe_device,
 )
 from restorer.engine.ensemble import self_ensemble, self_ensemble_array
-from restorer.engine.fallback import oom_errors, run_with_fallback
+from restorer.engine.fallback import free_device_cache, oom_errors, run_with_fallback
 from restorer.engine.openvino_runtime import OpenVinoRuntime, runtime_available
 from restorer.engine.openvino_runtime import infer as openvino_infer
 from restorer.models.descriptor import ModelDescriptor
@@ -310,6 +311,17 @@ class Engine:
             # oneDNN convolutions run ~1.5x faster in NHWC on CPU.
             module = module.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         return module
+
+    def release_memory(self) -> None:
+        """Give back the working memory the models keep between runs, for a window that sits
+        idle: OpenVINO's intermediate tensors (after a ×2 of a 1024² photo the process held
+        1.12 GB, after this 0.17), torch's cached GPU memory and the C heap's free pages. The
+        next run allocates and touches its memory anew (the ×2 of 1024²: 0.2-0.5 s more).
+        Call it between jobs, never during one."""
+        if self._openvino is not None:
+            self._openvino.release_memory()
+        free_device_cache(self.device)
+        return_free_memory()
 
     def run_task(
         self,

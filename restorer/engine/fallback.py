@@ -23,7 +23,9 @@ def oom_errors() -> tuple[type[BaseException], ...]:
     return (torch.OutOfMemoryError,) if torch is not None else ()
 
 
-def _free_cache(device: Device) -> None:
+def free_device_cache(device: Device) -> None:
+    """Hand the GPU memory torch keeps cached for reuse back to the driver (nothing on the
+    CPU, or before torch is loaded)."""
     torch = sys.modules.get("torch")
     if torch is None:
         return
@@ -45,7 +47,7 @@ def run_with_fallback(
         try:
             return attempt(tile, device), tile, device
         except oom_errors() as exc:
-            _free_cache(device)
+            free_device_cache(device)
             if tile // 2 >= min_tile:
                 tile //= 2
                 progress.message(

@@ -141,6 +141,15 @@ class OpenVinoRuntime:
             )
         return self._compiled[key]
 
+    def release_memory(self) -> None:
+        """Free the compiled models' working memory (their intermediate tensors), kept
+        between inferences for reuse: 0.9 GB after a ×2 upscale of a 1024² photo. The next
+        inference allocates it again and touches it anew (the ×2 of 1024²: 0.2-0.5 s)."""
+        for compiled in self._compiled.values():
+            release = getattr(compiled, "release_memory", None)  # OpenVINO 2024.2 and later
+            if release is not None:
+                release()
+
     def compiled_int8(
         self, descriptor: ModelDescriptor, files: tuple[Path, Path], bfloat16: bool
     ) -> Any:

@@ -39,6 +39,11 @@ class JobCommands(WindowBase):
             self.panel.set_device(self._engine.device_name)
         return self._engine
 
+    def release_idle_memory(self) -> None:
+        """The engine's working memory back to the system, unless a job is using it."""
+        if self._engine is not None and not self.runner.busy:
+            self._engine.release_memory()
+
     def run_task(self, task: TaskSpec, params: Any) -> None:
         doc = self.document
         if doc is None or self.runner.busy:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow
 
@@ -32,6 +33,7 @@ class WindowBase(QMainWindow):
     session: Session  # what is open, its history and mask (no Qt)
     history: QtHistory
     runner: JobRunner  # tasks and the queue
+    idle_release: QTimer  # gives the engine's memory back when no job has run for a while
     preview_runner: JobRunner  # the CT metal preview, which follows the threshold
     thumbnail_runner: JobRunner
     canvas: ImageCanvas
