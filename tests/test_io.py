@@ -117,6 +117,25 @@ def test_float_tiff_keeps_float(tmp_path: Path) -> None:
     np.testing.assert_array_equal(tifffile.imread(tmp_path / "g.tif"), data)
 
 
+def test_half_float_tiff_is_read_and_written_back_as_32_bit_float(tmp_path: Path) -> None:
+    """Half-float TIFF (what HDR editors write at 16 bits float): every value kept, the result
+    in 32-bit float, which holds each half value exactly; `restorer info` says so."""
+    import tifffile
+
+    from restorer.cli.info import describe
+
+    data = np.random.default_rng(4).normal(1.0, 2.0, size=(12, 20, 3)).astype(np.float16)
+    tifffile.imwrite(tmp_path / "h.tif", data)
+    image = read_image(tmp_path / "h.tif")
+    assert image.meta.bit_depth == 32
+    assert "16 (float; results are written as 32-bit float)" in dict(describe(image)).values()
+    np.testing.assert_array_equal(image.pixels, data.astype(np.float32))
+    write_image(image, tmp_path / "g.tif")
+    back = tifffile.imread(tmp_path / "g.tif")
+    assert back.dtype == np.float32
+    np.testing.assert_array_equal(back.astype(np.float16), data)
+
+
 def test_alpha_passes_through_untouched(tmp_path: Path, rng: np.random.Generator) -> None:
     import cv2
 

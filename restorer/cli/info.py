@@ -10,7 +10,7 @@ import numpy as np
 
 from restorer.core.image import Image
 from restorer.io import ImageReadError, probe_format, read_image
-from restorer.io.errors import FRAMES_IGNORED
+from restorer.io.errors import FRAMES_IGNORED, HALF_FLOAT
 from restorer.io.header import Header, read_header
 
 # Above this size `info` reads headers only: the value range is all that decoding would add,
@@ -28,13 +28,19 @@ def _profile_name(icc: bytes) -> str:
         return f"embedded, unreadable description ({len(icc)} bytes)"
 
 
+def _bit_depth(depth: int, half_float: bool) -> str:
+    if half_float:
+        return "16 (float; results are written as 32-bit float)"
+    return f"{depth}" + (" (float)" if depth in (32, 64) else "")
+
+
 def describe(image: Image) -> list[tuple[str, str]]:
     meta = image.meta
     rows = [
         ("file", str(meta.source_path)),
         ("format", meta.format.upper()),
         ("size", f"{image.width} × {image.height} ({image.width * image.height / 1e6:.2f} MP)"),
-        ("bit depth", f"{meta.bit_depth}" + (" (float)" if meta.bit_depth in (32, 64) else "")),
+        ("bit depth", _bit_depth(meta.bit_depth, bool(meta.extra.get(HALF_FLOAT)))),
         (
             "channels",
             {1: "gray", 3: "RGB"}[image.channels] + (" + alpha" if image.alpha is not None else ""),

@@ -17,6 +17,11 @@ class ImageWriteError(Exception):
 FRAMES_IGNORED = "frames_ignored"
 
 
+# ImageMeta.extra key: the file held half floats (16-bit float), read into float32 exactly and
+# written back as 32-bit float; `restorer info` says so.
+HALF_FLOAT = "half_float"
+
+
 def frames_note(name: str, extra: dict[str, object]) -> str | None:
     """The caution to show for a file of several frames, or None."""
     frames = extra.get(FRAMES_IGNORED)

@@ -12,7 +12,7 @@ import numpy as np
 from restorer.core.image import Image, ImageMeta
 from restorer.core.threads import io_threads
 from restorer.io.convert import float_to_integer, integer_to_float
-from restorer.io.errors import FRAMES_IGNORED, ImageReadError, ImageWriteError
+from restorer.io.errors import FRAMES_IGNORED, HALF_FLOAT, ImageReadError, ImageWriteError
 from restorer.io.exif_tiff import can_link, link_sub_ifds, parse_exif_block, placeholder
 from restorer.io.limits import check_size
 from restorer.io.metadata import profile_matching
@@ -68,8 +68,11 @@ def read_tiff(path: Path, data: bytes) -> Image:
         raise ImageReadError(f"{path.name}: not a readable TIFF file ({exc})") from exc
 
     arr, alpha = _interpret(path, arr, layout)
-    if arr.dtype not in (np.uint8, np.uint16, np.float32, np.float64):
+    # Half floats (HDR editors' 16-bit float) become float32, which holds each exactly, and
+    # are written back as 32-bit float.
+    if arr.dtype not in (np.uint8, np.uint16, np.float16, np.float32, np.float64):
         raise ImageReadError(f"{path.name}: TIFF sample type {arr.dtype} is not supported")
+    half_float = arr.dtype == np.float16
     pixels, depth = integer_to_float(np.ascontiguousarray(arr))
     alpha_f = integer_to_float(np.ascontiguousarray(alpha))[0] if alpha is not None else None
     meta = ImageMeta(
@@ -83,6 +86,7 @@ def read_tiff(path: Path, data: bytes) -> Image:
         exif=_exif_block(data),
         extra={
             **({FRAMES_IGNORED: frames} if frames > 1 else {}),
+            **({HALF_FLOAT: True} if half_float else {}),
             **({TEXT_TAGS_KEY: text_tags} if text_tags else {}),
         },
     )
