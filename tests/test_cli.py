@@ -67,6 +67,24 @@ def test_single_file_strength_and_no_silent_overwrite(tmp_path: Path, samples: P
     assert restorer("denoise", tmp_path / "noisy.png", "-o", out, "--overwrite").returncode == 0
 
 
+def test_an_output_name_is_taken_as_the_user_means_it(tmp_path: Path, samples: Path) -> None:
+    """An image name of a type Restorer cannot write is refused, not taken for a folder; a
+    folder name with a dot is a folder, made if missing; a file in a missing folder is refused
+    before the photo is restored."""
+    source = tmp_path / "photo.png"
+    image = read_image(samples / "chelsea_noisy.png")
+    write_image(image.with_pixels(image.pixels[:64, :64]), source)
+    gif = restorer("denoise", source, "-o", tmp_path / "photo.gif")
+    assert gif.returncode == 2 and "photo.gif: unsupported output type" in gif.stderr
+    assert not (tmp_path / "photo.gif").exists()
+    dotted = restorer("denoise", source, "-o", tmp_path / "scans.2024")
+    assert dotted.returncode == 0, dotted.stderr
+    assert (tmp_path / "scans.2024" / "photo.png").is_file()
+    missing = restorer("denoise", source, "-o", tmp_path / "nowhere" / "photo.png")
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
+    assert "noise level" not in missing.stderr  # refused before restoring
+
+
 def test_bad_arguments_exit_non_zero(tmp_path: Path, samples: Path) -> None:
     result = restorer("denoise", samples / "camera.png", "-o", tmp_path / "x.png", "--sigma", "99")
     assert result.returncode == 2 and "at most 50" in result.stderr

@@ -152,7 +152,9 @@ def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
     except (UsageError, ValueError, DeviceUnavailableError) as exc:
         print_error(str(exc))
         return 2
-    if len(jobs) > 1 or args.output.suffix == "":
+    # Into a folder (several inputs, or an output that is not an image file's name, such as
+    # "restored" or "scans.2024"): made if missing.
+    if any(job.target.parent == args.output for job in jobs):
         try:
             args.output.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -146,9 +146,9 @@ def read_image(path: str | Path) -> Image:
 
 def check_target(path: str | Path, *, overwrite: bool = False) -> None:
     """ImageWriteError now if write_image(..., path, overwrite=overwrite) would refuse the
-    path for its type or because it exists: a batch asks before restoring a file, so a
-    second run of the same command does not compute every result to throw it away. Writing
-    checks again (the file may appear meanwhile)."""
+    path: for its type, because it exists, or because its folder does not. A batch asks
+    before restoring a file, so that a second run of the same command does not compute every
+    result to throw it away. Writing checks again (the file may appear meanwhile)."""
     path = Path(path)
     if format_for_suffix(path) is None:
         raise ImageWriteError(
@@ -156,6 +156,8 @@ def check_target(path: str | Path, *, overwrite: bool = False) -> None:
         )
     if path.exists() and not overwrite:
         raise ImageWriteError(f"{path} already exists (use --overwrite to replace it)")
+    if not path.parent.is_dir():
+        raise ImageWriteError(f"folder {path.parent} does not exist")
 
 
 def write_image(

@@ -3,11 +3,12 @@ in, files or a folder out; collisions refused before anything is written."""
 
 from __future__ import annotations
 
+import mimetypes
 import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from restorer.io import READ_SUFFIXES, format_for_suffix
+from restorer.io import READ_SUFFIXES, WRITE_FORMATS, format_for_suffix
 
 
 class UsageError(Exception):
@@ -56,11 +57,25 @@ def plan(inputs: list[Path], output: Path, out_format: str | None = None) -> lis
     )
     if single_file_target:
         return [Job(sources[0], output)]
+    if len(inputs) == 1 and not inputs[0].is_dir() and _unwritable_image_name(output):
+        # "-o photo.gif" asks for a file Restorer cannot write, not for a folder of that name.
+        raise UsageError(
+            f"{output.name}: unsupported output type (use one of {', '.join(WRITE_FORMATS)})"
+        )
     if output.exists() and not output.is_dir():
         raise UsageError(f"{output} is a file; give a folder for several outputs")
     jobs = [Job(src, output / output_name(src.name, out_format)) for src in sources]
     refuse_collisions(jobs)
     return jobs
+
+
+def _unwritable_image_name(output: Path) -> bool:
+    """Whether output names an image file of a type Restorer does not write (.gif, .heic, .jxl,
+    ...: the system's table of media types), rather than a folder."""
+    if output.is_dir() or format_for_suffix(output) is not None:
+        return False
+    kind = mimetypes.guess_type(output.name)[0]
+    return kind is not None and kind.startswith("image/")
 
 
 def output_name(name: str, out_format: str | None) -> str:
