@@ -76,16 +76,21 @@ def _publish_exclusively(tmp: Path, path: Path) -> None:
     os.unlink(tmp)
 
 
+def check_writable(path: Path, overwrite: bool = False) -> None:
+    """ImageWriteError if path exists (unless overwrite) or its folder does not."""
+    if path.exists() and not overwrite:
+        raise ImageWriteError(f"{path} already exists (use --overwrite to replace it)")
+    if not path.parent.is_dir():
+        raise ImageWriteError(f"folder {path.parent} does not exist")
+
+
 def atomic_write_bytes(path: Path, data: bytes, overwrite: bool = False) -> None:
     """Write data to path through a temporary file in the same folder.
 
     Without overwrite an existing file is refused, also one that appears while writing.
     """
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise ImageWriteError(f"{path} already exists (use --overwrite to replace it)")
-    if not path.parent.is_dir():
-        raise ImageWriteError(f"folder {path.parent} does not exist")
+    check_writable(path, overwrite)
     folder = path.parent.resolve()
     if folder not in _swept:
         _swept.add(folder)
