@@ -85,6 +85,30 @@ def test_an_output_name_is_taken_as_the_user_means_it(tmp_path: Path, samples: P
     assert "noise level" not in missing.stderr  # refused before restoring
 
 
+def test_recursive_restores_the_folders_below_and_never_its_own_results(
+    tmp_path: Path, samples: Path
+) -> None:
+    """An output folder inside the input folder: a second run with -r must not take the first
+    run's results for inputs."""
+    scans = tmp_path / "scans"
+    (scans / "1951").mkdir(parents=True)
+    image = read_image(samples / "chelsea_noisy.png")
+    small = image.with_pixels(image.pixels[:48, :64])
+    write_image(small, scans / "top.png")
+    write_image(small, scans / "1951" / "inner.png")
+    out = scans / "restored"
+    first = restorer("denoise", scans, "-o", out, "-r", "--sigma", "10")
+    assert first.returncode == 0, first.stderr
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*.png")) == [
+        "1951/inner.png",
+        "top.png",
+    ]
+    again = restorer("denoise", scans, "-o", out, "-r", "--sigma", "10", "--overwrite")
+    assert again.returncode == 0, again.stderr
+    assert "2 file(s)" in again.stderr
+    assert not (out / "restored").exists()
+
+
 def test_bad_arguments_exit_non_zero(tmp_path: Path, samples: Path) -> None:
     result = restorer("denoise", samples / "camera.png", "-o", tmp_path / "x.png", "--sigma", "99")
     assert result.returncode == 2 and "at most 50" in result.stderr

@@ -112,6 +112,38 @@ def test_a_job_refuses_other_settings_and_never_writes_over_its_inputs(
     assert main(["batch", "--status", str(tmp_path / "nothing")]) == 2
 
 
+def test_an_archive_filed_in_folders_is_restored_with_recursive_into_the_same_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    archive = tmp_path / "scans"
+    _archive(archive / "1951" / "box3", count=2)
+    _archive(archive / "1952", count=1)
+    rng = np.random.default_rng(1)
+    write_image(Image(rng.random((40, 40, 3)).astype(np.float32)), archive / "cover.png")
+    (archive / ".thumbs").mkdir()
+    write_image(Image(rng.random((40, 40, 3)).astype(np.float32)), archive / ".thumbs" / "t.png")
+    out = tmp_path / "restored"
+
+    # Without --recursive: the top folder's own file, and a note naming what was left out.
+    assert main(["batch", "denoise", str(archive), "-o", str(out), "--sigma", "10"]) == 0
+    err = capsys.readouterr().err
+    assert "2 subfolder(s) with images left out" in err and "--recursive" in err
+    assert read_counts(out).done == 1
+
+    # The same job with -r adds the subfolders' files, each in the same folder below out
+    # (the corrupt one in each fails, as in any job).
+    assert main(["batch", "denoise", str(archive), "-o", str(out), "--sigma", "10", "-r"]) == 1
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*.png"))
+    assert written == [
+        "1951/box3/scan00.png",
+        "1951/box3/scan01.png",
+        "1952/scan00.png",
+        "cover.png",
+    ]
+    counts = read_counts(out)
+    assert (counts.done, counts.failed) == (4, 2)
+
+
 def test_status_of_a_job_whose_manifest_has_no_tables_yet(tmp_path: Path) -> None:
     """A job starting this moment has made its manifest file but not its tables: its status
     is nothing done yet, not an sqlite error (the killed-worker tests, polling the status

@@ -23,7 +23,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from restorer.cli.progress import TerminalProgress
-from restorer.cli.run_task import attempt_file, check_params, planned_jobs, print_error
+from restorer.cli.run_task import (
+    attempt_file,
+    check_params,
+    make_output_folders,
+    planned_jobs,
+    print_error,
+    warn_of_skipped_subfolders,
+)
 from restorer.core.checksum import file_sha256
 from restorer.core.progress import Progress
 from restorer.engine.device import DeviceUnavailableError, choose_engine_device, cuda_available
@@ -82,7 +89,10 @@ def run_job(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
             jobs = list(_planned_url_jobs(task, params, args))
             folder = args.job_dir or job_folder_for(args.output)
         else:
-            jobs = list(_planned_local_jobs(task, params, args))
+            local = _planned_local_jobs(task, params, args)
+            warn_of_skipped_subfolders(args)
+            make_output_folders(local, args.output)
+            jobs = list(local)
             folder = args.output
         folder.mkdir(parents=True, exist_ok=True)
         manifest = JobManifest(folder, job_settings(task, params, args))
@@ -147,6 +157,8 @@ def _planned_local_jobs(task: TaskSpec, params: Any, args: argparse.Namespace) -
 
 def _planned_url_jobs(task: TaskSpec, params: Any, args: argparse.Namespace) -> list[RemoteJob]:
     check_params(task, params, args)
+    if args.recursive:
+        raise UsageError("--recursive reads local folders only; give each URL folder instead")
     return plan_urls(args.inputs, args.output, args.format or task.output_format or None)
 
 

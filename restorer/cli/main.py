@@ -78,6 +78,13 @@ def _add_task_command(sub: Any, task: TaskSpec, urls: bool = False) -> argparse.
         help="output file (for one input) or folder (same names as the inputs)"
         + (", or a URL" * urls),
     )
+    p.add_argument(
+        "-r",
+        "--recursive",
+        action="store_true",
+        help="also the images in folders below an input folder, each result in the same "
+        "folder below the output" + (" (local folders only)" * urls),
+    )
     user_models = task.name in WITH_USER_MODELS
     specs = param_specs(task.params_type)
     for spec in specs:

@@ -20,7 +20,7 @@ from restorer.io import (
     read_image,
     write_image,
 )
-from restorer.io.batch import Job, UsageError, plan, real_path
+from restorer.io.batch import Job, UsageError, plan, real_path, subfolders_with_images
 from restorer.io.errors import frames_note
 from restorer.models.descriptor import ModelIntegrityError
 from restorer.tasks.base import UNCERTAINTY_KEY, TaskSpec, validate_params
@@ -140,7 +140,32 @@ def check_params(task: TaskSpec, params: Any, args: argparse.Namespace) -> None:
 def planned_jobs(task: TaskSpec, params: Any, args: argparse.Namespace) -> list[Job]:
     """The files of this command, after check_params; UsageError or ValueError otherwise."""
     check_params(task, params, args)
-    return plan(args.inputs, args.output, args.format or task.output_format or None)
+    fmt = args.format or task.output_format or None
+    return plan(args.inputs, args.output, fmt, recursive=args.recursive)
+
+
+def warn_of_skipped_subfolders(args: argparse.Namespace) -> None:
+    """Say which subfolders of the input folders hold images that this run leaves out: an
+    archive's scans are usually filed in folders, and a batch that quietly did the top one
+    only would look finished."""
+    if args.recursive:
+        return
+    skipped = subfolders_with_images(args.inputs, args.output)
+    if skipped:
+        names = ", ".join(str(p) for p in skipped[:3]) + (" …" if len(skipped) > 3 else "")
+        print(
+            f"note: {len(skipped)} subfolder(s) with images left out ({names}); "
+            "add --recursive to restore them too",
+            file=sys.stderr,
+        )
+
+
+def make_output_folders(jobs: list[Job], output: Path) -> None:
+    """The output folder and the folders below it that the results go to; nothing for a
+    single file's path (its folder must exist). OSError when one cannot be made."""
+    for folder in sorted({job.target.parent for job in jobs}):
+        if folder == output or output in folder.parents:
+            folder.mkdir(parents=True, exist_ok=True)
 
 
 def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
@@ -152,14 +177,14 @@ def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:
     except (UsageError, ValueError, DeviceUnavailableError) as exc:
         print_error(str(exc))
         return 2
+    warn_of_skipped_subfolders(args)
     # Into a folder (several inputs, or an output that is not an image file's name, such as
-    # "restored" or "scans.2024"): made if missing.
-    if any(job.target.parent == args.output for job in jobs):
-        try:
-            args.output.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            print_error(f"cannot create the output folder {args.output}: {exc.strerror or exc}")
-            return 1
+    # "restored" or "scans.2024"), and with --recursive folders below it: made if missing.
+    try:
+        make_output_folders(jobs, args.output)
+    except OSError as exc:
+        print_error(f"cannot create the output folder {args.output}: {exc.strerror or exc}")
+        return 1
 
     print(f"{task.title}: {len(jobs)} file(s) on {engine.device_name}", file=sys.stderr)
     failures = 0

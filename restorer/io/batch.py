@@ -25,28 +25,75 @@ class Job:
         return self.source.name
 
 
-def _images_in(folder: Path) -> list[Path]:
+def _is_image_name(name: str) -> bool:
     # Files without a suffix are included only in the DICOM sense: series exports often
     # have none. Hidden files (such as our own temporary files) are skipped.
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file()
-        and not p.name.startswith(".")
-        and (p.suffix.lower() in READ_SUFFIXES or p.suffix == "")
-    )
+    suffix = PurePosixPath(name).suffix.lower()
+    return not name.startswith(".") and (suffix in READ_SUFFIXES or suffix == "")
 
 
-def plan(inputs: list[Path], output: Path, out_format: str | None = None) -> list[Job]:
-    """One job per input image. A single file may go to a file path; anything else goes
-    into the output folder under the same name (suffix changed when out_format is given)."""
-    sources: list[Path] = []
+def _images_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and _is_image_name(p.name))
+
+
+def _images_below(folder: Path, skip: Path | None = None) -> list[Path]:
+    """The images in folder and in every folder below it (hidden ones and links to folders
+    left out: a link may loop), sorted by their path relative to folder. skip: a folder
+    left out with everything below it (the output, when it lies inside the input: a second
+    run must not restore the first run's results)."""
+    skipped = real_path(skip) if skip is not None else None
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [
+            d
+            for d in dirs
+            if not d.startswith(".") and (skipped is None or real_path(Path(root) / d) != skipped)
+        ]
+        found += [Path(root) / f for f in files if _is_image_name(f)]
+    return sorted(found, key=lambda p: p.relative_to(folder).parts)
+
+
+def subfolders_with_images(inputs: list[Path], output: Path) -> list[Path]:
+    """The folders directly inside the input folders that hold images somewhere below them
+    (the output folder aside): what a batch without recursion leaves out, for front ends to
+    say so."""
+    found = []
     for item in inputs:
         if item.is_dir():
-            found = _images_in(item)
+            for sub in sorted(p for p in item.iterdir() if p.is_dir() and not p.is_symlink()):
+                if (
+                    not sub.name.startswith(".")
+                    and real_path(sub) != real_path(output)
+                    and _any_image_below(sub)
+                ):
+                    found.append(sub)
+    return found
+
+
+def _any_image_below(folder: Path) -> bool:
+    for _root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        if any(_is_image_name(f) for f in files):
+            return True
+    return False
+
+
+def plan(
+    inputs: list[Path], output: Path, out_format: str | None = None, recursive: bool = False
+) -> list[Job]:
+    """One job per input image. A single file may go to a file path; anything else goes
+    into the output folder under the same name (suffix changed when out_format is given).
+    recursive: the images in folders below an input folder too, each written to the same
+    folder below the output (archive/1951/a.tif -> out/1951/a.tif)."""
+    sources: list[Path] = []
+    below: dict[Path, Path] = {}  # an image inside a subfolder -> its input folder
+    for item in inputs:
+        if item.is_dir():
+            found = _images_below(item, skip=output) if recursive else _images_in(item)
             if not found:
                 raise UsageError(f"{item}: no images in this folder")
             sources.extend(found)
+            below.update({src: item for src in found if src.parent != item})
         else:
             sources.append(item)  # a missing or bad file is reported by its own job
     single_file_target = (
@@ -64,9 +111,18 @@ def plan(inputs: list[Path], output: Path, out_format: str | None = None) -> lis
         )
     if output.exists() and not output.is_dir():
         raise UsageError(f"{output} is a file; give a folder for several outputs")
-    jobs = [Job(src, output / output_name(src.name, out_format)) for src in sources]
+    jobs = [
+        Job(src, output / _subfolder(src, below) / output_name(src.name, out_format))
+        for src in sources
+    ]
     refuse_collisions(jobs)
     return jobs
+
+
+def _subfolder(source: Path, below: dict[Path, Path]) -> Path:
+    """Where below the output an image's result goes: its folder relative to its input folder."""
+    top = below.get(source)
+    return source.parent.relative_to(top) if top is not None else Path()
 
 
 def _unwritable_image_name(output: Path) -> bool:
