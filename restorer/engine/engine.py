@@ -385,12 +385,15 @@ class Engine:
             # This model runs on PyTorch (a user's model, or OpenVINO refused it): say so.
             cpu_bfloat16 = self.cpu_bfloat16 and descriptor.supports_half
             self.last_report.device = describe_device(self.device, cpu_bfloat16, runtime="PyTorch")
-        elif openvino is not None and openvino is self._int8.get(model_id):
+        elif openvino is not None:
+            # What this model ran in: bfloat16 only where it declares it safe (inpaint does
+            # not, and runs in float32 on a bfloat16 CPU), int8 where a version is shipped.
             runtime = self._openvino_runtime()
+            int8 = openvino is self._int8.get(model_id)
             self.last_report.device = describe_device(
                 self.device,
-                runtime.bfloat16_capable and descriptor.supports_half,
-                runtime="OpenVINO, int8",
+                self.reduced_precision and runtime.bfloat16_capable and descriptor.supports_half,
+                runtime="OpenVINO, int8" if int8 else "OpenVINO",
                 threads=runtime.threads,
             )
         if self.tile_override:
