@@ -712,6 +712,33 @@ def test_the_queue_applies_the_task_to_every_file(
     assert psnr(clean, doc.current.pixels) > psnr(clean, doc.original.pixels) + 5
 
 
+def test_a_dropped_archive_folder_queues_its_subfolders_and_keeps_them(
+    qtbot: QtBot, window: MainWindow, samples: Path, tmp_path: Path
+) -> None:
+    """Scans filed in folders, dropped as their top folder: every scan is queued with its
+    folder shown, Apply to all writes each result into the same folder below the output
+    folder, and dropping the folder again does not queue the results."""
+    scans = tmp_path / "scans"
+    noisy = (samples / "chelsea_noisy.png").read_bytes()
+    for name in ("1951/box1/scan.png", "1952/scan.png"):
+        (scans / name).parent.mkdir(parents=True)
+        (scans / name).write_bytes(noisy)
+    window.open_files([scans])  # the top folder holds no photo of its own
+    panel = window.queue_panel
+    labels = [panel.list.item(i).text() for i in range(panel.list.count())]
+    assert labels == [str(Path("1951/box1/scan.png")), str(Path("1952/scan.png"))]
+    assert panel.folder.text() == str(scans / "restored")
+    window.panel.show_task("denoise")
+    qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=JOB_TIMEOUT_MS)
+    written = sorted(p.relative_to(scans).as_posix() for p in scans.rglob("*_restored.png"))
+    assert written == ["restored/1951/box1/scan_restored.png", "restored/1952/scan_restored.png"]
+    assert panel.list.item(1).text() == "✓ " + str(Path("1952/scan.png"))
+    window.history.setClean()
+    window.open_files([scans])
+    assert panel.sources == [scans / "1951/box1/scan.png", scans / "1952/scan.png"]
+
+
 def test_file_open_with_several_files_fills_the_queue(
     qtbot: QtBot, window: MainWindow, samples: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -177,6 +177,56 @@ def test_queue_plans_outputs_and_refuses_bad_names(tmp_path: Path) -> None:
         raise AssertionError("two outputs with one name were accepted")
 
 
+def test_a_folder_opened_queues_the_photos_below_it_each_result_in_the_same_folder(
+    tmp_path: Path,
+) -> None:
+    """An archive filed in folders: the photos of every folder below the one opened are
+    queued (scans named alike in two folders kept apart), each result goes to the same folder
+    below the output; hidden folders, DICOM files and the results of an earlier run are not
+    queued; a folder of DICOM files alone stays one series."""
+    from restorer.session.queue import BatchQueue, photos_to_queue
+
+    scans = tmp_path / "scans"
+    for name in ("a.png", "1951/a.png", "1951/box3/b.tif", ".thumbs/a.png", "ct/slice.dcm"):
+        (scans / name).parent.mkdir(parents=True, exist_ok=True)
+        (scans / name).write_bytes(b"")
+    (scans / "restored").mkdir()
+    (scans / "restored" / "a_restored.png").write_bytes(b"")  # an earlier run's result
+    elsewhere = scans / "mine"  # a folder the user sent results to
+    elsewhere.mkdir()
+    (elsewhere / "a_mine.png").write_bytes(b"")
+    single = tmp_path / "single.jpg"
+    single.write_bytes(b"")
+
+    queued = photos_to_queue([scans, single], also_skip=[elsewhere])
+    assert queued == {
+        scans / "a.png": Path(),
+        scans / "1951" / "a.png": Path("1951"),
+        scans / "1951" / "box3" / "b.tif": Path("1951/box3"),
+        single: Path(),
+    }
+    queue = BatchQueue()
+    queue.set_sources(list(queued), queued)
+    # In the order of their paths below the folder opened.
+    assert [item.label for item in queue.items] == [
+        str(Path("1951/a.png")),
+        str(Path("1951/box3/b.tif")),
+        "a.png",
+        "single.jpg",
+    ]
+    assert queue.default_folder == scans / "restored"  # inside the folder opened
+    jobs = queue.plan(scans / "restored", "{name}_restored")
+    assert [job.target for job in jobs] == [
+        scans / "restored" / "1951" / "a_restored.png",
+        scans / "restored" / "1951" / "box3" / "b_restored.tif",
+        scans / "restored" / "a_restored.png",
+        scans / "restored" / "single_restored.jpg",
+    ]
+    # An output folder set in Preferences is left out instead of "restored".
+    assert scans / "restored" / "a_restored.png" in photos_to_queue([scans], str(elsewhere))
+    assert photos_to_queue([scans / "ct"]) == {scans / "ct": Path()}
+
+
 def test_queue_restores_each_file_goes_on_past_failures_and_never_overwrites(
     tmp_path: Path,
 ) -> None:

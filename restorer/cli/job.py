@@ -26,7 +26,6 @@ from restorer.cli.progress import TerminalProgress
 from restorer.cli.run_task import (
     attempt_file,
     check_params,
-    make_output_folders,
     planned_jobs,
     print_error,
     warn_of_skipped_subfolders,
@@ -35,7 +34,13 @@ from restorer.core.checksum import file_sha256
 from restorer.core.progress import Progress
 from restorer.engine.device import DeviceUnavailableError, choose_engine_device, cuda_available
 from restorer.io import ImageReadError
-from restorer.io.batch import Job, UsageError, real_path, refuse_collisions
+from restorer.io.batch import (
+    Job,
+    UsageError,
+    make_output_folders,
+    real_path,
+    refuse_collisions,
+)
 from restorer.io.job_manifest import (
     ERRORS_NAME,
     AnyJob,

@@ -20,7 +20,14 @@ from restorer.io import (
     read_image,
     write_image,
 )
-from restorer.io.batch import Job, UsageError, plan, real_path, subfolders_with_images
+from restorer.io.batch import (
+    Job,
+    UsageError,
+    make_output_folders,
+    plan,
+    real_path,
+    subfolders_with_images,
+)
 from restorer.io.errors import frames_note
 from restorer.models.descriptor import ModelIntegrityError
 from restorer.tasks.base import UNCERTAINTY_KEY, TaskSpec, validate_params
@@ -158,14 +165,6 @@ def warn_of_skipped_subfolders(args: argparse.Namespace) -> None:
             "add --recursive to restore them too",
             file=sys.stderr,
         )
-
-
-def make_output_folders(jobs: list[Job], output: Path) -> None:
-    """The output folder and the folders below it that the results go to; nothing for a
-    single file's path (its folder must exist). OSError when one cannot be made."""
-    for folder in sorted({job.target.parent for job in jobs}):
-        if folder == output or output in folder.parents:
-            folder.mkdir(parents=True, exist_ok=True)
 
 
 def run_batch(task: TaskSpec, params: Any, args: argparse.Namespace) -> int:

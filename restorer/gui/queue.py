@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -186,16 +187,19 @@ class QueuePanel(QWidget):
         """The results written this session, by the index of their file."""
         return self.queue.targets
 
-    def set_sources(self, sources: list[Path]) -> None:
-        self.queue.set_sources(sources)
+    def set_sources(
+        self, sources: list[Path], subfolders: Mapping[Path, Path] | None = None
+    ) -> None:
+        """Queue these files; subfolders: each file's folder below the folder it was opened
+        with, kept below the output folder (see photos_to_queue)."""
+        self.queue.set_sources(sources, subfolders)
         self.list.clear()
-        for source in self.sources:
-            item = QListWidgetItem(source.name)
-            item.setToolTip(str(source))
+        for queued in self.queue.items:
+            item = QListWidgetItem(queued.label)
+            item.setToolTip(str(queued.source))
             self.list.addItem(item)
-        if self.sources:
-            beside = str(self.sources[0].parent / "restored")
-            self.folder.setText(self._default_folder or beside)
+        if (beside := self.queue.default_folder) is not None:
+            self.folder.setText(self._default_folder or str(beside))
         self.progress.setValue(0)
         self.status.setText(tr("{count} files").format(count=len(self.sources)))
 
@@ -230,7 +234,7 @@ class QueuePanel(QWidget):
         """The running file's own progress, beside its name."""
         item = self.queue.items[index]
         if item.state is ItemState.RUNNING:
-            self.list.item(index).setText(f"… {percent} % {item.source.name}")
+            self.list.item(index).setText(f"… {percent} % {item.label}")
 
     @Slot(int, str)
     def item_finished(self, index: int, error: str) -> None:
@@ -265,6 +269,6 @@ class QueuePanel(QWidget):
 
     def _mark(self, index: int, prefix: str, colour: QColor, tip: str = "") -> None:
         item = self.list.item(index)
-        item.setText(prefix + self.sources[index].name)
+        item.setText(prefix + self.queue.items[index].label)
         item.setForeground(QBrush(colour) if colour.isValid() else QBrush())
         item.setToolTip(tip or str(self.sources[index]))

@@ -12,29 +12,23 @@ from PySide6.QtWidgets import QMessageBox
 from restorer.gui.i18n import tr, tr_task
 from restorer.gui.queue import QueueWorker, ThumbnailWorker
 from restorer.gui.window_base import WindowBase
-from restorer.io import (
-    READ_SUFFIXES,
-    ImageReadError,
-    list_images,
-    read_image,
-)
-from restorer.io.batch import UsageError
-
-# Photos: a dropped folder of them fills the queue (a folder of DICOM files is a series).
-PHOTO_SUFFIXES = frozenset(s for s in READ_SUFFIXES if s not in (".dcm", ".dicom"))
+from restorer.io import ImageReadError, read_image
+from restorer.io.batch import UsageError, make_output_folders
+from restorer.session.queue import photos_to_queue
 
 
 class QueueCommands(WindowBase):
     def open_files(self, paths: list[Path]) -> None:
-        """One file opens; several (or a folder of photos) fill the queue, and the first
-        opens. A folder of DICOM files opens as a series."""
-        expanded: list[Path] = []
-        for path in paths:
-            listed = list_images(path) if path.is_dir() else []
-            photos = [p for p in listed if p.suffix.lower() in PHOTO_SUFFIXES]
-            expanded.extend(photos or [path])
+        """One file opens; several (or a folder of photos, with the photos in the folders
+        below it) fill the queue, and the first opens. A folder of DICOM files opens as a
+        series."""
+        # The folder in the queue panel, if results went there, is left out too.
+        shown = self.queue_panel.folder.text().strip()
+        also = [Path(shown).expanduser()] if shown else []
+        queued = photos_to_queue(paths, self.settings.queue_folder, also)
+        expanded = list(queued)
         if len(expanded) > 1:
-            self.queue_panel.set_sources(expanded)
+            self.queue_panel.set_sources(expanded, queued)
             self.queue_dock.show()
             self._make_thumbnails(expanded)
             self.statusBar().showMessage(
@@ -89,7 +83,7 @@ class QueueCommands(WindowBase):
         folder = Path(self.queue_panel.folder.text()).expanduser()
         try:
             jobs = self.queue_panel.queue.plan(folder, self.queue_panel.pattern.text())
-            folder.mkdir(parents=True, exist_ok=True)
+            make_output_folders(jobs, folder)  # with the folders below it that files came from
         except (UsageError, OSError) as exc:
             QMessageBox.warning(self, tr("Apply to all"), str(exc))
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -36,18 +37,16 @@ def _images_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and _is_image_name(p.name))
 
 
-def _images_below(folder: Path, skip: Path | None = None) -> list[Path]:
+def images_below(folder: Path, skip: Iterable[Path] = ()) -> list[Path]:
     """The images in folder and in every folder below it (hidden ones and links to folders
-    left out: a link may loop), sorted by their path relative to folder. skip: a folder
-    left out with everything below it (the output, when it lies inside the input: a second
+    left out: a link may loop), sorted by their path relative to folder. skip: folders
+    left out with everything below them (the output, when it lies inside the input: a second
     run must not restore the first run's results)."""
-    skipped = real_path(skip) if skip is not None else None
+    skipped = {real_path(p) for p in skip}
     found = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = [
-            d
-            for d in dirs
-            if not d.startswith(".") and (skipped is None or real_path(Path(root) / d) != skipped)
+            d for d in dirs if not d.startswith(".") and real_path(Path(root) / d) not in skipped
         ]
         found += [Path(root) / f for f in files if _is_image_name(f)]
     return sorted(found, key=lambda p: p.relative_to(folder).parts)
@@ -89,7 +88,7 @@ def plan(
     below: dict[Path, Path] = {}  # an image inside a subfolder -> its input folder
     for item in inputs:
         if item.is_dir():
-            found = _images_below(item, skip=output) if recursive else _images_in(item)
+            found = images_below(item, skip=[output]) if recursive else _images_in(item)
             if not found:
                 raise UsageError(f"{item}: no images in this folder")
             sources.extend(found)
@@ -117,6 +116,14 @@ def plan(
     ]
     refuse_collisions(jobs)
     return jobs
+
+
+def make_output_folders(jobs: list[Job], output: Path) -> None:
+    """The output folder and the folders below it that the results go to; nothing for a
+    single file's path (its folder must exist). OSError when one cannot be made."""
+    for folder in sorted({job.target.parent for job in jobs}):
+        if folder == output or output in folder.parents:
+            folder.mkdir(parents=True, exist_ok=True)
 
 
 def _subfolder(source: Path, below: dict[Path, Path]) -> Path:
