@@ -109,6 +109,40 @@ def test_recursive_restores_the_folders_below_and_never_its_own_results(
     assert not (out / "restored").exists()
 
 
+def test_recursive_inpaint_takes_each_scans_mask_from_its_own_folder(
+    tmp_path: Path, samples: Path
+) -> None:
+    """Two scans named alike in two folders, their masks filed the same way in a mask folder
+    kept inside the archive: each scan is filled where its own mask says, and the masks are
+    not taken for scans."""
+    scans = tmp_path / "scans"
+    photo = read_image(samples / "chelsea.png")
+    holes = {"1951": np.s_[8:24, 6:22], "1952": np.s_[8:24, 40:56]}
+    for year, hole in holes.items():
+        (scans / year).mkdir(parents=True)
+        (scans / "masks" / year).mkdir(parents=True)
+        damaged = photo.pixels[:48, :64].copy()
+        damaged[hole] = 1.0  # a white blot where the mask is
+        write_image(photo.with_pixels(damaged), scans / year / "scan.png")
+        mask = np.zeros((48, 64), np.float32)
+        mask[hole] = 1.0
+        write_image(photo.with_pixels(mask), scans / "masks" / year / "scan.png")
+    out = tmp_path / "out"
+    done = restorer("inpaint", scans, "-r", "--mask", scans / "masks", "-o", out)
+    assert done.returncode == 0, done.stderr
+    assert "2 file(s)" in done.stderr
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png")) == [
+        "1951/scan.png",
+        "1952/scan.png",
+    ]
+    for year, hole in holes.items():
+        before = read_image(scans / year / "scan.png").pixels
+        after = read_image(out / year / "scan.png").pixels
+        assert after[hole].mean() < 0.9  # its own blot was filled
+        other = holes["1952" if year == "1951" else "1951"]
+        np.testing.assert_array_equal(after[other], before[other])  # not the other's place
+
+
 def test_bad_arguments_exit_non_zero(tmp_path: Path, samples: Path) -> None:
     result = restorer("denoise", samples / "camera.png", "-o", tmp_path / "x.png", "--sigma", "99")
     assert result.returncode == 2 and "at most 50" in result.stderr

@@ -37,21 +37,33 @@ def print_error(text: str) -> None:
     print(f"error: {text}", file=sys.stderr)
 
 
-def mask_for(mask_arg: Path, source: Path) -> Path:
-    """The mask file for one input: the file given, or the same-named file in a mask folder."""
+def mask_for(mask_arg: Path, source: Path, subfolder: Path = Path()) -> Path:
+    """The mask file for one input: the file given, or the file named like the input in a
+    mask folder - in the same folder there as the input below its input folder (with
+    --recursive, masks/1951/a.png for scans/1951/a.png: scans in two folders may share a
+    name), else at the mask folder's top."""
     if not mask_arg.is_dir():
         return mask_arg
-    for candidate in sorted(mask_arg.iterdir()):
-        if candidate.stem == source.stem:
-            return candidate
-    raise ImageReadError(f"{source.name}: no mask named {source.stem}.* in {mask_arg}")
+    places = list(dict.fromkeys([mask_arg / subfolder, mask_arg]))
+    for folder in places:
+        if folder.is_dir():
+            for candidate in sorted(folder.iterdir()):
+                if candidate.stem == source.stem and candidate.is_file():
+                    return candidate
+    where = " or ".join(str(folder) for folder in places)
+    raise ImageReadError(f"{source.name}: no mask named {source.stem}.* in {where}")
 
 
 MASK_MISSING = "give a --mask image, or --auto-mask to find scratches and dust"
 
 
 def with_mask(
-    task: TaskSpec, params: Any, image: Image, mask_arg: Path | None, source: Path
+    task: TaskSpec,
+    params: Any,
+    image: Image,
+    mask_arg: Path | None,
+    source: Path,
+    subfolder: Path = Path(),
 ) -> Any:
     """Params carrying the mask read from disk (white or any non-black sample = fill)."""
     assert task.mask_input is not None
@@ -59,7 +71,7 @@ def with_mask(
         if task.needs_user_mask(params):
             raise ValueError(MASK_MISSING)
         return params
-    mask_image = read_image(mask_for(mask_arg, source))
+    mask_image = read_image(mask_for(mask_arg, source, subfolder))
     pixels = mask_image.pixels if mask_image.pixels.ndim == 2 else mask_image.pixels.max(axis=2)
     if pixels.shape != image.pixels.shape[:2]:
         raise ValueError(
@@ -92,7 +104,7 @@ def restore_file(
         raise ImageReadError(f"{job.source.name}: {refusal}")
     job_params = params
     if task.needs_mask:
-        job_params = with_mask(task, params, image, args.mask, job.source)
+        job_params = with_mask(task, params, image, args.mask, job.source, job.subfolder)
     start = time.perf_counter()
     result = engine.run_task(task, image, job_params, progress, consume_input=True)
     # The input is not needed for writing: let it go before encoding needs memory.
@@ -148,7 +160,10 @@ def planned_jobs(task: TaskSpec, params: Any, args: argparse.Namespace) -> list[
     """The files of this command, after check_params; UsageError or ValueError otherwise."""
     check_params(task, params, args)
     fmt = args.format or task.output_format or None
-    return plan(args.inputs, args.output, fmt, recursive=args.recursive)
+    # A mask folder kept inside the archive holds masks, not scans to restore.
+    masks = getattr(args, "mask", None)
+    leave_out = [masks] if masks is not None and masks.is_dir() else []
+    return plan(args.inputs, args.output, fmt, recursive=args.recursive, leave_out=leave_out)
 
 
 def warn_of_skipped_subfolders(args: argparse.Namespace) -> None:

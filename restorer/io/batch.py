@@ -20,6 +20,10 @@ class UsageError(Exception):
 class Job:
     source: Path
     target: Path
+    # Its folder below the input folder it was found in (with --recursive, or a folder
+    # dropped on the window's queue): where its result goes below the output, and where
+    # its mask is looked for first in a mask folder.
+    subfolder: Path = Path()
 
     @property
     def name(self) -> str:
@@ -78,17 +82,23 @@ def _any_image_below(folder: Path) -> bool:
 
 
 def plan(
-    inputs: list[Path], output: Path, out_format: str | None = None, recursive: bool = False
+    inputs: list[Path],
+    output: Path,
+    out_format: str | None = None,
+    recursive: bool = False,
+    leave_out: Iterable[Path] = (),
 ) -> list[Job]:
     """One job per input image. A single file may go to a file path; anything else goes
     into the output folder under the same name (suffix changed when out_format is given).
     recursive: the images in folders below an input folder too, each written to the same
-    folder below the output (archive/1951/a.tif -> out/1951/a.tif)."""
+    folder below the output (archive/1951/a.tif -> out/1951/a.tif), the output folder and
+    the folders in leave_out (such as a mask folder kept inside the archive) left out."""
     sources: list[Path] = []
     below: dict[Path, Path] = {}  # an image inside a subfolder -> its input folder
+    skip = [output, *leave_out]
     for item in inputs:
         if item.is_dir():
-            found = images_below(item, skip=[output]) if recursive else _images_in(item)
+            found = images_below(item, skip=skip) if recursive else _images_in(item)
             if not found:
                 raise UsageError(f"{item}: no images in this folder")
             sources.extend(found)
@@ -111,8 +121,9 @@ def plan(
     if output.exists() and not output.is_dir():
         raise UsageError(f"{output} is a file; give a folder for several outputs")
     jobs = [
-        Job(src, output / _subfolder(src, below) / output_name(src.name, out_format))
+        Job(src, output / sub / output_name(src.name, out_format), sub)
         for src in sources
+        for sub in [_subfolder(src, below)]
     ]
     refuse_collisions(jobs)
     return jobs

@@ -70,7 +70,7 @@ def queue_jobs(
     jobs = []
     for source, subfolder in zip(sources, subfolders or [Path()] * len(sources), strict=True):
         name = pattern.replace("{name}", source.stem) + (source.suffix or ".dcm")
-        jobs.append(Job(source, folder / subfolder / name))
+        jobs.append(Job(source, folder / subfolder / name, subfolder))
     refuse_collisions(jobs)
     return jobs
 
