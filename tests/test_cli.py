@@ -127,13 +127,22 @@ def test_recursive_inpaint_takes_each_scans_mask_from_its_own_folder(
         mask = np.zeros((48, 64), np.float32)
         mask[hole] = 1.0
         write_image(photo.with_pixels(mask), scans / "masks" / year / "scan.png")
+    # A scan at the top, its mask at the mask folder's top.
+    write_image(photo.with_pixels(photo.pixels[:48, :64]), scans / "top.png")
+    write_image(photo.with_pixels(np.eye(48, 64, dtype=np.float32)), scans / "masks" / "top.png")
     out = tmp_path / "out"
+    flat = restorer("inpaint", scans, "--mask", scans / "masks", "-o", tmp_path / "flat")
+    assert flat.returncode == 0, flat.stderr
+    assert "1 file(s)" in flat.stderr
+    note = next(line for line in flat.stderr.splitlines() if line.startswith("note:"))
+    assert "2 subfolder(s)" in note and "1951" in note and "masks" not in note
     done = restorer("inpaint", scans, "-r", "--mask", scans / "masks", "-o", out)
     assert done.returncode == 0, done.stderr
-    assert "2 file(s)" in done.stderr
+    assert "3 file(s)" in done.stderr
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png")) == [
         "1951/scan.png",
         "1952/scan.png",
+        "top.png",
     ]
     for year, hole in holes.items():
         before = read_image(scans / year / "scan.png").pixels

@@ -160,10 +160,13 @@ def planned_jobs(task: TaskSpec, params: Any, args: argparse.Namespace) -> list[
     """The files of this command, after check_params; UsageError or ValueError otherwise."""
     check_params(task, params, args)
     fmt = args.format or task.output_format or None
-    # A mask folder kept inside the archive holds masks, not scans to restore.
+    return plan(args.inputs, args.output, fmt, args.recursive, mask_folders(args))
+
+
+def mask_folders(args: argparse.Namespace) -> list[Path]:
+    """The mask folder given, if any: kept inside the archive, it holds masks, not scans."""
     masks = getattr(args, "mask", None)
-    leave_out = [masks] if masks is not None and masks.is_dir() else []
-    return plan(args.inputs, args.output, fmt, recursive=args.recursive, leave_out=leave_out)
+    return [masks] if masks is not None and masks.is_dir() else []
 
 
 def warn_of_skipped_subfolders(args: argparse.Namespace) -> None:
@@ -172,7 +175,7 @@ def warn_of_skipped_subfolders(args: argparse.Namespace) -> None:
     only would look finished."""
     if args.recursive:
         return
-    skipped = subfolders_with_images(args.inputs, args.output)
+    skipped = subfolders_with_images(args.inputs, args.output, mask_folders(args))
     if skipped:
         names = ", ".join(str(p) for p in skipped[:3]) + (" …" if len(skipped) > 3 else "")
         print(

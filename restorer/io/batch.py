@@ -56,17 +56,20 @@ def images_below(folder: Path, skip: Iterable[Path] = ()) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(folder).parts)
 
 
-def subfolders_with_images(inputs: list[Path], output: Path) -> list[Path]:
+def subfolders_with_images(
+    inputs: list[Path], output: Path, leave_out: Iterable[Path] = ()
+) -> list[Path]:
     """The folders directly inside the input folders that hold images somewhere below them
-    (the output folder aside): what a batch without recursion leaves out, for front ends to
-    say so."""
+    (the output folder and those in leave_out aside): what a batch without recursion leaves
+    out, for front ends to say so."""
+    skipped = {real_path(p) for p in [output, *leave_out]}
     found = []
     for item in inputs:
         if item.is_dir():
             for sub in sorted(p for p in item.iterdir() if p.is_dir() and not p.is_symlink()):
                 if (
                     not sub.name.startswith(".")
-                    and real_path(sub) != real_path(output)
+                    and real_path(sub) not in skipped
                     and _any_image_below(sub)
                 ):
                     found.append(sub)
