@@ -580,6 +580,10 @@
       <translation>{folder} 中的结果</translation>
     </message>
     <message>
+      <source>Looking for photos in {name}…</source>
+      <translation>正在 {name} 中查找照片…</translation>
+    </message>
+    <message>
       <source>{count} files in the queue: Apply to all runs the open task on each</source>
       <translation>队列中有 {count} 个文件：“应用于全部”会对每个文件运行当前任务</translation>
     </message>

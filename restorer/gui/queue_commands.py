@@ -25,7 +25,16 @@ class QueueCommands(WindowBase):
         # The folder in the queue panel, if results went there, is left out too.
         shown = self.queue_panel.folder.text().strip()
         also = [Path(shown).expanduser()] if shown else []
-        queued = photos_to_queue(paths, self.settings.queue_folder, also)
+        folders = [path for path in paths if path.is_dir()]
+        if folders:
+            # An archive's tree may hold thousands of folders, on a network drive: the
+            # window keeps painting while they are listed.
+            queued = self._in_background(
+                tr("Looking for photos in {name}…").format(name=folders[0].name),
+                lambda: photos_to_queue(paths, self.settings.queue_folder, also),
+            )
+        else:
+            queued = photos_to_queue(paths, self.settings.queue_folder, also)
         expanded = list(queued)
         if len(expanded) > 1:
             self.queue_panel.set_sources(expanded, queued)

@@ -173,6 +173,7 @@ class JobRunner(QObject):
         if self.busy:
             raise RuntimeError("a job is already running")
         thread = QThread()
+        thread.setObjectName(type(worker).__name__)  # named in Qt's messages about it
         worker.moveToThread(thread)
         # Connect everything before the thread starts, so no signal is lost.
         thread.started.connect(worker.run)
@@ -207,5 +208,11 @@ class JobRunner(QObject):
         if worker is not None:
             worker.deleteLater()
         if thread is not None:
+            # QThread.finished is emitted from the thread just before it ends: wait for the
+            # end (at once, in practice), or deleting the QThread may find it still running,
+            # and Qt then aborts the whole process ("QThread: Destroyed while thread
+            # 'CallWorker' is still running": the tests under load, 1 run in 2-6). Bounded:
+            # a job that did not stop within cancel_and_wait's time must not hang the close.
+            thread.wait(5_000)
             thread.deleteLater()
         self.finished.emit()
