@@ -150,6 +150,14 @@ def test_recursive_inpaint_takes_each_scans_mask_from_its_own_folder(
         assert after[hole].mean() < 0.9  # its own blot was filled
         other = holes["1952" if year == "1951" else "1951"]
         np.testing.assert_array_equal(after[other], before[other])  # not the other's place
+    # Masks in one flat folder: a single scan.png would serve both scans; refused up front.
+    flat = tmp_path / "flat_masks"
+    flat.mkdir()
+    shutil.copy(scans / "masks" / "1951" / "scan.png", flat / "scan.png")
+    shared = restorer("inpaint", scans, "-r", "--mask", flat, "-o", tmp_path / "shared")
+    assert shared.returncode == 2, shared.stderr
+    assert "would be the mask of both" in shared.stderr and "1952" in shared.stderr
+    assert not (tmp_path / "shared").exists()
 
 
 def test_bad_arguments_exit_non_zero(tmp_path: Path, samples: Path) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -37,21 +39,58 @@ def print_error(text: str) -> None:
     print(f"error: {text}", file=sys.stderr)
 
 
-def mask_for(mask_arg: Path, source: Path, subfolder: Path = Path()) -> Path:
+def mask_for(
+    mask_arg: Path,
+    source: Path,
+    subfolder: Path = Path(),
+    listed: Callable[[Path], dict[str, Path]] | None = None,
+) -> Path:
     """The mask file for one input: the file given, or the file named like the input in a
     mask folder - in the same folder there as the input below its input folder (with
     --recursive, masks/1951/a.png for scans/1951/a.png: scans in two folders may share a
-    name), else at the mask folder's top."""
+    name), else at the mask folder's top. listed: a folder's files by stem (to list each
+    folder once when many inputs are looked up)."""
     if not mask_arg.is_dir():
         return mask_arg
     places = list(dict.fromkeys([mask_arg / subfolder, mask_arg]))
     for folder in places:
-        if folder.is_dir():
-            for candidate in sorted(folder.iterdir()):
-                if candidate.stem == source.stem and candidate.is_file():
-                    return candidate
+        found = (listed or files_by_stem)(folder).get(source.stem)
+        if found is not None:
+            return found
     where = " or ".join(str(folder) for folder in places)
     raise ImageReadError(f"{source.name}: no mask named {source.stem}.* in {where}")
+
+
+def files_by_stem(folder: Path) -> dict[str, Path]:
+    """The files of a folder by stem (the first by name where two share one); none for a
+    folder that is not there."""
+    if not folder.is_dir():
+        return {}
+    found: dict[str, Path] = {}
+    for candidate in sorted(folder.iterdir()):
+        if candidate.is_file():
+            found.setdefault(candidate.stem, candidate)
+    return found
+
+
+def refuse_shared_masks(jobs: list[Job], masks: Path) -> None:
+    """UsageError when one mask of a mask folder would serve scans of two folders (with
+    --recursive, 1951/scan.png and 1952/scan.png and a single masks/scan.png): one of them
+    would be filled where the other is damaged."""
+    listed = functools.cache(files_by_stem)
+    served: dict[Path, Job] = {}
+    for job in jobs:
+        try:
+            mask = mask_for(masks, job.source, job.subfolder, listed)
+        except ImageReadError:
+            continue  # said by that file's own run
+        first = served.setdefault(mask, job)
+        if first is not job:
+            raise UsageError(
+                f"{mask} would be the mask of both {first.source} and {job.source}: a scan's "
+                f"mask is found by its name without the suffix, in the same folder below "
+                f"{masks} as the scan below its input folder, else at the top"
+            )
 
 
 MASK_MISSING = "give a --mask image, or --auto-mask to find scratches and dust"
@@ -160,7 +199,10 @@ def planned_jobs(task: TaskSpec, params: Any, args: argparse.Namespace) -> list[
     """The files of this command, after check_params; UsageError or ValueError otherwise."""
     check_params(task, params, args)
     fmt = args.format or task.output_format or None
-    return plan(args.inputs, args.output, fmt, args.recursive, mask_folders(args))
+    jobs = plan(args.inputs, args.output, fmt, args.recursive, mask_folders(args))
+    for masks in mask_folders(args):
+        refuse_shared_masks(jobs, masks)
+    return jobs
 
 
 def mask_folders(args: argparse.Namespace) -> list[Path]:
