@@ -106,6 +106,27 @@ def test_icc_survives_tiff(tmp_path: Path) -> None:
     np.testing.assert_array_equal(float_to_integer(again.pixels, 16), float_to_integer(pixels, 16))
 
 
+@pytest.mark.parametrize("suffix", [".png", ".tif", ".jpg"])
+def test_a_gray_map_of_a_colour_photo_does_not_carry_its_rgb_profile(
+    tmp_path: Path, suffix: str
+) -> None:
+    """A mask or uncertainty map made from a colour photo keeps the photo's metadata: its RGB
+    profile written with gray samples made an invalid PNG (libpng: "RGB color space not
+    permitted on grayscale PNG"). (WebP stores gray as RGB, where the profile fits.)"""
+    from PIL import Image as PILImage
+    from PIL import ImageCms
+
+    rgb_icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    photo = Image(np.full((16, 24, 3), 0.5, np.float32), ImageMeta(icc_profile=rgb_icc))
+    gray = photo.with_pixels(np.linspace(0, 1, 16 * 24, dtype=np.float32).reshape(16, 24))
+    write_image(gray, tmp_path / f"map{suffix}")
+    with PILImage.open(tmp_path / f"map{suffix}") as written:
+        assert written.mode == "L" and "icc_profile" not in written.info
+    assert read_image(tmp_path / f"map{suffix}").meta.icc_profile is None
+    write_image(photo, tmp_path / f"photo{suffix}")  # the photo itself keeps it
+    assert read_image(tmp_path / f"photo{suffix}").meta.icc_profile == rgb_icc
+
+
 def test_float_tiff_keeps_float(tmp_path: Path) -> None:
     import tifffile
 

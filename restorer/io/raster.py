@@ -155,8 +155,15 @@ def encode_raster(image: Image, fmt: str, bit_depth: int, quality: int = JPEG_QU
     if bit_depth not in (8, 16):
         raise ImageWriteError(f"{fmt.upper()} cannot hold {bit_depth}-bit samples; use TIFF")
     meta = image.meta
+    # The source's profile only if it fits what is written: a gray map made from a colour
+    # photo (a mask, an uncertainty map) must not carry its RGB profile, which makes the PNG
+    # invalid ("RGB color space not permitted on grayscale PNG") and misleads colour
+    # management elsewhere.
+    # (WebP has no gray: it stores gray as RGB. JPEG drops the alpha.)
+    colour = image.pixels.ndim == 3 or fmt == "webp"
+    icc_profile = profile_matching(meta.icc_profile, 3 if colour else 1)
     if fmt == "png":
-        chunks = png_metadata_chunks(meta.icc_profile, meta.exif)
+        chunks = png_metadata_chunks(icc_profile, meta.exif)
         try:
             return encode_png(IntegerRows(image, bit_depth), extra_chunks=chunks)
         except Exception as exc:
@@ -176,8 +183,8 @@ def encode_raster(image: Image, fmt: str, bit_depth: int, quality: int = JPEG_QU
         kwargs: dict[str, object] = {}
         if fmt in ("jpeg", "webp"):
             kwargs["quality"] = quality
-            if meta.icc_profile:
-                kwargs["icc_profile"] = meta.icc_profile
+            if icc_profile:
+                kwargs["icc_profile"] = icc_profile
             if meta.exif:
                 kwargs["exif"] = meta.exif
         if fmt == "jpeg":

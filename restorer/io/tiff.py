@@ -214,7 +214,8 @@ def encode_tiff(image: Image, bit_depth: int) -> bytes:
         # predictor is read by fewer programs.
         predictor=arr.dtype.kind == "u",
         maxworkers=io_threads(),
-        iccprofile=image.meta.icc_profile,
+        # The source's profile only if it fits what is written (see encode_raster).
+        iccprofile=profile_matching(image.meta.icc_profile, 3 if photometric == "rgb" else 1),
         extratags=extratags,
         bigtiff=False if sub_ifds else None,
     )
