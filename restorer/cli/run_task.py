@@ -199,9 +199,10 @@ def planned_jobs(task: TaskSpec, params: Any, args: argparse.Namespace) -> list[
     """The files of this command, after check_params; UsageError or ValueError otherwise."""
     check_params(task, params, args)
     fmt = args.format or task.output_format or None
-    jobs = plan(args.inputs, args.output, fmt, args.recursive, mask_folders(args))
-    for masks in mask_folders(args):
-        refuse_shared_masks(jobs, masks)
+    masks = mask_folders(args)
+    jobs = plan(args.inputs, args.output, fmt, args.recursive, masks)
+    for folder in masks:
+        refuse_shared_masks(jobs, folder)
     return jobs
 
 

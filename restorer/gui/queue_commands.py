@@ -26,15 +26,18 @@ class QueueCommands(WindowBase):
         shown = self.queue_panel.folder.text().strip()
         also = [Path(shown).expanduser()] if shown else []
         folders = [path for path in paths if path.is_dir()]
-        if folders:
-            # An archive's tree may hold thousands of folders, on a network drive: the
-            # window keeps painting while they are listed.
-            queued = self._in_background(
-                tr("Looking for photos in {name}…").format(name=folders[0].name),
-                lambda: photos_to_queue(paths, self.settings.queue_folder, also),
-            )
-        else:
-            queued = photos_to_queue(paths, self.settings.queue_folder, also)
+
+        def listing() -> dict[Path, Path]:
+            return photos_to_queue(paths, self.settings.queue_folder, also)
+
+        # An archive's tree may hold thousands of folders, on a network drive: the window
+        # keeps painting while they are listed.
+        looking = tr("Looking for photos in {name}…")
+        queued = (
+            self._in_background(looking.format(name=folders[0].name), listing)
+            if folders
+            else listing()
+        )
         expanded = list(queued)
         if len(expanded) > 1:
             self.queue_panel.set_sources(expanded, queued)

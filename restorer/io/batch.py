@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -46,14 +46,18 @@ def images_below(folder: Path, skip: Iterable[Path] = ()) -> list[Path]:
     left out: a link may loop), sorted by their path relative to folder. skip: folders
     left out with everything below them (the output, when it lies inside the input: a second
     run must not restore the first run's results)."""
-    skipped = {real_path(p) for p in skip}
-    found = []
+    found = _walk_images(folder, {real_path(p) for p in skip})
+    return sorted(found, key=lambda p: p.relative_to(folder).parts)
+
+
+def _walk_images(folder: Path, skipped: set[Path]) -> Iterator[Path]:
+    """The images below folder as os.walk meets them (os.walk does not enter links to
+    folders); hidden folders and those in skipped (real paths) are not entered."""
     for root, dirs, files in os.walk(folder):
         dirs[:] = [
             d for d in dirs if not d.startswith(".") and real_path(Path(root) / d) not in skipped
         ]
-        found += [Path(root) / f for f in files if _is_image_name(f)]
-    return sorted(found, key=lambda p: p.relative_to(folder).parts)
+        yield from (Path(root) / f for f in files if _is_image_name(f))
 
 
 def subfolders_with_images(
@@ -70,18 +74,10 @@ def subfolders_with_images(
                 if (
                     not sub.name.startswith(".")
                     and real_path(sub) not in skipped
-                    and _any_image_below(sub)
+                    and next(_walk_images(sub, set()), None) is not None
                 ):
                     found.append(sub)
     return found
-
-
-def _any_image_below(folder: Path) -> bool:
-    for _root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        if any(_is_image_name(f) for f in files):
-            return True
-    return False
 
 
 def plan(
@@ -96,18 +92,16 @@ def plan(
     recursive: the images in folders below an input folder too, each written to the same
     folder below the output (archive/1951/a.tif -> out/1951/a.tif), the output folder and
     the folders in leave_out (such as a mask folder kept inside the archive) left out."""
-    sources: list[Path] = []
-    below: dict[Path, Path] = {}  # an image inside a subfolder -> its input folder
+    sources: list[tuple[Path, Path]] = []  # each image, with its folder below its input folder
     skip = [output, *leave_out]
     for item in inputs:
         if item.is_dir():
             found = images_below(item, skip=skip) if recursive else _images_in(item)
             if not found:
                 raise UsageError(f"{item}: no images in this folder")
-            sources.extend(found)
-            below.update({src: item for src in found if src.parent != item})
+            sources.extend((src, src.parent.relative_to(item)) for src in found)
         else:
-            sources.append(item)  # a missing or bad file is reported by its own job
+            sources.append((item, Path()))  # a missing or bad file is reported by its own job
     single_file_target = (
         len(inputs) == 1
         and not inputs[0].is_dir()
@@ -115,7 +109,7 @@ def plan(
         and not output.is_dir()
     )
     if single_file_target:
-        return [Job(sources[0], output)]
+        return [Job(sources[0][0], output)]
     if len(inputs) == 1 and not inputs[0].is_dir() and _unwritable_image_name(output):
         # "-o photo.gif" asks for a file Restorer cannot write, not for a folder of that name.
         raise UsageError(
@@ -123,11 +117,7 @@ def plan(
         )
     if output.exists() and not output.is_dir():
         raise UsageError(f"{output} is a file; give a folder for several outputs")
-    jobs = [
-        Job(src, output / sub / output_name(src.name, out_format), sub)
-        for src in sources
-        for sub in [_subfolder(src, below)]
-    ]
+    jobs = [Job(src, output / sub / output_name(src.name, out_format), sub) for src, sub in sources]
     refuse_collisions(jobs)
     return jobs
 
@@ -138,12 +128,6 @@ def make_output_folders(jobs: list[Job], output: Path) -> None:
     for folder in sorted({job.target.parent for job in jobs}):
         if folder == output or output in folder.parents:
             folder.mkdir(parents=True, exist_ok=True)
-
-
-def _subfolder(source: Path, below: dict[Path, Path]) -> Path:
-    """Where below the output an image's result goes: its folder relative to its input folder."""
-    top = below.get(source)
-    return source.parent.relative_to(top) if top is not None else Path()
 
 
 def _unwritable_image_name(output: Path) -> bool:
